@@ -1,0 +1,21 @@
+// The emitter: a mapped network becomes a chip image, with the symbol section
+// that lets reports, probes and `inspect` speak the user's names.
+import type { ChipImage, ImageSymbols } from '../isa/image/types.js';
+import type { ChipProfile } from '../isa/profile.js';
+import type { NetworkIR } from './ir.js';
+import type { MappedNetwork } from './mapper.js';
+
+export function emitImage(network: NetworkIR, mapped: MappedNetwork, profile: ChipProfile): ChipImage {
+  const symbols: ImageSymbols = {
+    source: network.file,
+    populations: network.populations.map((pop, p) => ({
+      name: pop.name,
+      kind: pop.kind,
+      size: pop.size,
+      line: pop.span.line,
+      pieces: mapped.pieces[p],
+    })),
+    probes: network.probes.map((p) => network.populations[p].name),
+  };
+  return { profile, dtS: network.target.dtS, cores: mapped.cores, symbols };
+}

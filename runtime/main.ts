@@ -1,0 +1,131 @@
+// The `meso` command line: check, compile, inspect, run.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { compileSource, renderDiagnostic, hasErrors } from '../compiler/index.js';
+import { writeImage } from '../isa/image/index.js';
+import { BACKEND_NAMES } from '../emulator/index.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError } from './errors.js';
+import { readText, writeAtomic } from './files.js';
+import { formatInspect } from './inspect.js';
+import { buildRunReport, buildSpikeFile, formatRunReport } from './report.js';
+import { compileFile, loadProgram, resolveChip, runImage } from './session.js';
+
+function positiveInt(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number, found "${value}"`);
+    return n;
+  };
+}
+
+function seedValue(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`the seed must be a whole number from 0 to 4294967295, found "${value}"`);
+  return n;
+}
+
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`${w}\n`);
+}
+
+function defaultImagePath(source: string): string {
+  return source.endsWith('.snn') ? `${source.slice(0, -4)}.chip` : `${source}.chip`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('meso')
+    .description('Meso: compile spiking networks (.snn) to neuromorphic chip images and run them on a cycle-level emulator')
+    .version('0.1.0')
+    .showHelpAfterError('(run `meso --help` or `meso <command> --help` for usage)');
+
+  program
+    .command('check')
+    .description('check a .snn file and print its diagnostics')
+    .argument('<file>', 'the .snn program')
+    .option('--json', 'print the diagnostics as a JSON array')
+    .option('--strict', 'treat warnings as errors')
+    .action((file: string, opts: { json?: boolean; strict?: boolean }) => {
+      const text = readText(file);
+      const { diagnostics } = compileSource(text, file, { stopAfter: undefined });
+      if (opts.json) process.stdout.write(`${JSON.stringify(diagnostics, null, 2)}\n`);
+      else for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(d, text)}\n`);
+      const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.length > 0);
+      if (failed) process.exitCode = EXIT_BAD_INPUT;
+      else if (!opts.json) process.stdout.write(`${file}: ok${diagnostics.length > 0 ? ` (${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'})` : ''}\n`);
+    });
+
+  program
+    .command('compile')
+    .description('compile a .snn file to a chip image')
+    .argument('<file>', 'the .snn program')
+    .option('-o, --output <file>', 'the chip image to write (default: FILE with .chip)')
+    .option('--chip <profile>', 'chip profile, replacing the program\'s target')
+    .action((file: string, opts: { output?: string; chip?: string }) => {
+      const { image, warnings } = compileFile(file, { chip: opts.chip });
+      printWarnings(warnings);
+      const out = opts.output ?? defaultImagePath(file);
+      const bytes = writeImage(image);
+      writeAtomic(out, bytes);
+      const synapses = image.cores.reduce((n, c) => n + c.synapses.length, 0);
+      process.stdout.write(`${out}: ${bytes.length} bytes, ${image.cores.length} cores, ${synapses} synapses on ${image.profile.name}\n`);
+    });
+
+  program
+    .command('inspect')
+    .description('show what is on the chip: cores, utilisation, routing')
+    .argument('<file>', 'a chip image (.chip) or a .snn program')
+    .action((file: string) => {
+      const { image, warnings } = loadProgram(file);
+      printWarnings(warnings);
+      process.stdout.write(`${formatInspect(image)}\n`);
+    });
+
+  program
+    .command('run')
+    .description('run a chip image (or a .snn, compiled in memory) and print its energy report')
+    .argument('<file>', 'a chip image (.chip) or a .snn program')
+    .requiredOption('--steps <n>', 'time steps to run', positiveInt('--steps'))
+    .option('--seed <s>', 'seed of the random inputs', seedValue, 1)
+    .addOption(new Option('--backend <name>', 'emulator backend').choices([...BACKEND_NAMES]).default('cpu'))
+    .option('--chip <profile>', 'chip profile for a .snn, replacing its target')
+    .option('--report <file>', 'write the report as JSON (schema meso.report/v1)')
+    .option('--spikes <file>', 'write the probed populations\' spikes as JSON (schema meso.spikes/v1)')
+    .option('--quiet', 'print nothing on success')
+    .action(async (file: string, opts: { steps: number; seed: number; backend: 'cpu'; chip?: string; report?: string; spikes?: string; quiet?: boolean }) => {
+      resolveChip(opts.chip);
+      const { image, warnings } = loadProgram(file, { chip: opts.chip });
+      printWarnings(warnings);
+      const record = opts.spikes && image.symbols.probes.length === 0 ? image.symbols.populations.map((p) => p.name) : undefined;
+      const run = await runImage(image, { steps: opts.steps, seed: opts.seed, backend: opts.backend, record });
+      const report = buildRunReport(run);
+      if (opts.report) writeAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+      if (opts.spikes) writeAtomic(opts.spikes, `${JSON.stringify(buildSpikeFile(run))}\n`);
+      if (!opts.quiet) process.stdout.write(`${formatRunReport(report)}\n`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const sub of program.commands) sub.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (err instanceof UserError) {
+      for (const d of err.details) process.stderr.write(`${d}\n`);
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`internal error: ${e.message}\nThis is a bug in Meso, not in your input; please report it with the command you ran.\n${e.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}
