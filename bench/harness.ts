@@ -1,0 +1,36 @@
+// The benchmark harness: `npm run bench [-- --only NAME ...]`. Each case lives in
+// bench/cases/ and registers itself in bench/cases/index.ts. Benchmarks measure;
+// tests never time anything.
+import { performance } from 'node:perf_hooks';
+
+export interface BenchContext {
+  /** Print a line of the benchmark's output. */
+  readonly log: (line: string) => void;
+  /** Record a named figure (with its unit) for the JSON summary. */
+  readonly record: (name: string, value: number, unit: string) => void;
+}
+
+export interface BenchCase {
+  readonly name: string;
+  readonly description: string;
+  readonly run: (ctx: BenchContext) => Promise<void>;
+}
+
+/** Wall time of fn in seconds. */
+export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; seconds: number }> {
+  const start = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - start) / 1000 };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Peak resident set size of this process so far, in bytes. */
+export function peakRssBytes(): number {
+  // resourceUsage().maxRSS is in kilobytes.
+  return process.resourceUsage().maxRSS * 1024;
+}
