@@ -19,6 +19,9 @@ export const STREAM = {
   weight: 3,
   init: 4,
   rounding: 5,
+  /** Host side: the seeded shuffle of a dataset's split, and rate coding of its samples. */
+  dataset: 16,
+  encoder: 17,
 } as const;
 
 /** A uniform 32-bit unsigned integer for (seed, stream, a, b). */
