@@ -62,6 +62,8 @@ export type Value = NumberLit | StringLit | NameValue | Call | RangeLit;
 export interface Setting {
   readonly kind: 'Setting';
   readonly key: Name;
+  /** The variable of `init v = ...` (key `init`); undefined for every other setting. */
+  readonly variable?: Name;
   readonly value: Value;
   readonly span: Span;
 }
@@ -212,7 +214,13 @@ export interface TeachDecl extends DeclBase {
   readonly settings: readonly Setting[];
 }
 
-export type Declaration = TargetDecl | NeuronDecl | InputDecl | PopulationDecl | ConnectDecl | ProbeDecl | RuleDecl | TeachDecl;
+/** `include "layers.snn"`: the declarations of another file, resolved relative to this one. */
+export interface IncludeDecl extends DeclBase {
+  readonly kind: 'IncludeDecl';
+  readonly path: StringLit;
+}
+
+export type Declaration = TargetDecl | NeuronDecl | InputDecl | PopulationDecl | ConnectDecl | ProbeDecl | RuleDecl | TeachDecl | IncludeDecl;
 
 export interface SourceFile {
   readonly kind: 'SourceFile';
@@ -255,4 +263,5 @@ export const isConnectDecl = guard('ConnectDecl');
 export const isProbeDecl = guard('ProbeDecl');
 export const isRuleDecl = guard('RuleDecl');
 export const isTeachDecl = guard('TeachDecl');
+export const isIncludeDecl = guard('IncludeDecl');
 export const isSourceFile = guard('SourceFile');

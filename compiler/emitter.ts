@@ -3,9 +3,11 @@
 import type { ChipImage, ImageSymbols } from '../isa/image/types.js';
 import type { ChipProfile } from '../isa/profile.js';
 import type { NetworkIR } from './ir.js';
+import { buildLearning } from './lower-rules.js';
 import type { MappedNetwork } from './mapper.js';
 
-export function emitImage(network: NetworkIR, mapped: MappedNetwork, profile: ChipProfile): ChipImage {
+/** `sources` (file text by path) lets the learning section carry each rule's source lines for `inspect`. */
+export function emitImage(network: NetworkIR, mapped: MappedNetwork, profile: ChipProfile, sources?: ReadonlyMap<string, string>): ChipImage {
   const symbols: ImageSymbols = {
     source: network.file,
     populations: network.populations.map((pop, p) => ({
@@ -17,5 +19,7 @@ export function emitImage(network: NetworkIR, mapped: MappedNetwork, profile: Ch
     })),
     probes: network.probes.map((p) => network.populations[p].name),
   };
-  return { profile, dtS: network.target.dtS, cores: mapped.cores, symbols };
+  const learning = buildLearning(network, mapped, sources);
+  const image: ChipImage = { profile, dtS: network.target.dtS, cores: mapped.cores, symbols };
+  return learning === undefined ? image : { ...image, learning };
 }

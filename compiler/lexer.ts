@@ -35,6 +35,7 @@ export const Connect = keyword('connect');
 export const Probe = keyword('probe');
 export const Rule = keyword('rule');
 export const Teach = keyword('teach');
+export const Include = keyword('include');
 export const From = keyword('from');
 export const Trace = keyword('trace');
 export const Every = keyword('every');
@@ -43,7 +44,7 @@ export const Bounds = keyword('bounds');
 export const In = keyword('in');
 
 /** Keywords that begin a top-level declaration, in the order the grammar lists them. */
-export const DECLARATION_KEYWORDS: readonly TokenType[] = [Target, Neuron, Input, Population, Connect, Probe, Rule, Teach];
+export const DECLARATION_KEYWORDS: readonly TokenType[] = [Target, Neuron, Input, Population, Connect, Probe, Rule, Teach, Include];
 /** Keywords that open a `{ ... }` block, for naming the block in "expected `}`" messages. */
 export const BLOCK_KEYWORDS: readonly TokenType[] = [...DECLARATION_KEYWORDS, Every, On];
 

@@ -11,14 +11,14 @@ import {
   UNIT,
   type NeuronParams,
 } from '../isa/fixed.js';
-import { probabilityThreshold } from '../isa/random.js';
+import { probabilityThreshold, randomUnit, STREAM } from '../isa/random.js';
 import type { InputEncoding } from '../isa/image/types.js';
 import type { ChipProfile } from '../isa/profile.js';
 import { match } from 'ts-pattern';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { diag } from './diagnostics/messages.js';
-import type { EncodingIR, NeuronModelIR, SourceSpan } from './ir.js';
-import { weightBound } from './connectivity.js';
+import type { EncodingIR, InitIR, NeuronModelIR, SourceSpan } from './ir.js';
+import { randomNormal, weightBound } from './connectivity.js';
 import type { WeightIR } from './ir.js';
 
 /** Relative error above which a quantized value warns. */
@@ -84,15 +84,81 @@ export function lowerNeuron(n: NeuronModelIR, dtS: number, name: string, span: S
     );
   }
   const params: NeuronParams = {
-    du: tau('tau_syn', n.tauSynS),
-    dv: tau('tau_mem', n.tauMemS),
+    du: tau(n.tauSynExcS === n.tauSynInhS ? 'tau_syn' : 'tau_syn_exc', n.tauSynExcS),
+    duInh: n.tauSynExcS === n.tauSynInhS ? decayConstant(n.tauSynInhS, dtS) : tau('tau_syn_inh', n.tauSynInhS),
+    // `if` has no leak: v keeps everything (tauMemS is Infinity, decayConstant gives 0).
+    dv: n.model === 'if' ? 0 : tau('tau_mem', n.tauMemS),
     vth: membrane('threshold', n.threshold),
     reset: membrane('reset', n.reset),
     bias: membrane('bias', n.bias),
     refractory,
+    thetaPlus: n.model === 'alif' ? membrane('theta_plus', n.thetaPlus) : 0,
+    dTheta: n.model === 'alif' ? tau('tau_adapt', n.tauAdaptS) : 0,
   };
-  if (params.vth <= 0) diagnostics.push(diag('thresholdNotPositive', span, [name, String(n.threshold)]));
+  // A threshold too large to fit was reported already; only one that rounds to 0 or below is reported here.
+  if (params.vth <= 0 && Math.abs(toStateUnits(n.threshold)) <= STATE_MAX) diagnostics.push(diag('thresholdNotPositive', span, [name, String(n.threshold)]));
+  if (params.thetaPlus < 0) diagnostics.push(diag('valueMustBeNonNegative', span, [`${name}.theta_plus`, String(n.thetaPlus)]));
   return { value: params, diagnostics };
+}
+
+/**
+ * The initial voltage of each neuron of a population, in state units, or
+ * undefined when every neuron starts at 0 (the image then stores nothing).
+ * Random draws are keyed (seed, STREAM.init, population index, neuron), so they
+ * do not depend on the mapping. Values beyond the state range saturate.
+ */
+export function lowerInit(init: InitIR, size: number, population: number, name: string, span: SourceSpan): Lowered<Int32Array | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const what = `${name}.init v`;
+  const clamp = (x: number): number => Math.max(-STATE_MAX, Math.min(STATE_MAX, Math.round(x * UNIT)));
+  const fits = (bound: number, shown: string): boolean => {
+    if (Math.abs(bound) * UNIT <= STATE_MAX) return true;
+    diagnostics.push(diag('valueDoesNotFit', span, [what, shown, String(STATE_MAX / UNIT)]));
+    return false;
+  };
+  const value = match(init)
+    .with({ kind: 'constant' }, ({ value: x }): Int32Array | undefined => {
+      if (x === 0 || !fits(x, String(x))) return undefined;
+      const q = clamp(x);
+      if (relativeError(x, q / UNIT) > QUANTIZATION_TOLERANCE) {
+        diagnostics.push(diag('quantizedValue', span, [what, String(x), String(q / UNIT), percent(relativeError(x, q / UNIT))]));
+      }
+      return new Int32Array(size).fill(q);
+    })
+    .with({ kind: 'uniform' }, ({ low, high, seed }): Int32Array | undefined => {
+      if (!fits(Math.max(Math.abs(low), Math.abs(high)), `uniform(${low}, ${high})`)) return undefined;
+      const out = new Int32Array(size);
+      for (let i = 0; i < size; i++) out[i] = clamp(low + (high - low) * randomUnit(seed, STREAM.init, population, i));
+      return out;
+    })
+    .with({ kind: 'normal' }, ({ mu, sigma, seed }): Int32Array | undefined => {
+      if (!fits(mu, `normal(${mu}, ${sigma})`)) return undefined;
+      const out = new Int32Array(size);
+      for (let i = 0; i < size; i++) out[i] = clamp(mu + sigma * randomNormal(seed, STREAM.init, population, i));
+      return out;
+    })
+    .exhaustive();
+  return { value: value !== undefined && value.every((x) => x === 0) ? undefined : value, diagnostics };
+}
+
+/** The initial voltages of population indices offset..offset+count-1, as a group's field. */
+export function sliceInit(initV: Int32Array | undefined, offset: number, count: number): { readonly initV?: Int32Array } {
+  return initV === undefined ? {} : { initV: initV.slice(offset, offset + count) };
+}
+
+/** An input encoding for the group holding population indices offset..offset+count-1 (a spike list keeps its own neurons, renumbered). */
+export function sliceEncoding(encoding: InputEncoding, offset: number, count: number): InputEncoding {
+  if (encoding.kind !== 'spikes') return encoding;
+  const steps: number[] = [];
+  const neurons: number[] = [];
+  for (let i = 0; i < encoding.steps.length; i++) {
+    const local = encoding.neurons[i] - offset;
+    if (local >= 0 && local < count) {
+      steps.push(encoding.steps[i]);
+      neurons.push(local);
+    }
+  }
+  return { kind: 'spikes', steps: Uint32Array.from(steps), neurons: Uint32Array.from(neurons) };
 }
 
 export function lowerEncoding(e: EncodingIR, dtS: number, name: string, span: SourceSpan): Lowered<InputEncoding> {
@@ -111,6 +177,9 @@ export function lowerEncoding(e: EncodingIR, dtS: number, name: string, span: So
       }
       return { kind: 'periodic', period, phase };
     })
+    // Spike times are whole steps already (the checker read them so).
+    .with({ kind: 'from_file' }, ({ spikes }): InputEncoding => ({ kind: 'spikes', steps: spikes.steps, neurons: spikes.neurons }))
+    .with({ kind: 'external' }, (): InputEncoding => ({ kind: 'external' }))
     .exhaustive();
   return { value, diagnostics };
 }
@@ -140,6 +209,23 @@ export function lowerWeightFormat(weight: WeightIR, profile: ChipProfile, what: 
     const back = quantizeWeight(weight.value, format, maxMant) * format.step;
     if (relativeError(weight.value, back) > QUANTIZATION_TOLERANCE) {
       diagnostics.push(diag('quantizedValue', span, [what, String(weight.value), String(back), percent(relativeError(weight.value, back))]));
+    }
+  }
+  if (fits && weight.kind === 'from_file') {
+    // One warning per file, for the edge that loses the most.
+    let worst = -1;
+    let worstError = QUANTIZATION_TOLERANCE;
+    const w = weight.edges.weight;
+    for (let e = 0; e < w.length; e++) {
+      const err = relativeError(w[e], quantizeWeight(w[e], format, maxMant) * format.step);
+      if (err > worstError) {
+        worst = e;
+        worstError = err;
+      }
+    }
+    if (worst >= 0) {
+      const back = quantizeWeight(w[worst], format, maxMant) * format.step;
+      diagnostics.push(diag('quantizedValue', span, [`${what} (${weight.edges.path}, edge ${weight.edges.pre[worst]} -> ${weight.edges.post[worst]})`, String(w[worst]), String(back), percent(worstError)]));
     }
   }
   return { value: format, diagnostics };

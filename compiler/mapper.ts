@@ -6,27 +6,73 @@
 import type { CoreGroup, CoreImage, InputEncoding, PopulationPiece } from '../isa/image/types.js';
 import type { NeuronParams } from '../isa/fixed.js';
 import { maxWeightMantissa } from '../isa/fixed.js';
-import { coreCount, type ChipProfile } from '../isa/profile.js';
-import { packSynapse, synapseMemoryBytes } from '../isa/synapse.js';
+import { coreCount, coresPerChip, withChips, type ChipProfile } from '../isa/profile.js';
+import { packSynapse } from '../isa/synapse.js';
 import { edgeWeight, expandPattern, weightSeed } from './connectivity.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
-import { diag } from './diagnostics/messages.js';
+import { diag, phrase } from './diagnostics/messages.js';
 import type { NetworkIR } from './ir.js';
-import { quantizeWeight, type WeightFormat } from './lower.js';
+import { quantizeWeight, sliceEncoding, sliceInit, type WeightFormat } from './lower.js';
+import { checkDelays, partitionInOrder, percentOver, type NetworkShape } from './partition.js';
+import { placeCores } from './placement.js';
+import { coreTraffic, networkRates, slotGeometry, slotSpikeProbability, type PopulationRate } from './traffic.js';
 
 /** What lowering decided per population and projection, in the IR's order. */
 export interface LoweredNetwork {
   readonly network: NetworkIR;
-  readonly behaviour: readonly ({ readonly kind: 'neurons'; readonly params: NeuronParams } | { readonly kind: 'input'; readonly encoding: InputEncoding })[];
+  readonly behaviour: readonly (
+    | { readonly kind: 'neurons'; readonly params: NeuronParams; /** per neuron of the population, when any starts non-zero */ readonly initV?: Int32Array }
+    | { readonly kind: 'input'; readonly encoding: InputEncoding }
+  )[];
   readonly weightFormats: readonly WeightFormat[];
   /** Delay of each projection in steps (1..max_delay_steps). */
   readonly delaySteps: readonly number[];
 }
 
+/** How cores are put on the mesh: `traffic` (greedy + annealing, the default) or `in-order` (core i in slot i, the skeleton's). */
+export type PlacementStrategy = 'traffic' | 'in-order';
+
+export interface MapOptions {
+  readonly placement?: PlacementStrategy;
+  /** Seed of the placement's PRNG (the same seed gives the same placement). */
+  readonly seed?: number;
+  /** Annealing moves (default: compiler/placement.ts). */
+  readonly iterations?: number;
+}
+
+/** What the mapper decided beyond the tables: the board, and the placement's figures. */
+export interface MapDecisions {
+  /** Cores the partition needs, the chips that takes, and whether the program fixed the board. */
+  readonly coresNeeded: number;
+  readonly chips: number;
+  readonly chipsFixed: boolean;
+  readonly coresPerChip: number;
+  readonly fillPasses: number;
+  readonly rates: readonly PopulationRate[];
+  readonly placement: {
+    readonly strategy: PlacementStrategy;
+    readonly seed: number;
+    readonly iterations: number;
+    readonly accepted: number;
+    /** Traffic cost (compiler/traffic.ts) of the in-order, greedy and final placements. */
+    readonly cost: { readonly inOrder: number; readonly greedy: number; readonly final: number };
+  };
+}
+
 export interface MappedNetwork {
+  /** The profile on the board the image is compiled for (board.chips set). */
+  readonly profile: ChipProfile;
+  readonly decisions: MapDecisions;
   readonly cores: readonly CoreImage[];
   /** Per population (IR order), where its neurons live. */
   readonly pieces: readonly (readonly PopulationPiece[])[];
+  /**
+   * Per core, the axon key of each of its axons (ascending): key = axonBase[projection] + presynaptic
+   * index, so the learning engine knows which projection and neuron each axon carries (compiler/lower-rules.ts).
+   */
+  readonly axonKeys: readonly Uint32Array[];
+  /** axonBase[k]: the first axon key of projection k (length: projections + 1). */
+  readonly axonBase: Uint32Array;
 }
 
 export interface MapResult {
@@ -42,6 +88,8 @@ interface IncomingTable {
   readonly axonKey: Uint32Array;
   readonly mantissa: Int8Array;
   readonly projection: Uint16Array;
+  /** Delay of each synapse in steps (the projection's, or the edge's own from a file). */
+  readonly delay: Uint8Array;
 }
 
 function populationBases(network: NetworkIR): Uint32Array {
@@ -68,6 +116,7 @@ function buildIncoming(lowered: LoweredNetwork, base: Uint32Array, axonBase: Uin
   const axonKey = new Uint32Array(edgeCount);
   const mantissa = new Int8Array(edgeCount);
   const projection = new Uint16Array(edgeCount);
+  const delay = new Uint8Array(edgeCount);
   expanded.forEach((edges, k) => {
     const proj = network.projections[k];
     const postBase = base[proj.post];
@@ -76,97 +125,12 @@ function buildIncoming(lowered: LoweredNetwork, base: Uint32Array, axonBase: Uin
     for (let e = 0; e < edges.post.length; e++) {
       const slot = fill[postBase + edges.post[e]]++;
       axonKey[slot] = axonBase[k] + edges.pre[e];
-      mantissa[slot] = quantizeWeight(edgeWeight(proj.weight, seed, edges.pre[e], edges.post[e]), format, maxMant);
+      mantissa[slot] = quantizeWeight(edgeWeight(proj.weight, seed, edges.pre[e], edges.post[e], e), format, maxMant);
       projection[slot] = k;
+      delay[slot] = edges.delaySteps?.[e] || lowered.delaySteps[k];
     }
   });
-  return { rowStart, axonKey, mantissa, projection };
-}
-
-interface Assignment {
-  /** Core of every global neuron, and its slot on that core. */
-  readonly coreOf: Uint32Array;
-  readonly localOf: Uint32Array;
-  readonly coreNeurons: readonly number[];
-  readonly pieces: readonly (readonly PopulationPiece[])[];
-}
-
-function percentOver(need: number, limit: number): string {
-  return ((100 * (need - limit)) / limit).toFixed(0);
-}
-
-/** Fills cores in order, starting a new core whenever the next neuron would break a per-core limit. */
-function assignCores(
-  lowered: LoweredNetwork,
-  profile: ChipProfile,
-  base: Uint32Array,
-  incoming: IncomingTable,
-  axonKeys: number,
-  diagnostics: Diagnostic[],
-): Assignment | undefined {
-  const { network } = lowered;
-  const limits = profile.limits;
-  const maxCores = coreCount(profile);
-  const total = base[network.populations.length];
-  const coreOf = new Uint32Array(total);
-  const localOf = new Uint32Array(total);
-  const axonMark = new Int32Array(axonKeys).fill(-1);
-  const coreNeurons: number[] = [];
-  const pieces: PopulationPiece[][] = network.populations.map(() => []);
-  let core = 0;
-  let neurons = 0;
-  let synapses = 0;
-  let axons = 0;
-
-  for (let p = 0; p < network.populations.length; p++) {
-    const pop = network.populations[p];
-    for (let i = 0; i < pop.size; i++) {
-      const g = base[p] + i;
-      const lo = incoming.rowStart[g];
-      const hi = incoming.rowStart[g + 1];
-      const fanIn = hi - lo;
-      let newAxons = 0;
-      for (let s = lo; s < hi; s++) if (axonMark[incoming.axonKey[s]] !== core) newAxons++;
-      const fits = (n: number, syn: number, ax: number): boolean =>
-        n + 1 <= limits.neuronsPerCore &&
-        synapseMemoryBytes(syn + fanIn) <= limits.synapseMemoryBytes &&
-        ax + newAxons <= limits.inputAxonsPerCore;
-      if (!fits(neurons, synapses, axons) && neurons > 0) {
-        coreNeurons.push(neurons);
-        core++;
-        neurons = 0;
-        synapses = 0;
-        axons = 0;
-        newAxons = fanIn; // every axon is new on a fresh core
-      }
-      if (!fits(neurons, synapses, axons)) {
-        // One neuron alone breaks a limit: no partition can help.
-        const [limit, need, allowed] =
-          synapseMemoryBytes(fanIn) > limits.synapseMemoryBytes
-            ? ['synapse memory per core (bytes)', synapseMemoryBytes(fanIn), limits.synapseMemoryBytes]
-            : ['input axons per core', fanIn, limits.inputAxonsPerCore];
-        diagnostics.push(
-          diag('neuronExceedsCoreLimit', pop.span, [pop.name, String(i), limit, String(need), String(allowed), percentOver(need, allowed), profile.name]),
-        );
-        return undefined;
-      }
-      if (core >= maxCores) {
-        diagnostics.push(diag('networkExceedsChip', pop.span, [pop.name, String(maxCores), profile.name, String(total)]));
-        return undefined;
-      }
-      for (let s = lo; s < hi; s++) axonMark[incoming.axonKey[s]] = core;
-      coreOf[g] = core;
-      localOf[g] = neurons;
-      const last = pieces[p][pieces[p].length - 1];
-      if (last && last.core === core) pieces[p][pieces[p].length - 1] = { ...last, count: last.count + 1 };
-      else pieces[p].push({ core, first: neurons, count: 1, offset: i });
-      neurons++;
-      synapses += fanIn;
-      axons += newAxons;
-    }
-  }
-  if (neurons > 0) coreNeurons.push(neurons);
-  return { coreOf, localOf, coreNeurons, pieces };
+  return { rowStart, axonKey, mantissa, projection, delay };
 }
 
 /** Groups of a core: consecutive slots of one population share a group. */
@@ -178,15 +142,17 @@ function coreGroups(lowered: LoweredNetwork, pieces: readonly (readonly Populati
       const b = lowered.behaviour[p];
       groups.push(
         b.kind === 'neurons'
-          ? { kind: 'neurons', first: piece.first, count: piece.count, params: b.params }
-          : { kind: 'input', first: piece.first, count: piece.count, encoding: b.encoding, inputIndex: inputBase[p] + piece.offset },
+          ? { kind: 'neurons', first: piece.first, count: piece.count, params: b.params, ...sliceInit(b.initV, piece.offset, piece.count) }
+          : { kind: 'input', first: piece.first, count: piece.count, encoding: sliceEncoding(b.encoding, piece.offset, piece.count), inputIndex: inputBase[p] + piece.offset },
       );
     }
   });
   return groups.sort((a, b) => a.first - b.first);
 }
 
-export function mapNetwork(lowered: LoweredNetwork, profile: ChipProfile): MapResult {
+export function mapNetwork(lowered: LoweredNetwork, chipProfile: ChipProfile, options: MapOptions = {}): MapResult {
+  // Per-core limits are the same on every board size; the board is chosen after partitioning.
+  let profile = chipProfile;
   const diagnostics: Diagnostic[] = [];
   const { network } = lowered;
   const base = populationBases(network);
@@ -194,8 +160,16 @@ export function mapNetwork(lowered: LoweredNetwork, profile: ChipProfile): MapRe
   network.projections.forEach((proj, k) => (axonBase[k + 1] = axonBase[k] + network.populations[proj.pre].size));
   const axonKeys = axonBase[network.projections.length];
   const incoming = buildIncoming(lowered, base, axonBase, maxWeightMantissa(profile.limits.weightBits));
-  const assignment = assignCores(lowered, profile, base, incoming, axonKeys, diagnostics);
+  const outgoingOf: number[][] = network.populations.map(() => []);
+  network.projections.forEach((proj, k) => outgoingOf[proj.pre].push(k));
+  const shape: NetworkShape = { network, base, axonBase, outgoing: outgoingOf };
+  if (!checkDelays(network, incoming, profile, diagnostics)) return { mapped: undefined, diagnostics };
+  if (!checkCrossbar(lowered, incoming, base, profile, diagnostics)) return { mapped: undefined, diagnostics };
+  const assignment = partitionInOrder(shape, profile, incoming, diagnostics);
   if (!assignment) return { mapped: undefined, diagnostics };
+  const board = chooseBoard(network, assignment.coreNeurons.length, assignment.coreOf, base, profile, diagnostics);
+  if (!board) return { mapped: undefined, diagnostics };
+  profile = withChips(profile, board.chips);
   const { coreOf, localOf, coreNeurons, pieces } = assignment;
 
   // Input neurons are numbered across the image, in declaration order (the Poisson counter).
@@ -246,7 +220,7 @@ export function mapNetwork(lowered: LoweredNetwork, profile: ChipProfile): MapRe
     for (const g of members) {
       for (let s = incoming.rowStart[g]; s < incoming.rowStart[g + 1]; s++) {
         const a = axonId[incoming.axonKey[s]];
-        synapses[fill[a]++] = packSynapse(localOf[g], incoming.mantissa[s], lowered.delaySteps[incoming.projection[s]]);
+        synapses[fill[a]++] = packSynapse(localOf[g], incoming.mantissa[s], incoming.delay[s]);
       }
     }
     const axonWeightExp = new Uint8Array(sortedKeys.length);
@@ -317,5 +291,112 @@ export function mapNetwork(lowered: LoweredNetwork, profile: ChipProfile): MapRe
     });
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { mapped: undefined, diagnostics };
-  return { mapped: { cores, pieces }, diagnostics };
+
+  // Placement: which slot each core sits in. Only `slot` changes: tables, routes and spikes stay the same.
+  const rates = networkRates(network);
+  const traffic = coreTraffic(cores, slotSpikeProbability(cores, pieces, rates, network.target.dtS));
+  const strategy = options.placement ?? 'traffic';
+  const seed = (options.seed ?? 1) >>> 0;
+  const geometry = slotGeometry(profile, coreCount(profile));
+  const placed =
+    strategy === 'traffic'
+      ? placeCores(traffic, geometry, { seed, ...(options.iterations === undefined ? {} : { iterations: options.iterations }) })
+      : placeCores(traffic, geometry, { seed, iterations: 0 });
+  const slotOf = strategy === 'traffic' ? placed.slotOf : Uint32Array.from(cores, (_, c) => c);
+  const placedCores = cores.map((core, c): CoreImage => ({ ...core, slot: slotOf[c] }));
+  const cost = strategy === 'traffic' ? placed.cost : { ...placed.cost, final: placed.cost.inOrder };
+  const decisions: MapDecisions = {
+    coresNeeded: cores.length,
+    chips: board.chips,
+    chipsFixed: board.fixed,
+    coresPerChip: coresPerChip(profile),
+    fillPasses: assignment.passes,
+    rates,
+    placement: { strategy, seed, iterations: strategy === 'traffic' ? placed.iterations : 0, accepted: placed.accepted, cost },
+  };
+  return { mapped: { profile, decisions, cores: placedCores, pieces, axonKeys: perCore.map((k) => k.keys), axonBase }, diagnostics };
+}
+
+/** Core images address at most 2^16 cores (routes and events store the core in 16 bits). */
+const MAX_IMAGE_CORES = 1 << 16;
+
+/**
+ * The board: the program's `chips = N`, else the fewest chips that hold the
+ * cores (grown chip by chip). Reports the population whose neurons overflow it.
+ */
+function chooseBoard(
+  network: NetworkIR,
+  cores: number,
+  coreOf: Uint32Array,
+  base: Uint32Array,
+  profile: ChipProfile,
+  diagnostics: Diagnostic[],
+): { chips: number; fixed: boolean } | undefined {
+  const perChip = coresPerChip(profile);
+  const fixed = network.target.chips;
+  const chips = fixed ?? Math.max(1, Math.ceil(cores / perChip));
+  const allowed = Math.min(fixed ?? profile.board.maxChips, profile.board.maxChips) * perChip;
+  // The population holding the first neuron of the first core past the board.
+  const overflowing = (limit: number): number => {
+    let g = 0;
+    while (g < coreOf.length && coreOf[g] < limit) g++;
+    let p = 0;
+    while (p + 1 < network.populations.length && base[p + 1] <= g) p++;
+    return p;
+  };
+  if (cores > MAX_IMAGE_CORES) {
+    const pop = network.populations[overflowing(MAX_IMAGE_CORES)];
+    diagnostics.push(diag('imageTooManyCores', pop.span, [pop.name, String(cores), String(MAX_IMAGE_CORES), percentOver(cores, MAX_IMAGE_CORES)]));
+    return undefined;
+  }
+  if (cores > allowed) {
+    const pop = network.populations[overflowing(allowed)];
+    const boardChips = allowed / perChip;
+    const hint = fixed === undefined ? phrase('boardFullHint') : phrase('boardFixedHint', String(fixed), String(profile.board.maxChips));
+    diagnostics.push(diag('networkExceedsBoard', pop.span, [pop.name, String(cores), percentOver(cores, allowed), String(allowed), String(boardChips), profile.name, hint]));
+    return undefined;
+  }
+  return { chips, fixed: fixed !== undefined };
+}
+
+/**
+ * A crossbar chip (profile limits.axon_types, TrueNorth) gives a neuron one
+ * weight per axon type, so no neuron may receive more distinct non-zero weights
+ * than there are types (a zero weight is an open crossbar point). The emulator
+ * keeps a weight per synapse, so a network past this limit would run with
+ * weights the chip cannot hold: it is an error, reported once per population,
+ * at its first offending neuron. (Necessary, not sufficient: Meso does not
+ * search for the axon-type assignment itself.)
+ */
+function checkCrossbar(lowered: LoweredNetwork, incoming: IncomingTable, base: Uint32Array, profile: ChipProfile, diagnostics: Diagnostic[]): boolean {
+  const types = profile.limits.axonTypes;
+  if (types === undefined) return true;
+  const { network } = lowered;
+  const seen = new Float64Array(types + 1);
+  let ok = true;
+  for (let p = 0; p < network.populations.length; p++) {
+    for (let g = base[p]; g < base[p + 1]; g++) {
+      let distinct = 0;
+      for (let s = incoming.rowStart[g]; s < incoming.rowStart[g + 1] && distinct <= types; s++) {
+        const m = incoming.mantissa[s];
+        if (m === 0) continue;
+        const w = m * 2 ** lowered.weightFormats[incoming.projection[s]].exponent;
+        let known = false;
+        for (let k = 0; k < distinct && !known; k++) known = seen[k] === w;
+        if (!known) seen[distinct++] = w;
+      }
+      if (distinct > types) {
+        // Count them all for the message (this neuron only).
+        const all = new Set<number>();
+        for (let s = incoming.rowStart[g]; s < incoming.rowStart[g + 1]; s++) {
+          if (incoming.mantissa[s] !== 0) all.add(incoming.mantissa[s] * 2 ** lowered.weightFormats[incoming.projection[s]].exponent);
+        }
+        const pop = network.populations[p];
+        diagnostics.push(diag('crossbarWeightsExceedTypes', pop.span, [pop.name, profile.name, String(g - base[p]), String(all.size), String(types), percentOver(all.size, types)]));
+        ok = false;
+        break;
+      }
+    }
+  }
+  return ok;
 }

@@ -75,8 +75,19 @@ class SnnParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.probeDecl) },
       { ALT: () => this.SUBRULE(this.ruleDecl) },
       { ALT: () => this.SUBRULE(this.teachDecl) },
+      { ALT: () => this.SUBRULE(this.includeDecl) },
     ]),
   );
+
+  private readonly includeDecl = this.RULE('includeDecl', (): Ast.IncludeDecl | undefined => {
+    const kw = this.CONSUME(T.Include);
+    const path = this.CONSUME(T.StringLit);
+    this.OPTION(() => this.CONSUME(T.Semicolon));
+    return this.ACTION(() => {
+      const pathLit: Ast.StringLit = { kind: 'StringLit', value: path.image.slice(1, -1), span: this.span(path) };
+      return { kind: 'IncludeDecl', keyword: this.span(kw), path: pathLit, span: joinSpans(this.span(kw), pathLit.span) };
+    });
+  });
 
   private readonly targetDecl = this.RULE('targetDecl', (): Ast.TargetDecl | undefined => {
     const kw = this.CONSUME(T.Target);
@@ -215,12 +226,18 @@ class SnnParser extends EmbeddedActionsParser {
 
   private readonly setting = this.RULE('setting', (): Ast.Setting | undefined => {
     const key = this.CONSUME(T.Identifier);
+    // `init v = ...`: a key followed by the name of the variable it sets.
+    const variable = this.OPTION({ GATE: () => this.LA(2).tokenType === T.Equals, DEF: () => this.CONSUME2(T.Identifier) });
     this.CONSUME(T.Equals);
     const value = this.SUBRULE(this.value);
-    this.OPTION(() => this.CONSUME(T.Semicolon));
-    return this.ACTION(() =>
-      value === undefined ? undefined : { kind: 'Setting', key: this.name(key), value, span: joinSpans(this.span(key), value.span) },
-    );
+    this.OPTION2(() => this.CONSUME(T.Semicolon));
+    return this.ACTION(() => {
+      if (value === undefined) return undefined;
+      const span = joinSpans(this.span(key), value.span);
+      return variable === undefined
+        ? { kind: 'Setting', key: this.name(key), value, span }
+        : { kind: 'Setting', key: this.name(key), variable: this.name(variable), value, span };
+    });
   });
 
   private readonly value = this.RULE('value', (): Ast.Value | undefined =>

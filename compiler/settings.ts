@@ -44,17 +44,27 @@ export function indexSettings(
 ): ReadonlyMap<string, Ast.Setting> {
   const byKey = new Map<string, Ast.Setting>();
   for (const s of settings) {
-    const key = s.key.text;
+    const key = settingKey(s);
     const first = byKey.get(key);
-    if (!keys.includes(key)) ctx.report(diag('unknownSetting', s.key.span, [key, blockWord, quotedList(keys)], didYouMean(key, keys)));
+    const span = s.variable === undefined || s.variable.span.line !== s.key.span.line ? s.key.span : { ...s.key.span, length: s.variable.span.col + s.variable.span.length - s.key.span.col };
+    if (!keys.includes(key)) ctx.report(diag('unknownSetting', span, [key, blockWord, quotedList(keys)], didYouMean(key, keys)));
     else if (first !== undefined) ctx.report(diag('duplicateSetting', s.key.span, [key, first.key.span.line]));
     else byKey.set(key, s);
   }
   return byKey;
 }
 
-/** The value as a number literal, or a report that a number was expected. */
+/** A setting's key as blocks list it: `tau_mem`, or `init v` for `init v = ...`. */
+export function settingKey(s: Ast.Setting): string {
+  return s.variable === undefined ? s.key.text : `${s.key.text} ${s.variable.text}`;
+}
+
+/** The value as a finite number literal, or a report that a number was expected. */
 function numberLit(value: Ast.Value, key: string, ctx: ReadContext): Ast.NumberLit | undefined {
+  if (value.kind === 'NumberLit' && !Number.isFinite(value.value)) {
+    ctx.report(diag('numberTooLarge', value.span, [value.text]));
+    return undefined;
+  }
   if (value.kind === 'NumberLit') return value;
   ctx.report(diag('expectedNumber', value.span, [key, describeValue(value)]));
   return undefined;

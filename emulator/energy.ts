@@ -8,7 +8,7 @@ export type Joules = number & { readonly __unit: 'J' };
 /** Seconds of chip time (cycles over the clock), not wall-clock time. */
 export type Seconds = number & { readonly __unit: 's' };
 
-export const ENERGY_CATEGORIES = ['synaptic', 'neuron', 'routing', 'learning', 'static'] as const;
+export const ENERGY_CATEGORIES = ['synaptic', 'neuron', 'routing', 'learning', 'sbp', 'static'] as const;
 export type EnergyCategory = (typeof ENERGY_CATEGORIES)[number];
 
 export interface EnergyBreakdown {
@@ -32,8 +32,16 @@ export function energyOf(counts: Readonly<Record<CounterName, number>>, profile:
   const byCategoryJ: Record<EnergyCategory, Joules> = {
     synaptic: (counts.synaptic_ops * e.synaptic_op * PJ) as Joules,
     neuron: ((counts.neuron_updates_active * e.neuron_update_active + counts.neuron_updates_inactive * e.neuron_update_inactive) * PJ) as Joules,
-    routing: ((counts.packets * e.spike_in_tile + counts.hops_east_west * e.hop_east_west + counts.hops_north_south * e.hop_north_south) * PJ) as Joules,
+    routing: ((counts.packets * e.spike_in_tile + counts.hops_east_west * e.hop_east_west + counts.hops_north_south * e.hop_north_south + counts.hops_chip_to_chip * profile.board.chipHopEnergyPj) * PJ) as Joules,
     learning: (counts.synaptic_updates * e.synaptic_update * PJ) as Joules,
+    // SBP's own books: its packets cost what spikes cost on the NoC, its adds and gain updates their profile costs.
+    sbp: ((
+      (counts.sbp_retrograde_packets + counts.sbp_reduction_packets) * e.spike_in_tile +
+      counts.sbp_hops_east_west * e.hop_east_west +
+      counts.sbp_hops_north_south * e.hop_north_south +
+      counts.sbp_hops_chip_to_chip * profile.board.chipHopEnergyPj +
+      counts.sbp_reduction_ops * e.sbp_reduction_op +
+      counts.sbp_updates * e.sbp_update) * PJ) as Joules,
     static: (profile.staticPowerW * chipTimeS) as Joules,
   };
   let total = 0;

@@ -1,6 +1,7 @@
 // Fixed-point neuron arithmetic: the one definition both emulator backends and
 // the compiler's quantizer follow. Loihi's CUBA LIF (Davies et al. 2018): 24-bit
-// current and voltage, 12-bit decay constants. Every operation stays inside
+// currents and voltage, 12-bit decay constants; separate excitatory and
+// inhibitory currents and an optional adaptive threshold (ALIF). Every operation stays inside
 // signed 32-bit integers so that WGSL (no 64-bit integers) agrees to the bit.
 
 /** Neuron state (current u, voltage v) is a signed 24-bit integer. */
@@ -61,30 +62,56 @@ export function toStateUnits(value: number): number {
 
 /** Fixed-point parameters of one group of neurons, as the chip stores them. */
 export interface NeuronParams {
-  /** current decay, 0..4096 */
+  /** excitatory current decay, 0..4096: the current fed by positive weights */
   readonly du: number;
-  /** voltage decay, 0..4096 (0 for an integrate-and-fire neuron) */
+  /** inhibitory current decay, 0..4096: the current fed by negative weights */
+  readonly duInh: number;
+  /** voltage decay, 0..4096 (0 for an integrate-and-fire neuron: no leak) */
   readonly dv: number;
-  /** firing threshold in state units; a neuron fires when v >= vth */
+  /** firing threshold in state units; a neuron fires when v - theta >= vth */
   readonly vth: number;
-  /** voltage after a spike and during the refractory period, state units */
+  /** voltage after a spike and during the refractory period, state units (inside the state range) */
   readonly reset: number;
-  /** constant drive added to v every step, state units */
+  /** constant drive added to v every step, state units (inside the state range) */
   readonly bias: number;
   /** steps the voltage is held at reset after a spike */
   readonly refractory: number;
+  /** adaptive threshold (ALIF): added to theta at each spike, state units, 0..STATE_MAX; 0 = no adaptation */
+  readonly thetaPlus: number;
+  /** decay of the adaptive threshold theta, 0..4096 */
+  readonly dTheta: number;
 }
 
+/** The parameter names in the order the image stores them (isa/image/format.ts, section NPAR). */
+export const NEURON_PARAM_ORDER: readonly (keyof NeuronParams)[] = ['du', 'duInh', 'dv', 'vth', 'reset', 'bias', 'refractory', 'thetaPlus', 'dTheta'];
+
 /**
- * The order of one neuron update, the contract of both backends:
- *   u <- clamp(decay(u, du) + clamp(input))
- *   v <- clamp(decay(v, dv) + u + bias)
- * The input (a 32-bit accumulator, wrapping) is clamped to the state range before
- * the add, so no intermediate leaves 32 bits: |decay(u)| + |clamp(input)| < 2^24,
- * and |decay(v)| + |u| + |bias| < 3 * 2^23.
- *   if refractory steps remain: v <- reset, count down, no spike
- *   else if v >= vth: spike, v <- reset, refractory steps <- refractory
- * A neuron update is "inactive" (cheaper on Loihi) when u, v, input and bias are
- * all zero and it is not refractory: nothing changes.
+ * The order of one neuron update, the contract of both backends. Per neuron the
+ * chip keeps the excitatory current uE, the inhibitory current uI, the voltage
+ * v, the adaptive threshold theta (>= 0) and the refractory count r. Delivery
+ * adds each synapse's weight (mantissa << exponent) into one of two 32-bit
+ * wrapping accumulators of its delay slot, chosen by the weight's sign:
+ * positive (and zero) weights into accE, negative into accI (as NEST's
+ * iaf_psc_exp splits currents by the sign of the weight). Then, in this order:
+ *   uE    <- clamp(decay(uE, du)    + clamp(accE))
+ *   uI    <- clamp(decay(uI, duInh) + clamp(accI))
+ *   v     <- clamp(decay(v, dv) + uE + uI + bias)
+ *   fire  <- r == 0 and v - theta >= vth
+ *   if r > 0:   v <- reset, r <- r - 1
+ *   elif fire:  v <- reset, r <- refractory, emit a spike
+ *   theta <- min(decay(theta, dTheta) + (fire ? thetaPlus : 0), STATE_MAX)
+ * Every intermediate stays inside signed 32 bits (WGSL has no 64-bit integers):
+ * each clamp() operand is below 2^24 in magnitude, the v sum is below 4 * 2^23,
+ * v - theta lies in (-2^24, 2^24), and theta + thetaPlus < 2^24.
+ * The adaptive threshold follows the LSNN neuron of Bellec et al. 2018 ("Long
+ * short-term memory and learning-to-learn in networks of spiking neurons"):
+ * threshold = vth + theta, theta decaying with its own time constant and rising
+ * by thetaPlus at each spike (their beta * (1 - rho)); the spike of step t is
+ * judged against theta(t) and raises theta(t + 1). With thetaPlus = 0 and
+ * theta = 0 the neuron is the plain CUBA LIF of Loihi.
+ * A neuron update is "inactive" (cheaper on Loihi) when uE, uI, v, theta, both
+ * inputs and bias are all zero and it is not refractory: nothing changes.
+ * Initial state: every state variable starts at 0 except v, which a group may
+ * set per neuron (CoreGroup.initV, drawn by the compiler).
  */
-export const NEURON_UPDATE_ORDER = 'u, v, refractory, threshold' as const;
+export const NEURON_UPDATE_ORDER = 'uE, uI, v, fire, refractory, theta' as const;

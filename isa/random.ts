@@ -19,6 +19,10 @@ export const STREAM = {
   weight: 3,
   init: 4,
   rounding: 5,
+  /** Learning engine: stochastic rounding of trace decay (isa/learning/engine.ts). */
+  trace: 6,
+  /** Learning engine: the teaching spike train of `teach POP from labels`. */
+  teach: 7,
   /** Host side: the seeded shuffle of a dataset's split, and rate coding of its samples. */
   dataset: 16,
   encoder: 17,

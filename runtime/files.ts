@@ -30,6 +30,17 @@ export function readText(path: string): string {
   }
 }
 
+/** Reads a file a program names (an include, a data file) for the compiler: a reason instead of a throw. */
+export function readSourceFile(path: string): { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string } {
+  try {
+    return { ok: true, text: readText(path) };
+  } catch (err) {
+    // UserError's message starts with the path, which the compiler's diagnostic already names.
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message };
+  }
+}
+
 export function readBytes(path: string): Uint8Array {
   try {
     const buf = readFileSync(path);

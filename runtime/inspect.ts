@@ -6,6 +6,10 @@ import type { ChipImage, CoreGroup, CoreImage } from '../isa/image/types.js';
 import { corePosition } from '../isa/profile.js';
 import { synapseMemoryBytes } from '../isa/synapse.js';
 import { tilesUsed } from './report.js';
+import { formatLearning } from './inspect-learning.js';
+import { buildMapReport, formatMapReport } from '../compiler/map-report.js';
+import type { MapDecisions } from '../compiler/mapper.js';
+import { imageRates, type PopulationRate } from '../compiler/traffic.js';
 
 function pct(used: number, limit: number): string {
   return `${((100 * used) / limit).toFixed(1)}%`;
@@ -14,15 +18,20 @@ function pct(used: number, limit: number): string {
 function describeGroup(g: CoreGroup, image: ChipImage): string {
   const range = `slots ${g.first}..${g.first + g.count - 1}`;
   return match(g)
-    .with({ kind: 'neurons' }, ({ params: p }) => {
+    .with({ kind: 'neurons' }, ({ params: p, initV }) => {
       const dt = image.dtS;
       const tau = (d: number): string => (d === 0 ? 'none' : d >= DECAY_ONE ? '0' : `${((-dt / Math.log(1 - d / DECAY_ONE)) * 1e3).toFixed(2)} ms`);
-      return `${range}: lif du=${p.du} (tau_syn ${tau(p.du)}) dv=${p.dv} (tau_mem ${tau(p.dv)}) vth=${p.vth} (${p.vth / UNIT}) reset=${p.reset / UNIT} bias=${p.bias / UNIT} refractory=${p.refractory} steps`;
+      const model = p.thetaPlus > 0 ? 'alif' : p.dv === 0 ? 'if' : 'lif';
+      const adapt = p.thetaPlus > 0 ? ` theta_plus=${p.thetaPlus / UNIT} dTheta=${p.dTheta} (tau_adapt ${tau(p.dTheta)})` : '';
+      const init = initV === undefined ? '' : ' v initialised per neuron';
+      return `${range}: ${model} du=${p.du} (tau_syn_exc ${tau(p.du)}) duInh=${p.duInh} (tau_syn_inh ${tau(p.duInh)}) dv=${p.dv} (tau_mem ${tau(p.dv)}) vth=${p.vth} (${p.vth / UNIT}) reset=${p.reset / UNIT} bias=${p.bias / UNIT} refractory=${p.refractory} steps${adapt}${init}`;
     })
     .with({ kind: 'input' }, ({ encoding }) =>
       match(encoding)
         .with({ kind: 'poisson' }, ({ threshold }) => `${range}: input poisson, p=${(threshold / 4294967296).toPrecision(4)} per step (${(threshold / 4294967296 / image.dtS).toPrecision(4)} Hz)`)
         .with({ kind: 'periodic' }, ({ period, phase }) => `${range}: input periodic, every ${period} steps from step ${phase}`)
+        .with({ kind: 'spikes' }, ({ steps }) => `${range}: input from a file, ${steps.length} spikes`)
+        .with({ kind: 'external' }, () => `${range}: input external (fed at run time)`)
         .exhaustive(),
     )
     .exhaustive();
@@ -49,7 +58,11 @@ function describeCore(core: CoreImage, index: number, image: ChipImage): string[
   return lines;
 }
 
-export function formatInspect(image: ChipImage): string {
+/**
+ * What `meso inspect` prints. `rates`: the expected rate per population for the
+ * map section (from the program when inspecting a .snn; else read from the image).
+ */
+export function formatInspect(image: ChipImage, rates?: readonly PopulationRate[], decisions?: MapDecisions): string {
   const synapses = image.cores.reduce((n, c) => n + c.synapses.length, 0);
   const lines = [
     `image of ${image.symbols.source}`,
@@ -64,5 +77,9 @@ export function formatInspect(image: ChipImage): string {
     lines.push(`  ${pop.name}[${pop.size}] ${pop.kind}${probed} (line ${pop.line}): ${where}`);
   }
   image.cores.forEach((core, i) => lines.push('', ...describeCore(core, i, image)));
+  const learning = formatLearning(image);
+  if (learning.length > 0) lines.push('', ...learning);
+  const map = buildMapReport(image, rates ?? imageRates(image), decisions);
+  lines.push('', rates ? 'map' : 'map (expected rates: input encodings, and the default for neurons: `rate` hints are not stored in the image)', formatMapReport(map, image));
   return lines.join('\n');
 }

@@ -2,11 +2,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compileSource, renderDiagnostic, hasErrors } from '../compiler/index.js';
 import { writeImage } from '../isa/image/index.js';
-import { BACKEND_NAMES } from '../emulator/index.js';
+import { BACKEND_NAMES, type BackendName } from '../emulator/index.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError } from './errors.js';
-import { readText, writeAtomic } from './files.js';
+import { readSourceFile, readText, writeAtomic } from './files.js';
 import { formatInspect } from './inspect.js';
+import { buildMapReport } from '../compiler/map-report.js';
+import type { PlacementStrategy } from '../compiler/mapper.js';
+import { imageRates, networkRates } from '../compiler/traffic.js';
 import { buildRunReport, buildSpikeFile, formatRunReport } from './report.js';
+import { renderRunHtml, reportHtmlFromJson, ReportHtmlError } from './html/index.js';
 import { compileFile, loadProgram, resolveChip, runImage } from './session.js';
 
 function positiveInt(what: string) {
@@ -45,9 +49,9 @@ export function buildProgram(): Command {
     .option('--strict', 'treat warnings as errors')
     .action((file: string, opts: { json?: boolean; strict?: boolean }) => {
       const text = readText(file);
-      const { diagnostics } = compileSource(text, file, { stopAfter: undefined });
+      const { diagnostics, sources } = compileSource(text, file, { readFile: readSourceFile });
       if (opts.json) process.stdout.write(`${JSON.stringify(diagnostics, null, 2)}\n`);
-      else for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(d, text)}\n`);
+      else for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(d, sources?.get(d.span.file) ?? (d.span.file === file ? text : undefined))}\n`);
       const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.length > 0);
       if (failed) process.exitCode = EXIT_BAD_INPUT;
       else if (!opts.json) process.stdout.write(`${file}: ok${diagnostics.length > 0 ? ` (${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'})` : ''}\n`);
@@ -58,13 +62,20 @@ export function buildProgram(): Command {
     .description('compile a .snn file to a chip image')
     .argument('<file>', 'the .snn program')
     .option('-o, --output <file>', 'the chip image to write (default: FILE with .chip)')
-    .option('--chip <profile>', 'chip profile, replacing the program\'s target')
-    .action((file: string, opts: { output?: string; chip?: string }) => {
-      const { image, warnings } = compileFile(file, { chip: opts.chip });
+    .option('--chip <profile>', 'chip profile, replacing the program\'s target: a built-in name (loihi-like, truenorth-like, tiny) or your own FILE.json')
+    .option('--map-report <file>', 'write what the mapper decided as JSON (schema meso.map/v1)')
+    .addOption(new Option('--placement <strategy>', 'how cores are put on the mesh').choices(['traffic', 'in-order']).default('traffic'))
+    .option('--map-seed <s>', 'seed of the placement (same seed, same placement)', seedValue, 1)
+    .action((file: string, opts: { output?: string; chip?: string; mapReport?: string; placement: PlacementStrategy; mapSeed: number }) => {
+      const { image, warnings, network, mapped } = compileFile(file, { chip: opts.chip, map: { placement: opts.placement, seed: opts.mapSeed } });
       printWarnings(warnings);
       const out = opts.output ?? defaultImagePath(file);
       const bytes = writeImage(image);
       writeAtomic(out, bytes);
+      if (opts.mapReport) {
+        const report = buildMapReport(image, network ? networkRates(network) : imageRates(image), mapped?.decisions);
+        writeAtomic(opts.mapReport, `${JSON.stringify(report, null, 2)}\n`);
+      }
       const synapses = image.cores.reduce((n, c) => n + c.synapses.length, 0);
       process.stdout.write(`${out}: ${bytes.length} bytes, ${image.cores.length} cores, ${synapses} synapses on ${image.profile.name}\n`);
     });
@@ -74,9 +85,9 @@ export function buildProgram(): Command {
     .description('show what is on the chip: cores, utilisation, routing')
     .argument('<file>', 'a chip image (.chip) or a .snn program')
     .action((file: string) => {
-      const { image, warnings } = loadProgram(file);
+      const { image, warnings, network, mapped } = loadProgram(file);
       printWarnings(warnings);
-      process.stdout.write(`${formatInspect(image)}\n`);
+      process.stdout.write(`${formatInspect(image, network && networkRates(network), mapped?.decisions)}\n`);
     });
 
   program
@@ -85,21 +96,42 @@ export function buildProgram(): Command {
     .argument('<file>', 'a chip image (.chip) or a .snn program')
     .requiredOption('--steps <n>', 'time steps to run', positiveInt('--steps'))
     .option('--seed <s>', 'seed of the random inputs', seedValue, 1)
-    .addOption(new Option('--backend <name>', 'emulator backend').choices([...BACKEND_NAMES]).default('cpu'))
-    .option('--chip <profile>', 'chip profile for a .snn, replacing its target')
+    .addOption(new Option('--backend <name>', 'emulator backend (auto: webgpu on a hardware GPU, else cpu)').choices([...BACKEND_NAMES, 'auto']).default('cpu'))
+    .option('--chip <profile>', 'chip profile for a .snn, replacing its target: a built-in name or your own FILE.json')
     .option('--report <file>', 'write the report as JSON (schema meso.report/v1)')
     .option('--spikes <file>', 'write the probed populations\' spikes as JSON (schema meso.spikes/v1)')
+    .option('--html <file>', 'write the report as one self-contained HTML page with plots')
     .option('--quiet', 'print nothing on success')
-    .action(async (file: string, opts: { steps: number; seed: number; backend: 'cpu'; chip?: string; report?: string; spikes?: string; quiet?: boolean }) => {
+    .action(async (file: string, opts: { steps: number; seed: number; backend: BackendName | 'auto'; chip?: string; report?: string; spikes?: string; html?: string; quiet?: boolean }) => {
       resolveChip(opts.chip);
       const { image, warnings } = loadProgram(file, { chip: opts.chip });
       printWarnings(warnings);
-      const record = opts.spikes && image.symbols.probes.length === 0 ? image.symbols.populations.map((p) => p.name) : undefined;
+      // Without a probe, the spike outputs (and the raster of --report/--html) cover every population.
+      const wantsSpikes = opts.spikes !== undefined || opts.report !== undefined || opts.html !== undefined;
+      const record = wantsSpikes && image.symbols.probes.length === 0 ? image.symbols.populations.map((p) => p.name) : undefined;
       const run = await runImage(image, { steps: opts.steps, seed: opts.seed, backend: opts.backend, record });
       const report = buildRunReport(run);
       if (opts.report) writeAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
       if (opts.spikes) writeAtomic(opts.spikes, `${JSON.stringify(buildSpikeFile(run))}\n`);
+      // Drawn from the JSON form of the report, so that `meso report run.json --html` gives the same page.
+      if (opts.html) writeAtomic(opts.html, renderRunHtml(JSON.parse(JSON.stringify(report))));
       if (!opts.quiet) process.stdout.write(`${formatRunReport(report)}\n`);
+    });
+
+  program
+    .command('report')
+    .description('draw a saved JSON report (meso run --report, meso train --report) as an HTML page')
+    .argument('<file>', 'a report written by `meso run --report` (meso.report/v1) or `meso train --report` (meso.train/v1)')
+    .requiredOption('--html <file>', 'the HTML page to write')
+    .action((file: string, opts: { html: string }) => {
+      let html: string;
+      try {
+        html = reportHtmlFromJson(readText(file), file);
+      } catch (err) {
+        if (err instanceof ReportHtmlError) throw new UserError(err.message);
+        throw err;
+      }
+      writeAtomic(opts.html, html);
     });
 
   return program;

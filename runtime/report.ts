@@ -1,10 +1,11 @@
 // The run report: JSON (schema meso.report/v1) for tools, text for people.
 // Every energy figure comes from emulator/energy.ts over the run's counters.
-import { chipTimeS, ENERGY_CATEGORIES, energyOf, type EnergyCategory } from '../emulator/energy.js';
-import { COUNTER_NAMES, type CounterName } from '../emulator/interface.js';
+import { chipTimeS, ENERGY_CATEGORIES, energyByCore, energyOf, type EnergyCategory } from '../emulator/energy.js';
+import { COUNTER_NAMES, PHASE_NAMES, type CounterName, type PhaseName, type Timing } from '../emulator/interface.js';
 import { corePosition } from '../isa/profile.js';
 import type { ChipImage } from '../isa/image/types.js';
 import type { RunOutcome } from './session.js';
+import { buildFigures, type ReportFigures } from './html/figures.js';
 
 export interface RunReport {
   readonly schema: 'meso.report/v1';
@@ -22,14 +23,106 @@ export interface RunReport {
   };
   /** Mean firing rate per neuron, by population, over the simulated time. */
   readonly rates_hz: Readonly<Record<string, number>>;
-  readonly cycles: { readonly total: number };
+  readonly cycles: {
+    readonly total: number;
+    /** Cycles of one step (what chip time is made of): mean and largest over the run. */
+    readonly per_step: MeanMax;
+    /**
+     * deliver, update, learn: busy core-cycles summed over cores and steps (work,
+     * which overlaps across cores); barrier: chip cycles spent in barriers;
+     * tick_wait: chip cycles spent waiting for a fixed tick after the work.
+     */
+    readonly by_phase: Readonly<Record<PhaseName | 'barrier' | 'tick_wait', number>>;
+    /** Busy cycles of each core (index into the image's cores) by phase. */
+    readonly by_core: readonly CoreCycles[];
+  };
+  /** Time from a step's start to its last core done plus the barrier (before any tick floor), in seconds. */
+  readonly latency_s: { readonly per_step: MeanMax };
   readonly chip_time_s: number;
   readonly energy_j: {
     readonly total: number;
     readonly by_category: Readonly<Record<EnergyCategory, number>>;
+    /** Dynamic energy of each core (static power is the chip's): Σ by_core[].total + by_category.static = total. */
+    readonly by_core: readonly CoreEnergy[];
   };
+  /** The network-on-chip over the run (emulator/noc.ts). */
+  readonly noc: NocReport;
   /** Raw operation counts: energy_j.total = Σ counters × the profile's per-operation energy + static. */
   readonly counters: Readonly<Record<CounterName, number>>;
+  /** What the HTML report draws (raster, rates, energy per step, floor plan), bounded in size: runtime/html/figures.ts. */
+  readonly figures: ReportFigures;
+}
+
+export interface MeanMax {
+  readonly mean: number;
+  readonly max: number;
+}
+
+export interface CoreCycles extends Readonly<Record<PhaseName, number>> {
+  readonly core: number;
+  readonly slot: number;
+  readonly busy: number;
+}
+
+export interface CoreEnergy {
+  readonly core: number;
+  readonly slot: number;
+  readonly total: number;
+  readonly by_category: Readonly<Record<Exclude<EnergyCategory, 'static'>, number>>;
+}
+
+export interface NocReport {
+  readonly packets: number;
+  readonly hops: { readonly total: number; readonly east_west: number; readonly north_south: number; readonly chip_to_chip: number };
+  /** From ready at the source core to arrival at the target core, contention included. */
+  readonly packet_latency_cycles: MeanMax;
+  readonly packet_latency_s: MeanMax;
+  /** Cycles packets spent waiting for busy links and ports, summed over packets. */
+  readonly contention_wait_cycles: number;
+  /** The link or port that carried the most packets, and its load; null when no packet was sent. */
+  readonly busiest_link: { readonly link: string; readonly packets: number; readonly packets_per_step: number } | null;
+}
+
+function meanMax(values: Float64Array): MeanMax {
+  if (values.length === 0) return { mean: 0, max: 0 };
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return { mean: sum / values.length, max };
+}
+
+/** cycles.by_phase and cycles.by_core from the emulator's timing. */
+function phaseCycles(run: RunOutcome, timing: Timing): { byPhase: Record<PhaseName | 'barrier' | 'tick_wait', number>; byCore: CoreCycles[] } {
+  const phases = PHASE_NAMES.length;
+  const byPhase = { deliver: 0, update: 0, learn: 0, barrier: timing.barrierCycles * run.stepCycles.length, tick_wait: 0 };
+  for (let t = 0; t < run.stepCycles.length; t++) byPhase.tick_wait += run.stepCycles[t] - timing.stepLatencyCycles[t];
+  const byCore = run.image.cores.map((core, c) => {
+    const entry = { core: c, slot: core.slot, deliver: 0, update: 0, learn: 0, busy: 0 };
+    PHASE_NAMES.forEach((name, k) => {
+      entry[name] = timing.phaseCyclesByCore[c * phases + k];
+      entry.busy += entry[name];
+      byPhase[name] += entry[name];
+    });
+    return entry;
+  });
+  return { byPhase, byCore };
+}
+
+function nocReport(timing: Timing, steps: number, clockHz: number): NocReport {
+  const n = timing.noc;
+  const mean = n.packets > 0 ? n.latencySumCycles / n.packets : 0;
+  const busiest = n.busiestLink;
+  return {
+    packets: n.packets,
+    hops: { total: n.hopsEastWest + n.hopsNorthSouth + n.hopsChipToChip, east_west: n.hopsEastWest, north_south: n.hopsNorthSouth, chip_to_chip: n.hopsChipToChip },
+    packet_latency_cycles: { mean, max: n.latencyMaxCycles },
+    packet_latency_s: { mean: mean / clockHz, max: n.latencyMaxCycles / clockHz },
+    contention_wait_cycles: n.waitCycles,
+    busiest_link: busiest === undefined ? null : { link: busiest.label, packets: busiest.packets, packets_per_step: steps > 0 ? busiest.packets / steps : 0 },
+  };
 }
 
 /** Spike count of each population, summed over its pieces. */
@@ -64,6 +157,13 @@ export function buildRunReport(run: RunOutcome): RunReport {
   for (const name of COUNTER_NAMES) counters[name] = run.counters.total[name];
   const byCategory = {} as Record<EnergyCategory, number>;
   for (const c of ENERGY_CATEGORIES) byCategory[c] = energy.byCategoryJ[c];
+  const byCoreEnergy = energyByCore(run.counters, image.profile).map((e, c): CoreEnergy => {
+    const { static: _static, ...dynamic } = e.byCategoryJ;
+    return { core: c, slot: image.cores[c].slot, total: e.totalJ, by_category: dynamic };
+  });
+  const timing = run.timing;
+  const phases = phaseCycles(run, timing);
+  const latency = meanMax(timing.stepLatencyCycles);
   return {
     schema: 'meso.report/v1',
     source: image.symbols.source,
@@ -76,10 +176,18 @@ export function buildRunReport(run: RunOutcome): RunReport {
     tiles_used: tilesUsed(image),
     spikes: { total: Object.values(byPopulation).reduce((a, b) => a + b, 0), by_population: byPopulation },
     rates_hz: rates,
-    cycles: { total: totalCycles },
+    cycles: {
+      total: totalCycles,
+      per_step: meanMax(run.stepCycles),
+      by_phase: phases.byPhase,
+      by_core: phases.byCore,
+    },
+    latency_s: { per_step: { mean: latency.mean / image.profile.clockHz, max: latency.max / image.profile.clockHz } },
     chip_time_s: time,
-    energy_j: { total: energy.totalJ, by_category: byCategory },
+    energy_j: { total: energy.totalJ, by_category: byCategory, by_core: byCoreEnergy },
+    noc: nocReport(timing, run.stepCycles.length, image.profile.clockHz),
     counters,
+    figures: buildFigures(run),
   };
 }
 
@@ -88,6 +196,7 @@ const CATEGORY_LABEL: Readonly<Record<EnergyCategory, string>> = {
   neuron: 'neuron updates',
   routing: 'spike routing',
   learning: 'learning',
+  sbp: 'sbp',
   static: 'static',
 };
 
@@ -118,6 +227,15 @@ export function formatRunReport(r: RunReport): string {
   lines.push(`  ${'total'.padEnd(width)}${group(r.spikes.total).padStart(10)}`);
   lines.push('');
   lines.push(`cycles      ${group(r.cycles.total)}   (chip time ${si(r.chip_time_s, 's')}, ${si(r.chip_time_s / Math.max(1, r.steps), 's')} per step)`);
+  lines.push(`  per step  mean ${group(r.cycles.per_step.mean)}, max ${group(r.cycles.per_step.max)}   (latency mean ${si(r.latency_s.per_step.mean, 's')}, max ${si(r.latency_s.per_step.max, 's')})`);
+  const phase = r.cycles.by_phase;
+  const tick = phase.tick_wait > 0 ? `, waiting for the tick ${group(phase.tick_wait)}` : '';
+  lines.push(`  busy core-cycles: update ${group(phase.update)}, deliver ${group(phase.deliver)}, learn ${group(phase.learn)}; barrier ${group(phase.barrier)}${tick}`);
+  if (r.noc.packets > 0) {
+    const n = r.noc;
+    const busiest = n.busiest_link === null ? '' : `; busiest link ${n.busiest_link.link} (${group(n.busiest_link.packets)} packets)`;
+    lines.push(`noc         ${group(n.packets)} packets, ${group(n.hops.total)} hops, latency mean ${si(n.packet_latency_s.mean, 's')}, max ${si(n.packet_latency_s.max, 's')}, contention ${group(n.contention_wait_cycles)} cycles${busiest}`);
+  }
   lines.push(`energy      ${si(r.energy_j.total, 'J')}   (${si(r.energy_j.total / Math.max(1, r.counters.synaptic_ops), 'J')} per synaptic op)`);
   for (const c of ENERGY_CATEGORIES) {
     const j = r.energy_j.by_category[c];

@@ -3,22 +3,29 @@
 // rule here (delivery order, delay slots, update order, counters, cycles) is the
 // definition, not an implementation detail. Nothing in the step loop allocates:
 // buffers are sized when the image is loaded, and only the event log grows.
-import { barrierCycles, coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
-import { clampState, decay, DECAY_ONE } from '../../isa/fixed.js';
+import { barrierCycles, coreCount, corePosition, routeHops, type ChipProfile } from '../../isa/profile.js';
+import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
+import { MeshNoc, scheduleDeliveries } from '../noc.js';
+import { CpuLearning } from './learning.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
+  PHASE_NAMES,
   type CounterName,
   type Counters,
   type CreateEmulator,
   type Emulator,
   type RunOptions,
   type SpikeEvents,
+  type Timing,
 } from '../interface.js';
 
 const COUNTERS = COUNTER_NAMES.length;
+const PHASE_DELIVER = PHASE_NAMES.indexOf('deliver');
+const PHASE_UPDATE = PHASE_NAMES.indexOf('update');
+const PHASE_LEARN = PHASE_NAMES.indexOf('learn');
 const counterIndex = (name: CounterName): number => COUNTER_NAMES.indexOf(name);
 const SYNAPTIC_OPS = counterIndex('synaptic_ops');
 const ACTIVE = counterIndex('neuron_updates_active');
@@ -28,11 +35,16 @@ const INPUT_SPIKES = counterIndex('input_spikes');
 const PACKETS = counterIndex('packets');
 const HOPS_EW = counterIndex('hops_east_west');
 const HOPS_NS = counterIndex('hops_north_south');
+const HOPS_CHIP = counterIndex('hops_chip_to_chip');
 
 /** Group kinds in the flattened group table (a number, so the update loops stay monomorphic). */
 const GROUP_NEURONS = 0;
 const GROUP_POISSON = 1;
 const GROUP_PERIODIC = 2;
+/** Spikes from a list: a file's (in the image) or the host's (setExternalInput). */
+const GROUP_SPIKE_LIST = 3;
+
+const NO_SPIKES = new Uint32Array(0);
 
 /** Initial capacity of the event log and the step-cycle log; both grow by doubling. */
 const INITIAL_LOG = 1024;
@@ -44,17 +56,26 @@ interface GroupTable {
   readonly first: Int32Array;
   readonly size: Int32Array;
   readonly du: Int32Array;
+  readonly duInh: Int32Array;
   readonly dv: Int32Array;
   readonly vth: Int32Array;
   readonly reset: Int32Array;
   readonly bias: Int32Array;
   readonly refractory: Int32Array;
+  readonly thetaPlus: Int32Array;
+  readonly dTheta: Int32Array;
   /** Poisson: the u32 threshold, kept as a double so that values >= 2^31 stay positive. */
   readonly threshold: Float64Array;
   /** Poisson: the global input index of the group's first neuron. */
   readonly inputIndex: Int32Array;
   readonly period: Int32Array;
   readonly phase: Int32Array;
+  /** Spike lists: group-local neuron listNeurons[g][i] spikes at step listSteps[g][i], sorted by step; listNext[g] is the first not yet sent. */
+  readonly listSteps: Uint32Array[];
+  readonly listNeurons: Uint32Array[];
+  readonly listNext: Int32Array;
+  /** Whether the group is fed by the host (encoding = external). */
+  readonly external: Uint8Array;
 }
 
 /** The state and the read-only tables of one core. One object per core, never per neuron. */
@@ -62,11 +83,15 @@ class CpuCore {
   readonly n: number;
   /** Delay slots D: the largest delay + 1, at least 2. */
   readonly slots: number;
-  readonly u: Int32Array;
+  /** Excitatory and inhibitory synaptic currents, voltage, adaptive threshold (isa/fixed.ts NEURON_UPDATE_ORDER). */
+  readonly uE: Int32Array;
+  readonly uI: Int32Array;
   readonly v: Int32Array;
+  readonly theta: Int32Array;
   readonly ref: Int32Array;
-  /** accum[slot * n + neuron], wrapping i32 sums. */
+  /** accum[slot * n + neuron], wrapping i32 sums of the non-negative weights; accumInh likewise of the negative ones. */
   readonly accum: Int32Array;
+  readonly accumInh: Int32Array;
   readonly spikeCount: Uint32Array;
   /** Slots that spiked in the current step, ascending. */
   readonly spiked: Uint32Array;
@@ -81,10 +106,13 @@ class CpuCore {
   readonly routeStart: Uint32Array;
   readonly routeCore: Uint16Array;
   readonly routeAxon: Uint16Array;
-  /** Per route: |dx|, |dy| between the two cores' tiles, and the packet's latency in cycles. */
+  /** Per route: |dx|, |dy| between the two cores' tiles, and the synapses of the target axon (its synaptic ops). */
   readonly routeHopsEW: Uint16Array;
   readonly routeHopsNS: Uint16Array;
-  readonly routeLatency: Float64Array;
+  readonly routeHopsChip: Uint16Array;
+  readonly routeSynapses: Uint32Array;
+  /** Cycles of this step's learn phase on this core: the learn phase adds to it; step() resets it and times it. */
+  stepLearnCycles = 0;
   /** Running totals, indexed like COUNTER_NAMES. */
   readonly counters = new Float64Array(COUNTERS);
   readonly record: boolean;
@@ -96,31 +124,38 @@ class CpuCore {
     let maxDelay = 1;
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     this.slots = maxDelay + 1;
-    this.u = new Int32Array(this.n);
+    this.uE = new Int32Array(this.n);
+    this.uI = new Int32Array(this.n);
     this.v = new Int32Array(this.n);
+    this.theta = new Int32Array(this.n);
     this.ref = new Int32Array(this.n);
+    // The only non-zero initial state: per-neuron voltages the compiler drew.
+    for (const g of core.groups) if (g.kind === 'neurons' && g.initV !== undefined) this.v.set(g.initV, g.first);
     this.accum = new Int32Array(this.slots * this.n);
+    this.accumInh = new Int32Array(this.slots * this.n);
     this.spikeCount = new Uint32Array(this.n);
     this.spiked = new Uint32Array(this.n);
     this.groups = buildGroupTable(core);
     this.axonStart = core.axonStart;
     this.axonWeightExp = core.axonWeightExp;
-    this.synapses = core.synapses;
+    // Learning rewrites weights: a copy, so the image the caller holds keeps its own.
+    this.synapses = image.learning === undefined ? core.synapses : core.synapses.slice();
     this.routeStart = core.routeStart;
     this.routeCore = core.routeCore;
     this.routeAxon = core.routeAxon;
     const routes = core.routeCore.length;
     this.routeHopsEW = new Uint16Array(routes);
     this.routeHopsNS = new Uint16Array(routes);
-    this.routeLatency = new Float64Array(routes);
-    const from = corePosition(profile, core.slot);
+    this.routeHopsChip = new Uint16Array(routes);
+    this.routeSynapses = new Uint32Array(routes);
     for (let r = 0; r < routes; r++) {
-      const to = corePosition(profile, image.cores[core.routeCore[r]].slot);
-      const dx = Math.abs(to.x - from.x);
-      const dy = Math.abs(to.y - from.y);
-      this.routeHopsEW[r] = dx;
-      this.routeHopsNS[r] = dy;
-      this.routeLatency[r] = profile.cycles.spike_in_tile + dx * profile.cycles.hop_east_west + dy * profile.cycles.hop_north_south;
+      // X-then-Y over the board's mesh; hops that cross a chip boundary use a chip-to-chip link (isa/profile.ts).
+      const hops = routeHops(profile, core.slot, image.cores[core.routeCore[r]].slot);
+      this.routeHopsEW[r] = hops.eastWest;
+      this.routeHopsNS[r] = hops.northSouth;
+      this.routeHopsChip[r] = hops.chipToChip;
+      const target = image.cores[core.routeCore[r]].axonStart;
+      this.routeSynapses[r] = target[core.routeAxon[r] + 1] - target[core.routeAxon[r]];
     }
     this.record = record;
   }
@@ -134,15 +169,22 @@ function buildGroupTable(core: CoreImage): GroupTable {
     first: new Int32Array(count),
     size: new Int32Array(count),
     du: new Int32Array(count),
+    duInh: new Int32Array(count),
     dv: new Int32Array(count),
     vth: new Int32Array(count),
     reset: new Int32Array(count),
     bias: new Int32Array(count),
     refractory: new Int32Array(count),
+    thetaPlus: new Int32Array(count),
+    dTheta: new Int32Array(count),
     threshold: new Float64Array(count),
     inputIndex: new Int32Array(count),
     period: new Int32Array(count),
     phase: new Int32Array(count),
+    listSteps: Array.from({ length: count }, () => NO_SPIKES),
+    listNeurons: Array.from({ length: count }, () => NO_SPIKES),
+    listNext: new Int32Array(count),
+    external: new Uint8Array(count),
   };
   core.groups.forEach((g, i) => {
     t.first[i] = g.first;
@@ -150,11 +192,20 @@ function buildGroupTable(core: CoreImage): GroupTable {
     if (g.kind === 'neurons') {
       t.kind[i] = GROUP_NEURONS;
       t.du[i] = g.params.du;
+      t.duInh[i] = g.params.duInh;
       t.dv[i] = g.params.dv;
       t.vth[i] = g.params.vth;
       t.reset[i] = g.params.reset;
       t.bias[i] = g.params.bias;
       t.refractory[i] = g.params.refractory;
+      t.thetaPlus[i] = g.params.thetaPlus;
+      t.dTheta[i] = g.params.dTheta;
+    } else if (g.encoding.kind === 'spikes' || g.encoding.kind === 'external') {
+      t.kind[i] = GROUP_SPIKE_LIST;
+      if (g.encoding.kind === 'spikes') {
+        t.listSteps[i] = g.encoding.steps;
+        t.listNeurons[i] = g.encoding.neurons;
+      } else t.external[i] = 1;
     } else if (g.encoding.kind === 'poisson') {
       t.kind[i] = GROUP_POISSON;
       t.threshold[i] = g.encoding.threshold >>> 0;
@@ -174,7 +225,7 @@ function buildGroupTable(core: CoreImage): GroupTable {
  * delay d lands in the update of step t - 1 + d. Returns the synaptic ops done.
  */
 function cpuDeliver(core: CpuCore, t: number, inbox: Uint16Array, start: number, count: number): number {
-  const { n, slots, accum, axonStart, axonWeightExp, synapses } = core;
+  const { n, slots, accum, accumInh, axonStart, axonWeightExp, synapses } = core;
   // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
   const sent = (t - 1) % slots;
   let ops = 0;
@@ -187,7 +238,10 @@ function cpuDeliver(core: CpuCore, t: number, inbox: Uint16Array, start: number,
       let slot = sent + synapseDelay(word);
       if (slot >= slots) slot -= slots;
       const i = slot * n + synapseTarget(word);
-      accum[i] = (accum[i] + (synapseWeight(word) << exp)) | 0;
+      // The weight's sign picks the current it feeds (isa/fixed.ts): excitatory or inhibitory.
+      const w = synapseWeight(word) << exp;
+      if (w >= 0) accum[i] = (accum[i] + w) | 0;
+      else accumInh[i] = (accumInh[i] + w) | 0;
     }
     ops += end - axonStart[a];
   }
@@ -195,61 +249,84 @@ function cpuDeliver(core: CpuCore, t: number, inbox: Uint16Array, start: number,
 }
 
 /**
- * Phase 2 for one `neurons` group: the fixed-point CUBA LIF update in the order
- * of isa/fixed.ts (NEURON_UPDATE_ORDER). Reads and clears the step's delay slot,
- * appends spiking slots to core.spiked and tallies active and inactive updates.
+ * Phase 2 for one `neurons` group: the fixed-point CUBA LIF / IF / ALIF update in
+ * the order of isa/fixed.ts (NEURON_UPDATE_ORDER). Reads and clears the step's
+ * delay slot, appends spiking slots to core.spiked and tallies active and
+ * inactive updates.
  */
 function cpuLifStep(core: CpuCore, g: number, t: number): void {
-  const { u, v, ref, accum, spiked, groups } = core;
+  const { uE, uI, v, theta, ref, accum, accumInh, spiked, groups } = core;
   const base = (t % core.slots) * core.n;
   const du = groups.du[g];
+  const duInh = groups.duInh[g];
   const dv = groups.dv[g];
   const vth = groups.vth[g];
   const reset = groups.reset[g];
   const bias = groups.bias[g];
   const refractory = groups.refractory[g];
+  const thetaPlus = groups.thetaPlus[g];
+  const dTheta = groups.dTheta[g];
   const end = groups.first[g] + groups.size[g];
   let active = 0;
   let spikedCount = core.spikedCount;
   for (let i = groups.first[g]; i < end; i++) {
-    const input = accum[base + i];
+    const inE = accum[base + i];
+    const inI = accumInh[base + i];
     accum[base + i] = 0;
-    const u0 = u[i];
+    accumInh[base + i] = 0;
+    const e0 = uE[i];
+    const i0 = uI[i];
     const v0 = v[i];
+    const th0 = theta[i];
     const r = ref[i];
-    if (u0 !== 0 || v0 !== 0 || input !== 0 || bias !== 0 || r !== 0) active++;
-    // The input is clamped first, so every sum stays inside 32 bits (isa/fixed.ts): WGSL agrees.
-    const u1 = clampState(decay(u0, du) + clampState(input));
-    let v1 = clampState(decay(v0, dv) + u1 + bias);
+    if ((e0 | i0 | v0 | th0 | inE | inI | bias | r) !== 0) active++;
+    // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts): WGSL agrees.
+    const e1 = clampState(decay(e0, du) + clampState(inE));
+    const i1 = clampState(decay(i0, duInh) + clampState(inI));
+    let v1 = clampState(decay(v0, dv) + e1 + i1 + bias);
+    let th1 = decay(th0, dTheta);
     if (r > 0) {
       v1 = reset;
       ref[i] = r - 1;
-    } else if (v1 >= vth) {
+    } else if (v1 - th0 >= vth) {
       spiked[spikedCount++] = i;
       v1 = reset;
       ref[i] = refractory;
+      th1 += thetaPlus;
+      if (th1 > STATE_MAX) th1 = STATE_MAX;
     }
-    u[i] = u1;
+    uE[i] = e1;
+    uI[i] = i1;
     v[i] = v1;
+    theta[i] = th1;
   }
   core.spikedCount = spikedCount;
   core.stepActive += active;
   core.stepInactive += end - groups.first[g] - active;
 }
 
-/** Phase 2 for one input group: Poisson or periodic spikes, no neuron state. Returns the spikes. */
+/** Phase 2 for one input group: Poisson, periodic or listed spikes, no neuron state. Returns the spikes. */
 function cpuInputStep(core: CpuCore, g: number, t: number, seed: number): number {
   const { spiked, groups } = core;
   const first = groups.first[g];
   const size = groups.size[g];
   const before = core.spikedCount;
   let spikedCount = before;
-  if (groups.kind[g] === GROUP_POISSON) {
+  const kind = groups.kind[g];
+  if (kind === GROUP_POISSON) {
     const threshold = groups.threshold[g];
     const inputIndex = groups.inputIndex[g];
     for (let k = 0; k < size; k++) {
       if (random32(seed, STREAM.poisson, t, inputIndex + k) < threshold) spiked[spikedCount++] = first + k;
     }
+  } else if (kind === GROUP_SPIKE_LIST) {
+    // Sorted by (step, neuron), each pair once: a slot spikes at most once per step.
+    const steps = groups.listSteps[g];
+    const neurons = groups.listNeurons[g];
+    let next = groups.listNext[g];
+    while (next < steps.length && steps[next] < t) next++;
+    while (next < steps.length && steps[next] === t) spiked[spikedCount++] = first + neurons[next++];
+    groups.listNext[g] = next;
   } else {
     const phase = groups.phase[g];
     if (t >= phase && (t - phase) % groups.period[g] === 0) {
@@ -263,6 +340,9 @@ function cpuInputStep(core: CpuCore, g: number, t: number, seed: number): number
 class CpuEmulatorImpl implements CpuEmulator {
   readonly backend = 'cpu' as const;
   private readonly profile: ChipProfile;
+  private readonly symbols: ChipImage['symbols'];
+  /** The learn phase; undefined for an image without learning. */
+  private readonly learning: CpuLearning | undefined;
   private readonly cores: readonly CpuCore[];
   private readonly seed: number;
   private readonly barrier: number;
@@ -272,8 +352,24 @@ class CpuEmulatorImpl implements CpuEmulator {
   private countNow: Int32Array;
   private countNext: Int32Array;
   private readonly inboxStart: Int32Array;
+  /** Step timing (docs/chip-model.md): the NoC, this step's packets and, per core, when it is next free. */
+  private readonly noc: MeshNoc;
+  private readonly tick: number;
+  private readonly packets: { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
+  /** Per packet: its delivery's cycles on the target core (synaptic ops x the cost of one). */
+  private readonly packetWork: Float64Array;
+  private readonly arrival: Float64Array;
+  private readonly arrivalOrder: Int32Array;
+  private readonly coreFree: Float64Array;
+  /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
+  private readonly phaseCycles: Float64Array;
   private t = 0;
   private cycles = new Float64Array(INITIAL_LOG);
+  /** Per step: work + barrier before the tick floor (equal to cycles[t] on a chip without a tick). */
+  private latency = new Float64Array(INITIAL_LOG);
+  /** Per-step chip-wide counter totals, step-major (stepCounters()); `lastTotals` is the running sum at the end of the previous step. */
+  private stepLog = new Float64Array(INITIAL_LOG * COUNTERS);
+  private readonly lastTotals = new Float64Array(COUNTERS);
   private eventStep = new Uint32Array(INITIAL_LOG);
   private eventCore = new Uint16Array(INITIAL_LOG);
   private eventNeuron = new Uint16Array(INITIAL_LOG);
@@ -283,8 +379,10 @@ class CpuEmulatorImpl implements CpuEmulator {
   constructor(image: ChipImage, options: RunOptions) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
+    this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
     this.cores = image.cores.map((_, c) => new CpuCore(image, c, options.recordCores?.[c] === true));
+    this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
     this.barrier = barrierCycles(image.profile, tiles.size);
     // A slot spikes at most once per step, so a core receives at most one packet per route aimed at it:
@@ -298,6 +396,15 @@ class CpuEmulatorImpl implements CpuEmulator {
     this.inboxNext = new Uint16Array(total);
     this.countNow = new Int32Array(image.cores.length);
     this.countNext = new Int32Array(image.cores.length);
+    // At most one packet per route per step: the step's packet list never outgrows the route count.
+    this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
+    this.tick = image.profile.tickCycles;
+    this.packets = { count: 0, src: new Uint16Array(total), dst: new Uint16Array(total), ready: new Float64Array(total) };
+    this.packetWork = new Float64Array(total);
+    this.arrival = new Float64Array(total);
+    this.arrivalOrder = new Int32Array(total);
+    this.coreFree = new Float64Array(image.cores.length);
+    this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
   }
 
   async run(steps: number): Promise<void> {
@@ -305,6 +412,8 @@ class CpuEmulatorImpl implements CpuEmulator {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
     if (this.t + steps > 0xffffffff) throw new RangeError('a run is limited to 2^32 steps (events store the step in 32 bits)');
     if (this.t + steps > this.cycles.length) this.cycles = grow(this.cycles, this.t + steps);
+    if (this.t + steps > this.latency.length) this.latency = grow(this.latency, this.t + steps);
+    if ((this.t + steps) * COUNTERS > this.stepLog.length) this.stepLog = grow(this.stepLog, (this.t + steps) * COUNTERS);
     for (let i = 0; i < steps; i++) this.step();
   }
 
@@ -321,6 +430,27 @@ class CpuEmulatorImpl implements CpuEmulator {
     return this.cycles.slice(0, this.t);
   }
 
+  timing(): Timing {
+    const n = this.noc;
+    let busiest = -1;
+    // The link or port that carried the most packets; ties go to the lower link index.
+    for (let l = 0; l < n.linkCount; l++) if (n.linkLoad[l] > 0 && (busiest < 0 || n.linkLoad[l] > n.linkLoad[busiest])) busiest = l;
+    return {
+      stepLatencyCycles: this.latency.slice(0, this.t),
+      barrierCycles: this.barrier,
+      tickCycles: this.tick,
+      phaseCyclesByCore: this.phaseCycles.slice(),
+      noc: {
+        ...n.totals(),
+        busiestLink: busiest < 0 ? undefined : { index: busiest, label: n.linkLabel(busiest), packets: n.linkLoad[busiest] },
+      },
+    };
+  }
+
+  stepCounters(): Float64Array {
+    return this.stepLog.slice(0, this.t * COUNTERS);
+  }
+
   spikeCounts(): readonly Uint32Array[] {
     return this.cores.map((core) => core.spikeCount.slice());
   }
@@ -333,10 +463,64 @@ class CpuEmulatorImpl implements CpuEmulator {
     };
   }
 
-  /** A copy of one core's neuron state (u, v, refractory steps left): for tests and probes of the reference. */
+  /** A copy of one core's neuron state: for tests and probes of the reference. */
   neuronState(core: number): CpuNeuronState {
     const c = this.cores[core];
-    return { u: c.u.slice(), v: c.v.slice(), refractory: c.ref.slice() };
+    const u = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) u[i] = c.uE[i] + c.uI[i];
+    return { u, uExc: c.uE.slice(), uInh: c.uI.slice(), v: c.v.slice(), theta: c.theta.slice(), refractory: c.ref.slice() };
+  }
+
+  setExternalInput(population: string, steps: Uint32Array, neurons: Uint32Array): void {
+    this.assertLive();
+    const pop = this.symbols.populations.find((p) => p.name === population);
+    if (pop === undefined) throw new Error(`setExternalInput: the image has no population \`${population}\``);
+    if (steps.length !== neurons.length) throw new RangeError(`setExternalInput: ${steps.length} steps but ${neurons.length} neurons`);
+    for (let i = 0; i < steps.length; i++) {
+      if (neurons[i] >= pop.size) throw new RangeError(`setExternalInput: neuron ${neurons[i]} is outside \`${population}\` (${pop.size} neurons)`);
+      if (steps[i] < this.t) throw new RangeError(`setExternalInput: step ${steps[i]} has already run (the next step is ${this.t})`);
+    }
+    // Sort by (step, neuron) and drop repeats: the step loop relies on one spike per slot and step.
+    const order = Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || neurons[a] - neurons[b]);
+    for (const piece of pop.pieces) {
+      const core = this.cores[piece.core];
+      const groups = core.groups;
+      let g = 0;
+      while (g < groups.count && groups.first[g] + groups.size[g] <= piece.first) g++;
+      if (g === groups.count || groups.external[g] !== 1) throw new Error(`setExternalInput: \`${population}\` is not an input with encoding = external`);
+      const pickSteps: number[] = [];
+      const pickNeurons: number[] = [];
+      for (const k of order) {
+        const local = neurons[k] - piece.offset;
+        if (local < 0 || local >= piece.count) continue;
+        const slot = piece.first + local - groups.first[g];
+        const last = pickSteps.length - 1;
+        if (last >= 0 && pickSteps[last] === steps[k] && pickNeurons[last] === slot) continue;
+        pickSteps.push(steps[k]);
+        pickNeurons.push(slot);
+      }
+      groups.listSteps[g] = Uint32Array.from(pickSteps);
+      groups.listNeurons[g] = Uint32Array.from(pickNeurons);
+      groups.listNext[g] = 0;
+    }
+  }
+
+  /** Turns the teaching signal of a taught population on for neuron `label` (index in the population), or off (undefined). */
+  setTeacher(population: string, label: number | undefined): void {
+    this.assertLive();
+    if (this.learning === undefined) throw new Error(`setTeacher: the image teaches no population (it has no \`teach ${population} from labels\`)`);
+    this.learning.setTeacher(population, label);
+  }
+
+  /** Turns weight learning on or off (traces keep following spikes); off drops the current epoch's partial changes. */
+  setPlasticity(on: boolean): void {
+    this.assertLive();
+    this.learning?.setPlasticity(on);
+  }
+
+  /** The current synapse words of every core, learned weights included (copies). */
+  synapses(): readonly Uint32Array[] {
+    return this.cores.map((core) => core.synapses.slice());
   }
 
   dispose(): void {
@@ -347,36 +531,52 @@ class CpuEmulatorImpl implements CpuEmulator {
     if (this.disposed) throw new Error('the emulator has been disposed');
   }
 
-  /** One time step on every core, in core order: deliver, update (and send), learn (none yet), then the step's cycles. */
+  /**
+   * One time step on every core, in core order: deliver (the arithmetic of the
+   * packets sent in step t - 1), update and send, learn; then the step's timing.
+   * Timing (docs/chip-model.md): each core updates its neurons from cycle 0;
+   * its packets are ready at the end of its update and cross the NoC
+   * (emulator/noc.ts); each target core delivers them in order of arrival once
+   * its update is done, then runs its learn phase. The step lasts until the last
+   * core is done (the last packet has arrived by then), plus the barrier, and at
+   * least the profile's tick. A packet's synaptic ops are counted and timed in
+   * the step it is sent, as the chip does them before the barrier; the
+   * accumulation into the delay slot is done at the start of step t + 1, which
+   * gives the same sums (the slot it lands in is never the one step t reads).
+   */
   private step(): void {
     const t = this.t;
     const cyc = this.profile.cycles;
-    let critical = 0;
+    this.packets.count = 0;
     for (let c = 0; c < this.cores.length; c++) {
       const core = this.cores[c];
-      const ops = cpuDeliver(core, t, this.inboxNow, this.inboxStart[c], this.countNow[c]);
+      cpuDeliver(core, t, this.inboxNow, this.inboxStart[c], this.countNow[c]);
 
       core.spikedCount = 0;
       core.stepActive = 0;
       core.stepInactive = 0;
+      core.stepLearnCycles = 0;
       let inputSpikes = 0;
       const groups = core.groups;
       for (let g = 0; g < groups.count; g++) {
         if (groups.kind[g] === GROUP_NEURONS) cpuLifStep(core, g, t);
         else inputSpikes += cpuInputStep(core, g, t, this.seed);
       }
-      const latency = this.send(c, core, t);
+      const update = core.stepActive * cyc.neuron_update_active + core.stepInactive * cyc.neuron_update_inactive;
+      this.coreFree[c] = update;
+      this.phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
+      this.send(c, core, t, update);
 
       const counters = core.counters;
-      counters[SYNAPTIC_OPS] += ops;
       counters[ACTIVE] += core.stepActive;
       counters[INACTIVE] += core.stepInactive;
       counters[SPIKES] += core.spikedCount - inputSpikes;
       counters[INPUT_SPIKES] += inputSpikes;
-      const busy = ops * cyc.synaptic_op + core.stepActive * cyc.neuron_update_active + core.stepInactive * cyc.neuron_update_inactive;
-      if (busy + latency > critical) critical = busy + latency;
     }
-    this.cycles[t] = critical + this.barrier;
+    // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
+    this.learning?.step(t, this.inboxNow, this.inboxStart, this.countNow);
+    this.time(t);
+    this.logStepCounters(t);
 
     // Packets sent in this step are the next step's arrivals.
     const inbox = this.inboxNow;
@@ -390,18 +590,62 @@ class CpuEmulatorImpl implements CpuEmulator {
   }
 
   /**
-   * Counts, records and routes this step's spikes of core c: one packet per route
-   * entry, into the destination's inbox for step t + 1. Returns the largest latency.
+   * Step t's cycles (the timeline of step()): the NoC gives each packet's
+   * arrival, each core delivers from the end of its update in arrival order,
+   * then learns; the step ends with the last core, plus the barrier, and lasts
+   * at least the tick.
    */
-  private send(c: number, core: CpuCore, t: number): number {
-    const { spiked, spikeCount, routeStart, routeCore, routeAxon, routeHopsEW, routeHopsNS, routeLatency, counters } = core;
+  private time(t: number): void {
+    const phases = PHASE_NAMES.length;
+    const free = this.coreFree;
+    if (this.packets.count > 0) {
+      this.noc.route(this.packets, this.arrival, this.arrivalOrder);
+      scheduleDeliveries(this.packets, this.packetWork, this.arrival, this.arrivalOrder, free);
+    }
+    let end = 0;
+    for (let c = 0; c < this.cores.length; c++) {
+      const learn = this.cores[c].stepLearnCycles;
+      this.phaseCycles[c * phases + PHASE_LEARN] += learn;
+      if (free[c] + learn > end) end = free[c] + learn;
+    }
+    const latency = end + this.barrier;
+    this.latency[t] = latency;
+    this.cycles[t] = latency > this.tick ? latency : this.tick;
+  }
+
+  /** Appends step t's chip-wide counter totals: the running totals minus those at the end of step t - 1 (integers below 2^53, so exact). */
+  private logStepCounters(t: number): void {
+    const log = this.stepLog;
+    const last = this.lastTotals;
+    const base = t * COUNTERS;
+    for (let k = 0; k < COUNTERS; k++) log[base + k] = -last[k];
+    for (let c = 0; c < this.cores.length; c++) {
+      const counters = this.cores[c].counters;
+      for (let k = 0; k < COUNTERS; k++) log[base + k] += counters[k];
+    }
+    for (let k = 0; k < COUNTERS; k++) last[k] += log[base + k];
+  }
+
+  /**
+   * Counts, records and routes this step's spikes of core c: one packet per route
+   * entry, into the destination's inbox for step t + 1 (the arithmetic) and into
+   * this step's packet list (the timing), ready at cycle `ready`. The packet's
+   * synaptic ops are counted on its target core now (see step()).
+   */
+  private send(c: number, core: CpuCore, t: number, ready: number): void {
+    const { spiked, spikeCount, routeStart, routeCore, routeAxon, routeHopsEW, routeHopsNS, routeHopsChip, routeSynapses, counters } = core;
     const inbox = this.inboxNext;
     const count = this.countNext;
     const inboxStart = this.inboxStart;
-    let latency = 0;
+    const { src, dst, ready: readyAt } = this.packets;
+    const work = this.packetWork;
+    const opCycles = this.profile.cycles.synaptic_op;
+    const phases = PHASE_NAMES.length;
+    let p = this.packets.count;
     let packets = 0;
     let hopsEW = 0;
     let hopsNS = 0;
+    let hopsChip = 0;
     for (let k = 0; k < core.spikedCount; k++) {
       const i = spiked[k];
       spikeCount[i]++;
@@ -412,14 +656,23 @@ class CpuEmulatorImpl implements CpuEmulator {
         inbox[inboxStart[dest] + count[dest]++] = routeAxon[r];
         hopsEW += routeHopsEW[r];
         hopsNS += routeHopsNS[r];
-        if (routeLatency[r] > latency) latency = routeLatency[r];
+        hopsChip += routeHopsChip[r];
+        const ops = routeSynapses[r];
+        this.cores[dest].counters[SYNAPTIC_OPS] += ops;
+        this.phaseCycles[dest * phases + PHASE_DELIVER] += ops * opCycles;
+        src[p] = c;
+        dst[p] = dest;
+        readyAt[p] = ready;
+        work[p] = ops * opCycles;
+        p++;
       }
       packets += end - routeStart[i];
     }
+    this.packets.count = p;
     counters[PACKETS] += packets;
     counters[HOPS_EW] += hopsEW;
     counters[HOPS_NS] += hopsNS;
-    return latency;
+    counters[HOPS_CHIP] += hopsChip;
   }
 
   private recordEvent(t: number, c: number, neuron: number): void {
@@ -480,12 +733,26 @@ function assertRunnableImage(image: ChipImage, options: RunOptions): void {
       next = g.first + g.count;
       if (g.kind === 'neurons') {
         const p = g.params;
-        if (!(Number.isInteger(p.du) && p.du >= 0 && p.du <= DECAY_ONE && Number.isInteger(p.dv) && p.dv >= 0 && p.dv <= DECAY_ONE)) {
-          problems.push(`${at} group ${k}: decay constants du=${p.du}, dv=${p.dv} must be integers in 0..${DECAY_ONE}`);
+        const isDecay = (d: number): boolean => Number.isInteger(d) && d >= 0 && d <= DECAY_ONE;
+        if (![p.du, p.duInh, p.dv, p.dTheta].every(isDecay)) {
+          problems.push(`${at} group ${k}: decay constants du=${p.du}, duInh=${p.duInh}, dv=${p.dv}, dTheta=${p.dTheta} must be integers in 0..${DECAY_ONE}`);
         }
         if (![p.vth, p.reset, p.bias, p.refractory].every(isInt32) || p.refractory < 0) {
           problems.push(`${at} group ${k}: vth, reset, bias and refractory must be 32-bit integers (refractory >= 0)`);
         }
+        if (!(Number.isInteger(p.thetaPlus) && p.thetaPlus >= 0 && p.thetaPlus <= STATE_MAX)) {
+          problems.push(`${at} group ${k}: thetaPlus ${p.thetaPlus} must be an integer in 0..${STATE_MAX}`);
+        }
+        if (g.initV !== undefined && (g.initV.length !== g.count || g.initV.some((x) => x < STATE_MIN || x > STATE_MAX))) {
+          problems.push(`${at} group ${k}: initV must hold ${g.count} values in the state range`);
+        }
+      } else if (g.encoding.kind === 'spikes') {
+        const { steps, neurons } = g.encoding;
+        let ordered = steps.length === neurons.length;
+        for (let i = 0; ordered && i < steps.length; i++) {
+          ordered = neurons[i] < g.count && (i === 0 || steps[i] > steps[i - 1] || (steps[i] === steps[i - 1] && neurons[i] > neurons[i - 1]));
+        }
+        if (!ordered) problems.push(`${at} group ${k}: its spike list must be sorted by (step, neuron), each pair once, neurons inside the group`);
       } else if (g.encoding.kind === 'periodic') {
         const { period, phase } = g.encoding;
         if (!(Number.isInteger(period) && period >= 1 && isInt32(period) && Number.isInteger(phase) && phase >= 0 && isInt32(phase))) {
@@ -525,8 +792,13 @@ function assertRunnableImage(image: ChipImage, options: RunOptions): void {
 
 /** One core's neuron state, per slot (input slots stay 0). */
 export interface CpuNeuronState {
+  /** The total synaptic current uExc + uInh, the term v integrates. */
   readonly u: Int32Array;
+  readonly uExc: Int32Array;
+  readonly uInh: Int32Array;
   readonly v: Int32Array;
+  /** The adaptive threshold (ALIF); 0 for other models. */
+  readonly theta: Int32Array;
   readonly refractory: Int32Array;
 }
 
@@ -534,6 +806,7 @@ export interface CpuNeuronState {
 export interface CpuEmulator extends Emulator {
   /** A copy of core `core`'s (index into ChipImage.cores) neuron state after the steps run so far. */
   neuronState(core: number): CpuNeuronState;
+  setExternalInput(population: string, steps: Uint32Array, neurons: Uint32Array): void;
 }
 
 /** Creates a CPU emulator that also exposes neuronState(); the Emulator interface is what callers should rely on. */

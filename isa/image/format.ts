@@ -15,8 +15,9 @@
 // write(read(bytes)) reproduces the bytes. readImage checks every byte it reads
 // and every rule of validate.ts, and raises nothing but ImageError.
 import { match } from 'ts-pattern';
-import type { NeuronParams } from '../fixed.js';
+import { NEURON_PARAM_ORDER, type NeuronParams } from '../fixed.js';
 import { parseProfile, ProfileError, type ChipProfile } from '../profile.js';
+import { decodeLearning, encodeLearning } from '../learning/image.js';
 import { crc32 } from './crc32.js';
 import { ImageError } from './errors.js';
 import type { ChipImage, CoreGroup, CoreImage, ImageSymbols, InputEncoding, PopulationPiece, PopulationSymbol } from './types.js';
@@ -45,7 +46,14 @@ export const SECTION_TAGS = {
   META: fourcc('META'),
   /** Per core: u32 slot, neuronCount, group count, axon count, synapse count, route count. */
   CORE: fourcc('CORE'),
-  /** Per core, per group: u32 kind, first, count, then the kind's parameters. */
+  /**
+   * Per core, per group: u32 kind, first, count, then the kind's parameters.
+   * neurons: i32 per parameter in NEURON_PARAM_ORDER (isa/fixed.ts), u32 init flag
+   *   (0: every v starts at 0; 1: i32 initV[count] follows).
+   * input: u32 encoding kind, u32 a, u32 b, u32 inputIndex, then the encoding's arrays:
+   *   poisson (a = threshold, b = 0), periodic (a = period, b = phase),
+   *   spikes (a = event count n, b = 0; then u32 steps[n], u32 neurons[n]), external (a = b = 0).
+   */
   NPAR: fourcc('NPAR'),
   /** Per core: u32 axonStart[axons + 1], u8 axonWeightExp[axons] (padded to 4), u32 synapses[]. */
   SYNS: fourcc('SYNS'),
@@ -53,6 +61,8 @@ export const SECTION_TAGS = {
   ROUT: fourcc('ROUT'),
   /** The symbols, as UTF-8 JSON. */
   SYMB: fourcc('SYMB'),
+  /** On-core learning: rules' microcode, plastic projections and sets, teaching (isa/learning/image.ts); only when the program learns. */
+  LRNG: fourcc('LRNG'),
 } as const;
 export type SectionName = keyof typeof SECTION_TAGS;
 
@@ -79,13 +89,14 @@ const SECTIONS: readonly SectionSpec[] = [
   { name: 'SYNS', what: 'the synapses', since: 1, required: true },
   { name: 'ROUT', what: 'the routes', since: 1, required: true },
   { name: 'SYMB', what: 'the symbols', since: 1, required: true },
+  { name: 'LRNG', what: 'on-core learning', since: 1, required: false },
 ];
 
 /** Group and encoding kinds as stored. */
 const GROUP_KIND = { neurons: 0, input: 1 } as const;
-const ENCODING_KIND = { poisson: 0, periodic: 1 } as const;
+const ENCODING_KIND = { poisson: 0, periodic: 1, spikes: 2, external: 3 } as const;
 
-const PARAM_ORDER: readonly (keyof NeuronParams)[] = ['du', 'dv', 'vth', 'reset', 'bias', 'refractory'];
+const PARAM_ORDER = NEURON_PARAM_ORDER;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -129,6 +140,11 @@ class ByteSink {
     ByteSink.check(value, -0x80000000, 0x7fffffff, 'i32', what);
     const at = this.reserve(4);
     this.view.setInt32(at, value, true);
+  }
+
+  i32s(data: Int32Array): void {
+    const at = this.reserve(data.length * 4);
+    for (let i = 0; i < data.length; i++) this.view.setInt32(at + i * 4, data[i], true);
   }
 
   f64(value: number): void {
@@ -191,6 +207,12 @@ function writeGroup(sink: ByteSink, group: CoreGroup, at: string): void {
   match(group)
     .with({ kind: 'neurons' }, (g) => {
       for (const key of PARAM_ORDER) sink.i32(g.params[key], `${at} ${key}`);
+      if (g.initV === undefined) sink.u32(0, `${at} init flag`);
+      else {
+        if (g.initV.length !== g.count) throw new Error(`writeImage: ${at} has ${g.count} neurons but ${g.initV.length} initial voltages`);
+        sink.u32(1, `${at} init flag`);
+        sink.i32s(g.initV);
+      }
     })
     .with({ kind: 'input' }, (g) => {
       sink.u32(ENCODING_KIND[g.encoding.kind], `${at} encoding kind`);
@@ -203,8 +225,21 @@ function writeGroup(sink: ByteSink, group: CoreGroup, at: string): void {
           sink.u32(e.period, `${at} period`);
           sink.u32(e.phase, `${at} phase`);
         })
+        .with({ kind: 'spikes' }, (e) => {
+          if (e.steps.length !== e.neurons.length) throw new Error(`writeImage: ${at} has ${e.steps.length} spike steps but ${e.neurons.length} spike neurons`);
+          sink.u32(e.steps.length, `${at} spike count`);
+          sink.u32(0, `${at} unused`);
+        })
+        .with({ kind: 'external' }, () => {
+          sink.u32(0, `${at} unused`);
+          sink.u32(0, `${at} unused`);
+        })
         .exhaustive();
       sink.u32(g.inputIndex, `${at} inputIndex`);
+      if (g.encoding.kind === 'spikes') {
+        sink.u32s(g.encoding.steps);
+        sink.u32s(g.encoding.neurons);
+      }
     })
     .exhaustive();
 }
@@ -261,6 +296,7 @@ function sectionBodies(image: ChipImage): Readonly<Record<SectionName, Uint8Arra
     SYNS: synapses.finish(),
     ROUT: routes.finish(),
     SYMB: utf8Json(canonicalSymbols(image.symbols)),
+    LRNG: image.learning === undefined ? new Uint8Array(0) : encodeLearning(image.learning),
   };
 }
 
@@ -270,7 +306,8 @@ function sectionBodies(image: ChipImage): Readonly<Record<SectionName, Uint8Arra
  */
 export function writeImage(image: ChipImage): Uint8Array {
   const bodies = sectionBodies(image);
-  const sections = SECTIONS.filter((s) => s.since <= FORMAT_VERSION);
+  // An optional section is written only when the image has it (an empty body means absent).
+  const sections = SECTIONS.filter((s) => s.since <= FORMAT_VERSION && (s.required || bodies[s.name].length > 0));
   const offsets: number[] = [];
   let end = HEADER_BYTES + sections.length * DIRECTORY_ENTRY_BYTES;
   for (const s of sections) {
@@ -360,6 +397,13 @@ class SectionReader {
 
   i32(what: string): number {
     return this.view.getInt32(this.take(4, what), true);
+  }
+
+  i32s(count: number, what: string): Int32Array {
+    const at = this.take(count * 4, what);
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.view.getInt32(at + i * 4, true);
+    return out;
   }
 
   f64(what: string): number {
@@ -543,17 +587,35 @@ function readCoreTable(r: SectionReader, cores: number): readonly CoreCounts[] {
   return out;
 }
 
-function readEncoding(r: SectionReader, g: number): InputEncoding {
+/** An input group's encoding, after its kind, first and count; the spike arrays come after the input index. */
+function readEncoding(r: SectionReader, g: number): { readonly encoding: InputEncoding; readonly inputIndex: number } {
   const at = r.offset;
   const kind = r.u32(`group ${g}'s encoding kind`);
   const a = r.u32(`group ${g}'s encoding`);
   const b = r.u32(`group ${g}'s encoding`);
+  const inputIndex = r.u32(`group ${g}'s input index`);
+  const unused = (what: string): void => {
+    if (b !== 0) throw r.fail(`group ${g}: the unused word after its ${what} is ${b}, not 0`);
+  };
   if (kind === ENCODING_KIND.poisson) {
-    if (b !== 0) throw r.fail(`group ${g}: the unused word after its Poisson threshold is ${b}, not 0`);
-    return { kind: 'poisson', threshold: a };
+    unused('Poisson threshold');
+    return { encoding: { kind: 'poisson', threshold: a }, inputIndex };
   }
-  if (kind === ENCODING_KIND.periodic) return { kind: 'periodic', period: a, phase: b };
-  throw r.fail(`group ${g} (byte ${at}): unknown input encoding kind ${kind} (${ENCODING_KIND.poisson} = poisson, ${ENCODING_KIND.periodic} = periodic)`);
+  if (kind === ENCODING_KIND.periodic) return { encoding: { kind: 'periodic', period: a, phase: b }, inputIndex };
+  if (kind === ENCODING_KIND.spikes) {
+    unused('spike count');
+    // Bounded by the section's length before anything is allocated.
+    const steps = r.u32s(a, `group ${g}'s spike steps (${a} u32)`);
+    const neurons = r.u32s(a, `group ${g}'s spike neurons (${a} u32)`);
+    return { encoding: { kind: 'spikes', steps, neurons }, inputIndex };
+  }
+  if (kind === ENCODING_KIND.external) {
+    if (a !== 0) throw r.fail(`group ${g}: the unused word of its external encoding is ${a}, not 0`);
+    unused('external encoding');
+    return { encoding: { kind: 'external' }, inputIndex };
+  }
+  const names = Object.entries(ENCODING_KIND).map(([name, k]) => `${k} = ${name}`).join(', ');
+  throw r.fail(`group ${g} (byte ${at}): unknown input encoding kind ${kind} (${names})`);
 }
 
 function readGroup(r: SectionReader, g: number): CoreGroup {
@@ -562,13 +624,27 @@ function readGroup(r: SectionReader, g: number): CoreGroup {
   const first = r.u32(`group ${g}'s first neuron`);
   const count = r.u32(`group ${g}'s neuron count`);
   if (kind === GROUP_KIND.neurons) {
-    const p = PARAM_ORDER.map((key) => r.i32(`group ${g}'s ${key}`));
-    const params: NeuronParams = { du: p[0], dv: p[1], vth: p[2], reset: p[3], bias: p[4], refractory: p[5] };
-    return { kind: 'neurons', first, count, params };
+    const values = new Map(PARAM_ORDER.map((key) => [key, r.i32(`group ${g}'s ${key}`)] as const));
+    const param = (key: keyof NeuronParams): number => values.get(key) ?? 0;
+    const params: NeuronParams = {
+      du: param('du'),
+      duInh: param('duInh'),
+      dv: param('dv'),
+      vth: param('vth'),
+      reset: param('reset'),
+      bias: param('bias'),
+      refractory: param('refractory'),
+      thetaPlus: param('thetaPlus'),
+      dTheta: param('dTheta'),
+    };
+    const flag = r.u32(`group ${g}'s init flag`);
+    if (flag === 0) return { kind: 'neurons', first, count, params };
+    if (flag !== 1) throw r.fail(`group ${g}: init flag ${flag} is neither 0 (no initial state) nor 1 (initial voltages follow)`);
+    return { kind: 'neurons', first, count, params, initV: r.i32s(count, `group ${g}'s initial voltages (${count} i32)`) };
   }
   if (kind === GROUP_KIND.input) {
-    const encoding = readEncoding(r, g);
-    return { kind: 'input', first, count, encoding, inputIndex: r.u32(`group ${g}'s input index`) };
+    const { encoding, inputIndex } = readEncoding(r, g);
+    return { kind: 'input', first, count, encoding, inputIndex };
   }
   throw r.fail(`group ${g} (byte ${at}): unknown group kind ${kind} (${GROUP_KIND.neurons} = neurons, ${GROUP_KIND.input} = input)`);
 }
@@ -684,11 +760,13 @@ export function readImage(bytes: Uint8Array, origin: string): ChipImage {
   const synapses = readSynapses(section('SYNS'), counts);
   const routes = readRoutes(section('ROUT'), counts);
   const symbols = readSymbols(section('SYMB'));
+  const lrng = spans.get('LRNG');
+  const learning = lrng === undefined ? undefined : decodeLearning(bytes.subarray(lrng.offset, lrng.offset + lrng.length), (detail) => new ImageError(origin, 'layout', `section LRNG: ${detail}`));
 
   const cores = counts.map(
     (k, c): CoreImage => ({ slot: k.slot, neuronCount: k.neuronCount, groups: groups[c], ...synapses[c], ...routes[c] }),
   );
-  const image: ChipImage = { profile, dtS, cores, symbols };
+  const image: ChipImage = learning === undefined ? { profile, dtS, cores, symbols } : { profile, dtS, cores, symbols, learning };
   validateImage(image, origin);
   return image;
 }

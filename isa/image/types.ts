@@ -2,6 +2,7 @@
 // writes it (compiler/emitter.ts), isa/image/format.ts turns it into bytes and
 // back, and the emulator runs it. Plain readonly data with typed arrays.
 import type { ChipProfile } from '../profile.js';
+import type { LearningImage } from '../learning/image.js';
 import type { NeuronParams } from '../fixed.js';
 
 /** How an input group makes its spikes, evaluated on the chip every step. */
@@ -9,11 +10,25 @@ export type InputEncoding =
   /** Spikes when random32(seed, STREAM.poisson, step, global input index) < threshold. */
   | { readonly kind: 'poisson'; readonly threshold: number }
   /** Spikes at steps phase, phase + period, phase + 2*period, ... */
-  | { readonly kind: 'periodic'; readonly period: number; readonly phase: number };
+  | { readonly kind: 'periodic'; readonly period: number; readonly phase: number }
+  /**
+   * A fixed list of spikes (from a file): group-local neuron neurons[i] spikes at
+   * step steps[i]. Sorted by step, then neuron, with no (step, neuron) pair twice.
+   */
+  | { readonly kind: 'spikes'; readonly steps: Uint32Array; readonly neurons: Uint32Array }
+  /** Spikes fed at run time by the host (Emulator.setExternalInput); none unless fed. */
+  | { readonly kind: 'external' };
 
 /** A contiguous range of a core's neuron slots that share one behaviour. */
 export type CoreGroup =
-  | { readonly kind: 'neurons'; readonly first: number; readonly count: number; readonly params: NeuronParams }
+  | {
+      readonly kind: 'neurons';
+      readonly first: number;
+      readonly count: number;
+      readonly params: NeuronParams;
+      /** Initial voltage of each neuron of the group (length count), state units; absent: all start at 0. */
+      readonly initV?: Int32Array;
+    }
   | {
       readonly kind: 'input';
       readonly first: number;
@@ -79,4 +94,6 @@ export interface ChipImage {
   readonly dtS: number;
   readonly cores: readonly CoreImage[];
   readonly symbols: ImageSymbols;
+  /** On-core learning (isa/learning/image.ts): absent when nothing in the program learns. */
+  readonly learning?: LearningImage;
 }

@@ -3,13 +3,13 @@
 // applies them to whatever it decodes, so the emulator can trust an image without
 // checking again; the compiler may apply them to what it is about to write.
 import { match } from 'ts-pattern';
-import { DECAY_ONE, maxWeightExponent, maxWeightMantissa, type NeuronParams } from '../fixed.js';
+import { DECAY_ONE, maxWeightExponent, maxWeightMantissa, STATE_MAX, STATE_MIN, type NeuronParams } from '../fixed.js';
 import { coreCount, type ChipProfile } from '../profile.js';
 import { synapseDelay, synapseMemoryBytes, synapseTarget, synapseWeight } from '../synapse.js';
+import { checkLearning } from '../learning/image.js';
 import { ImageError } from './errors.js';
 import type { ChipImage, CoreGroup, CoreImage, ImageSymbols, InputEncoding } from './types.js';
 
-const I32_MIN = -0x80000000;
 const I32_MAX = 0x7fffffff;
 const U32_MAX = 0xffffffff;
 
@@ -34,7 +34,7 @@ export function checkImage(image: ChipImage): Problem {
   if (cores.length > chipCores) {
     return `the image uses ${cores.length} cores, but the '${profile.name}' chip has ${chipCores}`;
   }
-  return checkSlots(image) ?? firstOf(cores, (core, c) => checkCore(image, core, c)) ?? checkSymbols(image, image.symbols);
+  return checkSlots(image) ?? firstOf(cores, (core, c) => checkCore(image, core, c)) ?? checkSymbols(image, image.symbols) ?? (image.learning && checkLearning(image.learning, { cores, populations: image.symbols.populations }));
 }
 
 function firstOf<T>(items: readonly T[], check: (item: T, index: number) => Problem): Problem {
@@ -98,11 +98,11 @@ function checkGroups(core: CoreImage, at: string): Problem {
 
 function checkGroup(group: CoreGroup, here: string): Problem {
   return match(group)
-    .with({ kind: 'neurons' }, (g) => checkParams(g.params, here))
+    .with({ kind: 'neurons' }, (g) => checkParams(g.params, here) ?? checkInitV(g.initV, g.count, here))
     .with({ kind: 'input' }, (g) =>
       !isInt(g.inputIndex, 0, U32_MAX - g.count + 1)
         ? `${here}: input index ${g.inputIndex} is not an integer in 0..${U32_MAX - g.count + 1}`
-        : checkEncoding(g.encoding, here),
+        : checkEncoding(g.encoding, g.count, here),
     )
     .exhaustive();
 }
@@ -110,11 +110,15 @@ function checkGroup(group: CoreGroup, here: string): Problem {
 function checkParams(p: NeuronParams, here: string): Problem {
   const rules: readonly (readonly [keyof NeuronParams, number, number, string])[] = [
     ['du', 0, DECAY_ONE, `an integer in 0..${DECAY_ONE}`],
+    ['duInh', 0, DECAY_ONE, `an integer in 0..${DECAY_ONE}`],
     ['dv', 0, DECAY_ONE, `an integer in 0..${DECAY_ONE}`],
     ['vth', 1, I32_MAX, 'a positive 32-bit integer'],
-    ['reset', I32_MIN, I32_MAX, 'a 32-bit integer'],
-    ['bias', I32_MIN, I32_MAX, 'a 32-bit integer'],
+    // reset and bias enter the voltage sums, which stay inside 32 bits only for state-range values (isa/fixed.ts).
+    ['reset', STATE_MIN, STATE_MAX, `an integer in the state range ${STATE_MIN}..${STATE_MAX}`],
+    ['bias', STATE_MIN, STATE_MAX, `an integer in the state range ${STATE_MIN}..${STATE_MAX}`],
     ['refractory', 0, I32_MAX, 'a non-negative 32-bit integer'],
+    ['thetaPlus', 0, STATE_MAX, `an integer in 0..${STATE_MAX}`],
+    ['dTheta', 0, DECAY_ONE, `an integer in 0..${DECAY_ONE}`],
   ];
   for (const [key, min, max, what] of rules) {
     if (!isInt(p[key], min, max)) return `${here}: neuron parameter ${key} is ${p[key]}; it must be ${what}`;
@@ -122,7 +126,28 @@ function checkParams(p: NeuronParams, here: string): Problem {
   return undefined;
 }
 
-function checkEncoding(e: InputEncoding, here: string): Problem {
+function checkInitV(initV: Int32Array | undefined, count: number, here: string): Problem {
+  if (initV === undefined) return undefined;
+  if (initV.length !== count) return `${here}: it has ${initV.length} initial voltages for ${count} neurons`;
+  for (let i = 0; i < initV.length; i++) {
+    if (initV[i] < STATE_MIN || initV[i] > STATE_MAX) return `${here}: the initial voltage of its neuron ${i} is ${initV[i]}, outside the state range ${STATE_MIN}..${STATE_MAX}`;
+  }
+  return undefined;
+}
+
+/** Spikes from a list: sorted by (step, neuron), each pair once, every neuron inside the group. */
+function checkSpikeList(steps: Uint32Array, neurons: Uint32Array, count: number, here: string): Problem {
+  if (steps.length !== neurons.length) return `${here}: its spike list has ${steps.length} steps but ${neurons.length} neurons`;
+  for (let i = 0; i < steps.length; i++) {
+    if (neurons[i] >= count) return `${here}: spike ${i} is of neuron ${neurons[i]}, but the group has ${count} neurons`;
+    if (i > 0 && (steps[i] < steps[i - 1] || (steps[i] === steps[i - 1] && neurons[i] <= neurons[i - 1]))) {
+      return `${here}: spike ${i} (step ${steps[i]}, neuron ${neurons[i]}) is out of order or repeated (spikes are sorted by step, then neuron, each once)`;
+    }
+  }
+  return undefined;
+}
+
+function checkEncoding(e: InputEncoding, count: number, here: string): Problem {
   return match(e)
     .with({ kind: 'poisson' }, (p) =>
       isInt(p.threshold, 0, U32_MAX) ? undefined : `${here}: the Poisson threshold ${p.threshold} is not an integer in 0..${U32_MAX}`,
@@ -134,6 +159,8 @@ function checkEncoding(e: InputEncoding, here: string): Problem {
           ? `${here}: the phase ${p.phase} is not a non-negative integer number of steps`
           : undefined,
     )
+    .with({ kind: 'spikes' }, (p) => checkSpikeList(p.steps, p.neurons, count, here))
+    .with({ kind: 'external' }, () => undefined)
     .exhaustive();
 }
 

@@ -31,7 +31,7 @@ describe('checker: the synfire chain', () => {
     const net = clean(SYNFIRE);
     expect(net.file).toBe('t.snn');
     expect(net.target).toEqual({ profile: 'loihi-like', dtS: 1e-3, span: { file: 't.snn', line: 2, col: 1, length: 19 } });
-    const lif = { model: 'lif', tauMemS: 10e-3, tauSynS: 2e-3, threshold: 1.0, reset: 0.0, refractoryS: 2e-3, bias: 0 };
+    const lif = { ...NEURON_DEFAULTS, tauMemS: 10e-3, tauSynExcS: 2e-3, tauSynInhS: 2e-3, refractoryS: 2e-3 };
     expect(net.populations).toEqual([
       { kind: 'input', name: 'kick', size: 20, encoding: { kind: 'periodic', periodS: 0.05, phaseS: 0 }, span: { file: 't.snn', line: 4, col: 7, length: 4 } },
       { kind: 'neurons', name: 'g0', size: 100, neuron: lif, span: { file: 't.snn', line: 5, col: 12, length: 2 } },
@@ -62,16 +62,11 @@ describe('checker: the synfire chain', () => {
 });
 
 describe('checker: DESIGN.md section 4', () => {
-  it('reports only that rules, teach and learn are not supported yet', () => {
+  it('parses and checks the normative example as written', () => {
     const { network, diagnostics } = check(DESIGN_EXAMPLE);
-    expect(network).toBeUndefined();
-    expect(diagnostics.map((d) => [d.code, d.span.line, d.span.col, d.message])).toEqual([
-      [2081, 17, 1, '`rule` is not supported yet: on-core learning arrives with the learning engine'],
-      [2081, 25, 1, '`rule` is not supported yet: on-core learning arrives with the learning engine'],
-      [2080, 38, 81, 'learning rules are not supported yet: `learn` needs the on-core learning engine'],
-      [2080, 39, 81, 'learning rules are not supported yet: `learn` needs the on-core learning engine'],
-      [2081, 41, 1, '`teach` is not supported yet: on-core learning arrives with the learning engine'],
-    ]);
+    // The learning engine (issue 6) owns rule checking; until it lands, "not supported yet" (2080, 2081) is all it may say.
+    expect(diagnostics.filter((d) => d.code !== 2080 && d.code !== 2081).map((d) => d.message)).toEqual([]);
+    if (diagnostics.length === 0) expect(network?.populations.map((p) => p.name)).toEqual(['pixels', 'hidden', 'digits']);
   });
 });
 
@@ -80,7 +75,19 @@ describe('checker: target and defaults', () => {
     const net = clean('neuron N { }\npopulation p[4] : N\n');
     expect(net.target).toEqual({ profile: 'loihi-like', dtS: 1e-3, span: { file: 't.snn', line: 1, col: 1, length: 1 } });
     expect(net.populations[0]).toMatchObject({ kind: 'neurons', neuron: NEURON_DEFAULTS });
-    expect(NEURON_DEFAULTS).toEqual({ model: 'lif', tauMemS: 0.02, tauSynS: 0.005, threshold: 1, reset: 0, refractoryS: 0, bias: 0 });
+    expect(NEURON_DEFAULTS).toEqual({
+      model: 'lif',
+      tauMemS: 0.02,
+      tauSynExcS: 0.005,
+      tauSynInhS: 0.005,
+      threshold: 1,
+      reset: 0,
+      refractoryS: 0,
+      bias: 0,
+      thetaPlus: 0,
+      tauAdaptS: 0,
+      initV: { kind: 'constant', value: 0 },
+    });
   });
 
   it('converts every time unit, and `steps` with dt', () => {
@@ -90,13 +97,14 @@ describe('checker: target and defaults', () => {
     expect(net.target.dtS).toBeCloseTo(5e-4, 12);
     const p = net.populations[1];
     expect(p.kind === 'neurons' && p.neuron.tauMemS).toBeCloseTo(0.02, 12);
-    expect(p.kind === 'neurons' && [p.neuron.tauSynS, p.neuron.refractoryS, p.neuron.bias]).toEqual([0.002, 0.003, 0.01]);
+    expect(p.kind === 'neurons' && [p.neuron.tauSynExcS, p.neuron.tauSynInhS, p.neuron.refractoryS, p.neuron.bias]).toEqual([0.002, 0.002, 0.003, 0.01]);
     expect(net.populations[0]).toMatchObject({ encoding: { kind: 'poisson', maxRateHz: 200 } });
   });
 
   it('rejects an unknown profile, with a suggestion', () => {
     const d = oneError('target "loihi" { dt = 1 ms }');
-    expect(d).toMatchObject({ code: 2001, message: 'unknown chip profile "loihi"; the built-in profiles are `loihi-like`', span: { line: 1, col: 8, length: 7 } });
+    expect(d).toMatchObject({ code: 2001, span: { line: 1, col: 8, length: 7 } });
+    expect(d.message).toMatch(/^unknown chip profile "loihi"; the built-in profiles are .*`loihi-like`/);
     expect(d.hint).toBe('did you mean `loihi-like`?');
   });
 
@@ -163,11 +171,10 @@ describe('checker: names', () => {
 
   it('lists the keys of the block for an unknown setting, and reports a key set twice', () => {
     const d = oneError(`${HEAD}population p[5] : Lif { treshold = 1 }`);
-    expect(d).toMatchObject({
-      code: 2013,
-      message: 'unknown setting `treshold` in a `population` block; the settings of a `population` block are `tau_mem`, `tau_syn`, `threshold`, `reset`, `refractory` or `bias`',
-      hint: 'did you mean `threshold`?',
-    });
+    expect(d).toMatchObject({ code: 2013, hint: 'did you mean `threshold`?' });
+    expect(d.message).toMatch(
+      /^unknown setting `treshold` in a `population` block; the settings of a `population` block are `tau_mem`, `tau_syn`, `tau_syn_exc`, `tau_syn_inh`, `threshold`, `reset`, `refractory`, `bias`, `theta_plus`, `tau_adapt`, `init v`/,
+    );
     expect(oneError(`${HEAD}neuron B { reset = 0\n reset = 1 }`)).toMatchObject({ code: 2014, message: '`reset` is set twice in this block; it was first set at line 3', span: { line: 4 } });
   });
 
@@ -185,10 +192,13 @@ describe('checker: names', () => {
 });
 
 describe('checker: neurons, inputs and connections', () => {
-  it('says `if` and `alif` are not supported yet', () => {
-    expect(oneError(`${HEAD}neuron B { model = alif }`)).toMatchObject({ code: 2050, message: 'neuron model `alif` is not supported yet; use `lif`', span: { line: 3, col: 20 } });
-    expect(oneError(`${HEAD}neuron B { model = if }`).code).toBe(2050);
-    expect(oneError(`${HEAD}neuron B { model = lf }`)).toMatchObject({ code: 2051, hint: 'did you mean `lif`?' });
+  it('names the models that exist for an unknown one', () => {
+    expect(oneError(`${HEAD}neuron B { model = lf }`)).toMatchObject({
+      code: 2051,
+      message: 'unknown neuron model `lf`; the choices are `lif`, `if` or `alif`',
+      hint: 'did you mean `lif`?',
+      span: { line: 3, col: 20, length: 2 },
+    });
   });
 
   it('checks encodings and their arguments', () => {
@@ -226,18 +236,9 @@ describe('checker: neurons, inputs and connections', () => {
     expect(oneError(`${pops}connect a -> b { pattern = random(p = 1.5); weight = 1 }`).code).toBe(2042);
     expect(clean(`${pops}connect a -> b { pattern = random(p = 1); weight = 1 }`).projections[0].pattern).toEqual({ kind: 'random', p: 1, seed: 0 });
     expect(oneError(`${pops}connect a -> b { pattern = random(p = 0.5, seed = 1.5); weight = 1 }`).code).toBe(2043);
-    expect(oneError(`${pops}connect a -> b { pattern = fixed_fan_in(k = 3); weight = 1 }`).code).toBe(2052);
+    expect(clean(`${pops}connect a -> b { pattern = fixed_fan_in(k = 3); weight = 1 }`).projections[0].pattern).toEqual({ kind: 'fixed_fan_in', k: 3, seed: 0 });
     expect(oneError(`${pops}connect a -> b { weight = uniform(0.2, 0.1) }`).code).toBe(2044);
     expect(oneError(`${pops}connect a -> b { pattern = all_to_all }`)).toMatchObject({ code: 2015, span: { line: 5, col: 1 } });
-  });
-
-  it('says learning is not supported yet, at the `learn` key and at `rule` and `teach`', () => {
-    expect(oneError(`${HEAD}population p[2] : Lif\nconnect p -> p { weight = 1; learn = r }`)).toMatchObject({
-      code: 2080,
-      message: 'learning rules are not supported yet: `learn` needs the on-core learning engine',
-      span: { line: 4, col: 30, length: 5 },
-    });
-    expect(oneError(`${HEAD}  rule r { }`)).toMatchObject({ code: 2081, span: { line: 3, col: 3, length: 4 } });
   });
 
   it('records probes and rejects unknown probe quantities', () => {
@@ -254,10 +255,10 @@ describe('checker: the front end', () => {
   });
 
   it('sorts diagnostics in source order', () => {
-    const { diagnostics } = check(`rule r { }\n${HEAD}population p[0] : Lif { threshold = 1 ms }\nconnect p -> q { weight = 1 }`);
+    const { diagnostics } = check(`neuron Z { model = lf }\n${HEAD}population p[0] : Lif { threshold = 1 ms }\nconnect p -> q { weight = 1 }`);
     const positions = diagnostics.map((d) => [d.span.line, d.span.col]);
     expect(positions).toEqual([...positions].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
-    expect(diagnostics.map((d) => d.code)).toEqual([2081, 2020, 2033, 2011]);
+    expect(diagnostics.map((d) => d.code)).toEqual([2051, 2020, 2033, 2011]);
   });
 
   it('renders a check error with the line, a caret under the span and the hint', () => {

@@ -10,6 +10,8 @@ function compile(text: string) {
 
 const lif = 'neuron N { model = lif; tau_mem = 20 ms; tau_syn = 5 ms }';
 
+// The partition fills cores in declaration order (compiler/partition.ts); placement then moves whole
+// cores to other slots, so these tests compare core indices and contents, which placement keeps.
 describe('mapper: in-order fill within the profile limits', () => {
   it('splits a population larger than a core at 1024 neurons (loihi-like)', () => {
     const r = compile(`${lif}\npopulation big[2000] : N`);
@@ -46,7 +48,8 @@ describe('mapper: in-order fill within the profile limits', () => {
   });
 
   it('refuses a network larger than the chip, naming the population that overflowed', () => {
-    const r = compile(`${lif}\npopulation a[100000] : N\npopulation b[40000] : N`);
+    // A one-chip board (the mapper would otherwise grow the board: see mapper-placement.test.ts).
+    const r = compile(`target "loihi-like" { chips = 1 }\n${lif}\npopulation a[100000] : N\npopulation b[40000] : N`);
     const err = r.diagnostics.find((d) => d.severity === 'error');
     expect(err?.message).toMatch(/`b`/);
     expect(err?.message).toMatch(/128 cores/);

@@ -213,7 +213,7 @@ describe('parser: syntax errors', () => {
       [1105, 3, 1, undefined],
     ]);
     expect(diagnostics[0].message).toBe(
-      'expected a declaration (`target`, `neuron`, `input`, `population`, `connect`, `probe`, `rule` or `teach`), found the name `neurn`',
+      'expected a declaration (`target`, `neuron`, `input`, `population`, `connect`, `probe`, `rule`, `teach` or `include`), found the name `neurn`',
     );
     expect(ast.declarations.map((d) => d.kind)).toEqual(['PopulationDecl', 'ProbeDecl']);
   });

@@ -91,7 +91,8 @@ export function chipImage(cores: readonly CoreSpec[], profile: ChipProfile = loi
 
 /** A LIF parameter set with everything off except what the test names. */
 export function lif(params: Partial<NeuronParams>): NeuronParams {
-  return { du: 0, dv: 0, vth: 1 << 16, reset: 0, bias: 0, refractory: 0, ...params };
+  // duInh follows du unless named, so a test written for one current holds for both.
+  return { du: 0, duInh: params.du ?? 0, dv: 0, vth: 1 << 16, reset: 0, bias: 0, refractory: 0, thetaPlus: 0, dTheta: 0, ...params };
 }
 
 /** Steps at which slot `neuron` of core `core` spiked, from the event log. */

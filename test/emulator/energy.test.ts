@@ -17,6 +17,14 @@ const counts: Record<CounterName, number> = {
   packets: 1e6,
   hops_east_west: 1e7,
   hops_north_south: 1e8,
+  hops_chip_to_chip: 1e9,
+  sbp_retrograde_packets: 2,
+  sbp_reduction_packets: 20,
+  sbp_hops_east_west: 200,
+  sbp_hops_north_south: 2000,
+  sbp_hops_chip_to_chip: 2e4,
+  sbp_reduction_ops: 2e5,
+  sbp_updates: 2e6,
 };
 
 describe('energyOf', () => {
@@ -27,8 +35,11 @@ describe('energyOf', () => {
     close(e.byCategoryJ.learning, 10 * 120e-12);
     close(e.byCategoryJ.neuron, (100 * 81 + 1000 * 52) * 1e-12);
     // spikes and input_spikes cost nothing by themselves: their packets do
-    close(e.byCategoryJ.routing, (1e6 * 1.7 + 1e7 * 3.0 + 1e8 * 4.0) * 1e-12);
-    close(e.byCategoryJ.static, 0.03 * 2e-3);
+    // a chip-to-chip hop costs the board's link energy (30 pJ on loihi-like)
+    close(e.byCategoryJ.routing, (1e6 * 1.7 + 1e7 * 3.0 + 1e8 * 4.0 + 1e9 * 30) * 1e-12);
+    close(e.byCategoryJ.static, 0.029 * 2e-3);
+    // SBP: its packets at the NoC's costs, its adds at sbp_reduction_op (23.6 pJ), its gain updates at sbp_update (120 pJ)
+    close(e.byCategoryJ.sbp, ((2 + 20) * 1.7 + 200 * 3.0 + 2000 * 4.0 + 2e4 * 30 + 2e5 * 23.6 + 2e6 * 120) * 1e-12);
     const sum = ENERGY_CATEGORIES.reduce((s, c) => s + e.byCategoryJ[c], 0);
     expect(e.totalJ).toBe(sum);
   });

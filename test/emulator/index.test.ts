@@ -4,7 +4,7 @@ import { chipImage, lif } from './build.js';
 
 describe('createEmulator', () => {
   it('dispatches to the named backend', async () => {
-    expect(BACKEND_NAMES).toEqual(['cpu']);
+    expect(BACKEND_NAMES).toEqual(['cpu', 'webgpu']);
     const image = chipImage([{ slot: 0, groups: [{ kind: 'neurons', count: 1, params: lif({ bias: 1 << 16 }) }] }]);
     const emulator = await createEmulator('cpu', image, { seed: 0 });
     expect(emulator.backend).toBe('cpu');

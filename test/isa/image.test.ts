@@ -21,7 +21,7 @@ const profile: ChipProfile = (() => {
   return p;
 })();
 
-const lif = (vth: number): NeuronParams => ({ du: 410, dv: 205, vth, reset: -3, bias: 7, refractory: 2 });
+const lif = (vth: number): NeuronParams => ({ du: 410, duInh: 300, dv: 205, vth, reset: -3, bias: 7, refractory: 2, thetaPlus: 9, dTheta: 41 });
 
 /**
  * Three cores: core 0 holds inputs (Poisson and periodic) and two neurons, core 1
@@ -64,7 +64,7 @@ function fixture(): ChipImage {
   const core2: CoreImage = {
     slot: 17,
     neuronCount: 4,
-    groups: [{ kind: 'neurons', first: 0, count: 4, params: { du: 4096, dv: 0, vth: 1, reset: 0, bias: -12, refractory: 0 } }],
+    groups: [{ kind: 'neurons', first: 0, count: 4, params: { du: 4096, duInh: 4096, dv: 0, vth: 1, reset: 0, bias: -12, refractory: 0, thetaPlus: 0, dTheta: 0 } }],
     axonStart: new Uint32Array([0, 4, 5]),
     axonWeightExp: new Uint8Array([1, 2]),
     synapses: new Uint32Array([packSynapse(0, -5, 3), packSynapse(1, 5, 3), packSynapse(2, -100, 4), packSynapse(3, 100, 4), packSynapse(3, -128 + 1, 61)]),

@@ -32,7 +32,7 @@ async function stepwise(emulator: CpuEmulator, steps: number, core: number, slot
 
 describe('loihi-like cycle costs used by the hand sums', () => {
   // 2 GHz clock: 3.5 ns -> 7, 8.4 -> 16.8 -> 17, 5.3 -> 10.6 -> 11, 2.1 -> 4.2 -> 4,
-  // 4.1 -> 8.2 -> 8, 6.5 -> 13, barrier 113 ns -> 226 and 465 ns -> 930.
+  // 4.1 -> 8.2 -> 8, 6.5 -> 13, barrier 113 ns -> 226 (1 tile) and 465 ns -> 930 (32 tiles).
   it('has the cycle counts the tests below assume', () => {
     expect(profile.cycles).toMatchObject({
       synaptic_op: 7,
@@ -42,7 +42,8 @@ describe('loihi-like cycle costs used by the hand sums', () => {
       hop_east_west: 8,
       hop_north_south: 13,
     });
-    expect(profile.barrierCycles).toEqual({ oneTile: 226, allTiles: 930 });
+    expect(profile.barrier).toEqual({ tiles: [1, 32], cycles: [226, 930] });
+    expect(profile.tickCycles).toBe(0);
   });
 });
 
@@ -109,16 +110,19 @@ describe('a single neuron driven by a periodic input (a)', () => {
   it('gives the hand-summed step cycles and energy', async () => {
     const emulator = await createCpuEmulator(image, { seed: 1 });
     await emulator.run(11);
-    // One tile: barrier 226. A packet inside the tile has latency spike_in_tile = 4.
-    //  input steps 0, 3, 6, 9: update 11 (step 0, inactive) or 17, plus latency 4
-    //  arrival steps 1, 4, 7, 10: synaptic op 7 + active update 17 = 24
-    //  other steps 2, 5, 8: active update 17
-    const expected = [11 + 4, 24, 17, 17 + 4, 24, 17, 17 + 4, 24, 17, 17 + 4, 24].map((c) => c + 226);
+    // One tile: barrier 226. The step's timeline (docs/chip-model.md): the core updates
+    // slot 1 (11 inactive, 17 active); the input's packet is ready at the end of the
+    // update, leaves the output port at once (latency 0), enters the core's own input
+    // port and arrives spike_in_tile = 4 later; the core then delivers it (1 synaptic
+    // op, 7) in the same step.
+    //  input steps 0, 3, 6, 9: update 11 (step 0, inactive) or 17, + 4 + 7
+    //  every other step: active update 17 (the delivery was timed in the sending step)
+    const expected = [11 + 4 + 7, 17, 17, 17 + 11, 17, 17, 17 + 11, 17, 17, 17 + 11, 17].map((c) => c + 226);
     expect(Array.from(emulator.stepCycles())).toEqual(expected);
     const total = expected.reduce((a, b) => a + b, 0);
     expect(total).toBe(2711);
 
-    // 2711 cycles at 2 GHz = 1.3555 us; static 0.03 W * 1.3555 us = 40.665 nJ.
+    // 2711 cycles at 2 GHz = 1.3555 us; static 0.029 W * 1.3555 us = 39.3095 nJ.
     // synaptic 4 * 23.6 = 94.4 pJ; neuron 10 * 81 + 1 * 52 = 862 pJ; routing 4 * 1.7 = 6.8 pJ.
     const time = chipTimeS(total, profile);
     expect(relativeDiff(time, 1.3555e-6)).toBeLessThan(1e-12);
@@ -127,8 +131,8 @@ describe('a single neuron driven by a periodic input (a)', () => {
     expect(relativeDiff(energy.byCategoryJ.neuron, 862e-12)).toBeLessThan(1e-12);
     expect(relativeDiff(energy.byCategoryJ.routing, 6.8e-12)).toBeLessThan(1e-12);
     expect(energy.byCategoryJ.learning).toBe(0);
-    expect(relativeDiff(energy.byCategoryJ.static, 40.665e-9)).toBeLessThan(1e-12);
-    expect(relativeDiff(energy.totalJ, 40.665e-9 + 963.2e-12)).toBeLessThan(1e-12);
+    expect(relativeDiff(energy.byCategoryJ.static, 39.3095e-9)).toBeLessThan(1e-12);
+    expect(relativeDiff(energy.totalJ, 39.3095e-9 + 963.2e-12)).toBeLessThan(1e-12);
   });
 });
 
@@ -257,24 +261,34 @@ describe('two cores on different tiles (c)', () => {
     expect(relativeDiff(energyOf(c.total, profile, 0).byCategoryJ.routing, 23.4e-12)).toBeLessThan(1e-12);
   });
 
-  it('adds the packet latency to the sending core and takes the slowest core', async () => {
-    const emulator = await createCpuEmulator(image, { seed: 1 });
+  it('delivers each packet on its target core after it arrives, and ends the step with the last core', async () => {
+    const emulator = createCpuEmulatorWithState(image, { seed: 1 });
     await emulator.run(3);
-    // step 0: core 0 = inactive 11 + latency 33 = 44; core 1 = 11          -> 44 + 249 = 293
-    // step 1: core 0 = 11; core 1 = synaptic op 7 + active 17 + latency 33 = 57 -> 57 + 249 = 306
-    // step 2: core 0 = 7 + 17 = 24 (its spike sends nothing); core 1 = 17  -> 24 + 249 = 273
-    expect(Array.from(emulator.stepCycles())).toEqual([293, 306, 273]);
+    // step 0: core 0 updates (inactive 11); its packet is ready at 11 and arrives at 11 + 33 = 44
+    //   (out port 11 -> 11, east (0,0) 11 -> 19, east (1,0) 19 -> 27, south (2,0) 27 -> 40,
+    //   in port 40 -> 44); core 1 (inactive 11) delivers it at max(44, 11) = 44 until 44 + 7 = 51.
+    //   Step: 51 + 249 = 300.
+    // step 1: core 0 inactive 11; core 1 active 17, its packet arrives at 17 + 33 = 50 (west, west,
+    //   north); core 0 delivers it 50..57. Step: 57 + 249 = 306.
+    // step 2: core 0 active 17 (its spike has no route), core 1 active 17, no packet: 17 + 249 = 266.
+    expect(Array.from(emulator.stepCycles())).toEqual([300, 306, 266]);
+    const timing = emulator.timing();
+    // Per core: deliver 7 (one synaptic op), update 11 + 11 + 17 = 39 (core 0), 11 + 17 + 17 = 45 (core 1).
+    expect(Array.from(timing.phaseCyclesByCore)).toEqual([7, 39, 0, 7, 45, 0]);
+    expect(timing.noc.latencySumCycles).toBe(66);
+    expect(timing.noc.latencyMaxCycles).toBe(33);
+    expect(timing.noc.waitCycles).toBe(0);
   });
 });
 
 describe('the critical path across cores', () => {
-  it('takes the core whose busy time plus packet latency is largest, not the busiest core', async () => {
+  it('makes an idle core wait for a late packet before it delivers it', async () => {
     // Core 0 (slot 0, tile (0, 0)): 3 idle neurons, 3 * 11 = 33 cycles, sends nothing.
     // Core 1 (slot 127, tile 31 = (7, 3)): one input spiking at 0 to core 0. Input slots
-    // have no update cost, so busy = 0, but the packet takes 4 + 7 * 8 + 3 * 13 = 99.
+    // have no update cost, so its packet is ready at 0 and takes 4 + 7 * 8 + 3 * 13 = 99.
     // Tiles 0 and 31 take part: barrier 249.
-    // step 0: max(33, 0 + 99) + 249 = 348
-    // step 1: core 0 = synaptic op 7 + one active 17 + two inactive 22 = 46 -> 46 + 249 = 295
+    // step 0: core 0 is free at 33 but the packet arrives at 99: delivery 99..106 -> 106 + 249 = 355
+    // step 1: core 0 = one active 17 + two inactive 22 = 39 -> 39 + 249 = 288
     const image = chipImage([
       {
         slot: 0,
@@ -289,7 +303,7 @@ describe('the critical path across cores', () => {
     ]);
     const emulator = await createCpuEmulator(image, { seed: 1 });
     await emulator.run(2);
-    expect(Array.from(emulator.stepCycles())).toEqual([348, 295]);
+    expect(Array.from(emulator.stepCycles())).toEqual([355, 288]);
     expect(emulator.counters().byCore[1]).toEqual(counts({ input_spikes: 1, packets: 1, hops_east_west: 7, hops_north_south: 3 }));
   });
 });

@@ -1,0 +1,156 @@
+// The mesh NoC model against hand computations on the `tiny` profile
+// (isa/profiles/tiny.json: 1 GHz, spike_in_tile 2, hop_east_west 3,
+// hop_north_south 5 cycles; 2 x 2 tiles of 2 cores). Slots 0, 1 sit in tile
+// (0,0); 2, 3 in (1,0); 4, 5 in (0,1); 6, 7 in (1,1). Link latencies: output
+// port 0, east/west 3, south/north 5, input port 2 (emulator/noc.ts).
+import { describe, expect, it } from 'vitest';
+import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../../emulator/noc.js';
+import { builtinProfile, type ChipProfile } from '../../isa/profile.js';
+
+function tiny(): ChipProfile {
+  const p = builtinProfile('tiny');
+  if (p === undefined) throw new Error('the tiny profile is missing');
+  return p;
+}
+
+/** One batch from (src, dst, ready) triples; cores are image indices, here equal to slots 0..7. */
+function batch(packets: readonly (readonly [number, number, number])[]): PacketBatch {
+  return {
+    count: packets.length,
+    src: Uint16Array.from(packets.map((p) => p[0])),
+    dst: Uint16Array.from(packets.map((p) => p[1])),
+    ready: Float64Array.from(packets.map((p) => p[2])),
+  };
+}
+
+function route(noc: MeshNoc, b: PacketBatch): { arrival: number[]; order: number[]; last: number } {
+  const arrival = new Float64Array(b.count);
+  const order = new Int32Array(b.count);
+  const last = noc.route(b, arrival, order);
+  return { arrival: Array.from(arrival), order: Array.from(order), last };
+}
+
+const slots = [0, 1, 2, 3, 4, 5, 6, 7];
+
+describe('the tiny profile', () => {
+  it('has the cycle counts the hand computations use', () => {
+    const p = tiny();
+    expect(p.clockHz).toBe(1e9);
+    expect(p.cycles).toMatchObject({ synaptic_op: 2, synaptic_update: 4, neuron_update_active: 3, neuron_update_inactive: 1, spike_in_tile: 2, hop_east_west: 3, hop_north_south: 5 });
+    expect(p.mesh).toEqual({ tilesX: 2, tilesY: 2, coresPerTile: 2 });
+  });
+});
+
+describe('MeshNoc', () => {
+  it('routes X then Y with the per-hop latencies', () => {
+    const noc = new MeshNoc(tiny(), slots);
+    // Slot 0 (0,0) -> slot 7 (1,1), ready at 4: out port 4 -> 4, east (0,0) 4 -> 7,
+    // south (1,0) 7 -> 12, in port of core 7 12 -> 14. Latency 2 + 3 + 5 = 10.
+    const r = route(noc, batch([[0, 7, 4]]));
+    expect(r.arrival).toEqual([14]);
+    expect(r.last).toBe(14);
+    expect(noc.hopsEastWest).toBe(1);
+    expect(noc.hopsNorthSouth).toBe(1);
+    // The X hop comes first: tile (0,0) east and then tile (1,0) south carried it, not (0,0) south.
+    expect(noc.linkLoad[noc.tileLink(0, 0, 0)]).toBe(1);
+    expect(noc.linkLoad[noc.tileLink(1, 0, 2)]).toBe(1);
+    expect(noc.linkLoad[noc.tileLink(0, 0, 2)]).toBe(0);
+    expect(noc.linkLoad[noc.outPort(0)]).toBe(1);
+    expect(noc.linkLoad[noc.inPort(7)]).toBe(1);
+    expect(noc.latencySumCycles).toBe(10);
+    expect(noc.waitCycles).toBe(0);
+  });
+
+  it('delays the second of two packets that need one link in the same cycle by exactly one cycle', () => {
+    const noc = new MeshNoc(tiny(), slots);
+    // Cores 0 and 1 (both tile (0,0)) send to core 2 (tile (1,0)) at cycle 0.
+    // Packet 0: out port of core 0 at 0; east (0,0) free: enters 0, free again at 1,
+    //   reaches the router of (1,0) at 3; in port of core 2 enters 3 -> arrives 5.
+    // Packet 1: out port of core 1 at 0 (its own port, no wait); east (0,0) is busy at 0
+    //   (packet 0 entered it): waits 1, enters 1, reaches (1,0) at 4; the in port
+    //   was entered at 3, free at 4: enters 4 -> arrives 6.
+    // Uncontended both would arrive at 5: contention delays packet 1 by exactly 1 cycle.
+    const r = route(noc, batch([[0, 2, 0], [1, 2, 0]]));
+    expect(r.arrival).toEqual([5, 6]);
+    expect(noc.waitCycles).toBe(1);
+    expect(noc.latencyMaxCycles).toBe(6);
+    expect(noc.linkLoad[noc.tileLink(0, 0, 0)]).toBe(2);
+    expect(noc.linkLabel(noc.tileLink(0, 0, 0))).toBe('tile (0,0) east');
+  });
+
+  it('breaks a tie at a link by packet index, and serves the waiting packets first come first served', () => {
+    // Three packets into core 7 (tile (1,1)), meeting at its input port:
+    //  p0 from core 0 (0,0) ready 0: east (0,0) 0 -> 3, south (1,0) 3 -> 8, in port at 8.
+    //  p1 from core 4 (0,1) ready 5: east (0,1) 5 -> 8, in port at 8 (a tie with p0).
+    //  p2 from core 6 (1,1) ready 8: no hop, in port at 8 (a three-way tie).
+    // The in port takes one per cycle in index order: p0 enters 8 (arrives 10), p1 enters 9
+    // (waits 1, arrives 11), p2 enters 10 (waits 2, arrives 12).
+    const noc = new MeshNoc(tiny(), slots);
+    const r = route(noc, batch([[0, 7, 0], [4, 7, 5], [6, 7, 8]]));
+    expect(r.arrival).toEqual([10, 11, 12]);
+    expect(r.order).toEqual([0, 1, 2]);
+    expect(noc.waitCycles).toBe(3);
+    // Listed the other way round, the lowest index (now core 6's packet) goes first.
+    const swapped = new MeshNoc(tiny(), slots);
+    const s = route(swapped, batch([[6, 7, 8], [4, 7, 5], [0, 7, 0]]));
+    expect(s.arrival).toEqual([10, 11, 12]);
+    expect(s.order).toEqual([0, 1, 2]);
+  });
+
+  it('does not let a later request overtake: a link serves packets in order of arrival at it', () => {
+    // p0 from core 1 (0,0) to core 3 (1,0) ready 2: east (0,0) enters 2.
+    // p1 from core 0 (0,0) to core 2 (1,0) ready 0: east (0,0) enters 0, so p1 goes first even
+    // though its index is higher: p1 arrives 0 + 3 + 2 = 5, p0 2 + 3 + 2 = 7, no wait.
+    const noc = new MeshNoc(tiny(), slots);
+    const r = route(noc, batch([[1, 3, 2], [0, 2, 0]]));
+    expect(r.arrival).toEqual([7, 5]);
+    expect(r.order).toEqual([1, 0]);
+    expect(noc.waitCycles).toBe(0);
+  });
+
+  it('serialises the packets leaving one core, one per cycle', () => {
+    // Core 0 sends 3 packets to core 1 (same tile), all ready at 0: the out port takes
+    // them at 0, 1, 2 (waits 0 + 1 + 2 = 3), each reaches core 1's in port the same cycle
+    // and arrives 2 later: 2, 3, 4. No mesh link is used.
+    const noc = new MeshNoc(tiny(), slots);
+    const r = route(noc, batch([[0, 1, 0], [0, 1, 0], [0, 1, 0]]));
+    expect(r.arrival).toEqual([2, 3, 4]);
+    expect(noc.waitCycles).toBe(3);
+    expect(noc.hopsEastWest + noc.hopsNorthSouth).toBe(0);
+    expect(noc.linkLabel(noc.outPort(0))).toBe('core 0 out');
+    expect(noc.linkLabel(noc.inPort(1))).toBe('core 1 in');
+  });
+
+  it('starts each step with free links, and keeps totals across steps', () => {
+    const noc = new MeshNoc(tiny(), slots);
+    route(noc, batch([[0, 2, 0], [1, 2, 0]]));
+    // A second batch: the links are free from cycle 0 again, so one packet takes 5.
+    const r = route(noc, batch([[0, 2, 0]]));
+    expect(r.arrival).toEqual([5]);
+    expect(noc.packets).toBe(3);
+    expect(noc.linkLoad[noc.tileLink(0, 0, 0)]).toBe(3);
+    expect(noc.latencySumCycles).toBe(5 + 6 + 5);
+  });
+});
+
+describe('scheduleDeliveries', () => {
+  it('starts each delivery at the later of its arrival and the end of the core\'s previous work', () => {
+    // The contention case above: core 2 gets packets arriving at 5 and 6. Core 2's own
+    // update ends at 4. Packet 0 has 3 synaptic ops (3 x 2 = 6 cycles): 5..11. Packet 1
+    // has 1 op (2 cycles): it arrived at 6 but waits for the core: 11..13.
+    const noc = new MeshNoc(tiny(), slots);
+    const b = batch([[0, 2, 0], [1, 2, 0]]);
+    const arrival = new Float64Array(2);
+    const order = new Int32Array(2);
+    noc.route(b, arrival, order);
+    const free = new Float64Array(8);
+    free[2] = 4;
+    scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, free);
+    expect(free[2]).toBe(13);
+    // Had the core been busy until 20, both would wait: 20..26..28.
+    const busy = new Float64Array(8);
+    busy[2] = 20;
+    scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, busy);
+    expect(busy[2]).toBe(28);
+  });
+});
