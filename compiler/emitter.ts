@@ -16,6 +16,7 @@ export function emitImage(network: NetworkIR, mapped: MappedNetwork, profile: Ch
       size: pop.size,
       line: pop.span.line,
       pieces: mapped.pieces[p],
+      ...(pop.rateHz === undefined ? {} : { rateHz: pop.rateHz }),
     })),
     probes: network.probes.map((p) => network.populations[p].name),
   };

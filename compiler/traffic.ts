@@ -47,6 +47,7 @@ export function networkRates(network: NetworkIR): readonly PopulationRate[] {
 /** Rates read back from an image alone: input encodings, and the default for neurons (hints are not stored). */
 export function imageRates(image: ChipImage): readonly PopulationRate[] {
   return image.symbols.populations.map((pop): PopulationRate => {
+    if (pop.rateHz !== undefined) return { hz: pop.rateHz, source: 'hint' };
     const piece = pop.pieces[0];
     if (pop.kind === 'input' && piece !== undefined) {
       const group = image.cores[piece.core].groups.find((g) => g.first <= piece.first && piece.first < g.first + g.count);

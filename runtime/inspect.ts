@@ -80,6 +80,6 @@ export function formatInspect(image: ChipImage, rates?: readonly PopulationRate[
   const learning = formatLearning(image);
   if (learning.length > 0) lines.push('', ...learning);
   const map = buildMapReport(image, rates ?? imageRates(image), decisions);
-  lines.push('', rates ? 'map' : 'map (expected rates: input encodings, and the default for neurons: `rate` hints are not stored in the image)', formatMapReport(map, image));
+  lines.push('', 'map', formatMapReport(map, image));
   return lines.join('\n');
 }

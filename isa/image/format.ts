@@ -254,6 +254,7 @@ function canonicalSymbols(s: ImageSymbols): ImageSymbols {
       size: p.size,
       line: p.line,
       pieces: p.pieces.map((q) => ({ core: q.core, first: q.first, count: q.count, offset: q.offset })),
+      ...(p.rateHz === undefined ? {} : { rateHz: p.rateHz }),
     })),
     probes: [...s.probes],
   };
@@ -729,7 +730,10 @@ function readSymbols(r: SectionReader): ImageSymbols {
         offset: int(piece.offset, `${here}.offset`),
       };
     });
-    return { name, kind, size: int(pop.size, `${at}.size`), line: int(pop.line, `${at}.line`), pieces };
+    const base: PopulationSymbol = { name, kind, size: int(pop.size, `${at}.size`), line: int(pop.line, `${at}.line`), pieces };
+    if (pop.rateHz === undefined) return base;
+    if (typeof pop.rateHz !== 'number' || !Number.isFinite(pop.rateHz) || pop.rateHz < 0) throw fail(`${at}.rateHz`, 'a non-negative rate in Hz', pop.rateHz);
+    return { ...base, rateHz: pop.rateHz };
   });
   const probes = list(top.probes, 'probes').map((x, i) => str(x, `probes[${i}]`));
   return { source: str(top.source, 'source'), populations, probes };

@@ -77,6 +77,8 @@ export interface PopulationSymbol {
   /** 1-based line of its declaration in the source, 0 when unknown. */
   readonly line: number;
   readonly pieces: readonly PopulationPiece[];
+  /** The `rate` hint of the source (Hz), when one was given: the mapper's traffic estimate. */
+  readonly rateHz?: number;
 }
 
 /** Debug information: the user's names for what is on the chip. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { compileSource } from '../../compiler/index.js';
 import { buildMapReport, formatMapReport } from '../../compiler/map-report.js';
 import { placeCores } from '../../compiler/placement.js';
-import { coreTraffic, DEFAULT_NEURON_RATE_HZ, linkLoads, networkRates, slotGeometry, trafficCost, type CoreTraffic } from '../../compiler/traffic.js';
-import { writeImage } from '../../isa/image/index.js';
+import { coreTraffic, DEFAULT_NEURON_RATE_HZ, imageRates, linkLoads, networkRates, slotGeometry, trafficCost, type CoreTraffic } from '../../compiler/traffic.js';
+import { readImage, writeImage } from '../../isa/image/index.js';
 import { builtinProfile, coreCount, corePosition, routeHops, withChips, type ChipProfile } from '../../isa/profile.js';
 import { createEmulator } from '../../emulator/index.js';
 
@@ -139,6 +139,15 @@ describe('mapper: traffic-aware placement on a compiled network', () => {
     const r = compile(`${lif}\ninput a[2] { encoding = poisson(max_rate = 40 Hz) }\ninput b[2] { encoding = periodic(period = 50 ms); rate = 3 Hz }\npopulation c[2] : N\npopulation d[2] : N { rate = 7 Hz }`);
     expect(errors(r)).toEqual([]);
     expect(networkRates(r.network!)).toEqual([
+      { hz: 40, source: 'encoding' },
+      { hz: 3, source: 'hint' },
+      { hz: DEFAULT_NEURON_RATE_HZ, source: 'default' },
+      { hz: 7, source: 'hint' },
+    ]);
+    // The hints travel in the image, so a .chip alone gives the same expected rates
+    // (the Poisson rate as the chip's 32-bit threshold holds it: 40 Hz to 1e-6).
+    const image = readImage(writeImage(r.image!), 'net.chip');
+    expect(imageRates(image).map((x) => ({ ...x, hz: +x.hz.toFixed(6) }))).toEqual([
       { hz: 40, source: 'encoding' },
       { hz: 3, source: 'hint' },
       { hz: DEFAULT_NEURON_RATE_HZ, source: 'default' },
