@@ -3,9 +3,12 @@
 # bench/gpu-pack.sh here; run there from the repository root, carrying .gpu and .gl:
 #   device run: bash bench/gpu.sh          carry: [".gpu", ".gl"]
 # Where Node.js and node_modules exist (a developer's GPU box), it uses them and builds if needed.
-# Prints, for the synfire example, a 1M-synapse and a 100M-synapse network (3,052 cores on
-# 24 loihi-like chips): steps/s and synaptic events/s of both backends, and whether every
-# counter, cycle, per-step counter and spike count agreed to the bit.
+# Prints, for the synfire example, a 1M-synapse network, a learning network (SBP with lateral
+# terms and the delta rule, about 208,000 plastic synapses; MESO_BENCH_GPU_LEARN_N=400 sets its
+# size) and a 100M-synapse network (3,052 cores on 24 loihi-like chips): steps/s and synaptic
+# events/s of both backends, and whether every counter, cycle, per-step counter, spike count
+# and learned weight agreed to the bit. The WebGPU backend times the steps (the NoC model) on
+# up to 4 worker threads on a machine with 4 or more CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)

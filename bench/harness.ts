@@ -8,6 +8,10 @@ export interface BenchContext {
   readonly log: (line: string) => void;
   /** Record a named figure (with its unit) for the JSON summary. */
   readonly record: (name: string, value: number, unit: string) => void;
+  /** `--quick`: a case shortens itself (less simulated time, fewer repetitions). */
+  readonly quick: boolean;
+  /** `--vs NAME`: the simulators to run side by side (`brian2` unless `--vs none`). */
+  readonly vs: readonly string[];
 }
 
 export interface BenchCase {

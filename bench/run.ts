@@ -1,13 +1,27 @@
 // Runs the benchmark cases and writes a JSON summary (bench/results/latest.json is not committed).
+// `npm run bench -- [--only NAME]... [--quick] [--vs brian2|none] [--out FILE] [--list]`; `meso bench` is the same.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { CASES } from './cases/index.js';
 
-async function main(argv: readonly string[]): Promise<void> {
+export async function runBench(argv: readonly string[]): Promise<void> {
   const only = new Set<string>();
   let out: string | undefined;
+  let quick = false;
+  const vs = new Set<string>(['brian2']);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') only.add(argv[++i] ?? '');
-    else if (argv[i] === '--out') out = argv[++i];
+    else if (argv[i] === '--quick') quick = true;
+    else if (argv[i] === '--vs') {
+      const name = argv[++i] ?? '';
+      if (name === 'none') vs.clear();
+      else if (name === 'brian2') vs.add(name);
+      else {
+        process.stderr.write(`--vs ${name}: the simulators to compare with are brian2 or none\n`);
+        process.exitCode = 1;
+        return;
+      }
+    } else if (argv[i] === '--out') out = argv[++i];
     else if (argv[i] === '--list') {
       for (const c of CASES) process.stdout.write(`${c.name}\t${c.description}\n`);
       return;
@@ -26,6 +40,8 @@ async function main(argv: readonly string[]): Promise<void> {
     await c.run({
       log: (line) => process.stdout.write(`${line}\n`),
       record: (name, value, unit) => (figures[name] = { value, unit }),
+      quick,
+      vs: [...vs],
     });
     summary[c.name] = figures;
   }
@@ -35,4 +51,5 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(`\nsummary written to ${path}\n`);
 }
 
-await main(process.argv.slice(2));
+// Run as a script (npm run bench); `meso bench` imports runBench instead.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await runBench(process.argv.slice(2));

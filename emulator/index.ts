@@ -1,12 +1,13 @@
 // The emulator's public face: pick a backend by name, get an Emulator.
 import type { ChipImage } from '../isa/image/types.js';
-import { createCpuEmulator } from './cpu/cpu.js';
+import { createCpuBackend } from './cpu/threaded.js';
 import { createWebGpuEmulator } from './webgpu/webgpu.js';
 import type { CreateEmulator, Emulator, RunOptions } from './interface.js';
 
 /** Backends that exist, each with its factory; a new backend is one more entry here. */
 const BACKENDS = {
-  cpu: createCpuEmulator,
+  // The CPU reference; options.threads > 1 spreads its cores over worker threads (same results).
+  cpu: createCpuBackend,
   webgpu: createWebGpuEmulator,
 } as const satisfies Readonly<Record<string, CreateEmulator>>;
 

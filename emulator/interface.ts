@@ -83,6 +83,8 @@ export interface RunOptions {
   readonly seed: number;
   /** Which cores' spikes to keep as events: per core index, true to record every spike of that core. */
   readonly recordCores?: readonly boolean[];
+  /** CPU backend: threads to spread the cores over (default 1); the result is the same for any count (emulator/cpu/threaded.ts). */
+  readonly threads?: number;
 }
 
 export interface Emulator {

@@ -45,7 +45,8 @@ export function decay(x: number, d: number): number {
   const k = DECAY_ONE - d;
   const mag = x < 0 ? -x : x;
   const r = (mag >> DECAY_BITS) * k + (((mag & DECAY_MASK) * k) >> DECAY_BITS);
-  return x < 0 ? -r : r;
+  // 0 - r, not -r: -0 is a double in V8 and would turn every loop that calls this into float code.
+  return x < 0 ? 0 - r : r;
 }
 
 /** The decay constant for a time constant: d = round(4096 * (1 - exp(-dt/tau))); tau = 0 means no memory. */

@@ -36,6 +36,18 @@ export function random32(seed: number, stream: number, a: number, b: number): nu
   return hash32((h + (b >>> 0)) >>> 0);
 }
 
+/** The part of random32(seed, stream, a, b) that does not depend on b: hoisted out of loops over b. */
+export function random32Prefix(seed: number, stream: number, a: number): number {
+  let h = hash32((seed >>> 0) ^ 0x9e3779b9);
+  h = hash32((h + stream) >>> 0);
+  return hash32((h ^ (a >>> 0)) >>> 0);
+}
+
+/** random32(seed, stream, a, b) from random32Prefix(seed, stream, a): the same value. */
+export function random32At(prefix: number, b: number): number {
+  return hash32((prefix + (b >>> 0)) >>> 0);
+}
+
 /** A uniform float in [0, 1) from the same counters (for compile-time draws only, never in a backend). */
 export function randomUnit(seed: number, stream: number, a: number, b: number): number {
   return random32(seed, stream, a, b) / 4294967296;

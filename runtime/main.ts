@@ -12,6 +12,7 @@ import { imageRates, networkRates } from '../compiler/traffic.js';
 import { buildRunReport, buildSpikeFile, formatRunReport } from './report.js';
 import { renderRunHtml, reportHtmlFromJson, ReportHtmlError } from './html/index.js';
 import { compileFile, loadProgram, resolveChip, runImage } from './session.js';
+import { addTrainCommand } from './train/command.js';
 
 function positiveInt(what: string) {
   return (value: string): number => {
@@ -102,14 +103,15 @@ export function buildProgram(): Command {
     .option('--spikes <file>', 'write the probed populations\' spikes as JSON (schema meso.spikes/v1)')
     .option('--html <file>', 'write the report as one self-contained HTML page with plots')
     .option('--quiet', 'print nothing on success')
-    .action(async (file: string, opts: { steps: number; seed: number; backend: BackendName | 'auto'; chip?: string; report?: string; spikes?: string; html?: string; quiet?: boolean }) => {
+    .option('--threads <n>', 'cpu backend: threads to spread the cores over (same results for any count)', positiveInt('--threads'), 1)
+    .action(async (file: string, opts: { steps: number; seed: number; backend: BackendName | 'auto'; chip?: string; report?: string; spikes?: string; html?: string; quiet?: boolean; threads: number }) => {
       resolveChip(opts.chip);
       const { image, warnings } = loadProgram(file, { chip: opts.chip });
       printWarnings(warnings);
       // Without a probe, the spike outputs (and the raster of --report/--html) cover every population.
       const wantsSpikes = opts.spikes !== undefined || opts.report !== undefined || opts.html !== undefined;
       const record = wantsSpikes && image.symbols.probes.length === 0 ? image.symbols.populations.map((p) => p.name) : undefined;
-      const run = await runImage(image, { steps: opts.steps, seed: opts.seed, backend: opts.backend, record });
+      const run = await runImage(image, { steps: opts.steps, seed: opts.seed, backend: opts.backend, record, threads: opts.threads });
       const report = buildRunReport(run);
       if (opts.report) writeAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
       if (opts.spikes) writeAtomic(opts.spikes, `${JSON.stringify(buildSpikeFile(run))}\n`);
@@ -117,6 +119,8 @@ export function buildProgram(): Command {
       if (opts.html) writeAtomic(opts.html, renderRunHtml(JSON.parse(JSON.stringify(report))));
       if (!opts.quiet) process.stdout.write(`${formatRunReport(report)}\n`);
     });
+
+  addTrainCommand(program);
 
   program
     .command('report')
@@ -132,6 +136,23 @@ export function buildProgram(): Command {
         throw err;
       }
       writeAtomic(opts.html, html);
+    });
+
+  program
+    .command('bench')
+    .description('run the benchmark cases (bench/cases), side by side with Brian2 where a case has a counterpart; the same as npm run bench')
+    .option('--only <case...>', 'run only these cases (see --list)')
+    .option('--quick', 'shorter runs: 1 simulated second, 2 repetitions per CUBA case')
+    .addOption(new Option('--vs <simulator>', 'simulator to compare with (Brian2 2.5 cpp_standalone via /usr/bin/python3)').choices(['brian2', 'none']).default('brian2'))
+    .option('--out <file>', 'the JSON summary to write', 'bench/results/latest.json')
+    .option('--list', 'list the cases and exit')
+    .action(async (opts: { only?: string[]; quick?: boolean; vs: string; out: string; list?: boolean }) => {
+      const argv = [...(opts.only ?? []).flatMap((name) => ['--only', name]), '--vs', opts.vs, '--out', opts.out];
+      if (opts.quick) argv.push('--quick');
+      if (opts.list) argv.push('--list');
+      // Loaded on demand: the benchmarks are not needed by any other command.
+      const { runBench } = await import('../bench/run.js');
+      await runBench(argv);
     });
 
   return program;

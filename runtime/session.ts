@@ -111,6 +111,8 @@ export interface RunRequest {
   readonly backend: BackendName | 'auto';
   /** Population names whose spikes are kept as events (default: the probed ones). */
   readonly record?: readonly string[];
+  /** CPU backend: threads (--threads, default 1); the results do not depend on it. */
+  readonly threads?: number;
 }
 
 export interface RunOutcome {
@@ -135,11 +137,11 @@ export async function runImage(image: ChipImage, request: RunRequest): Promise<R
     if (!pop) throw new UserError(`no population named \`${name}\` in ${image.symbols.source}`);
     for (const piece of pop.pieces) recordCores[piece.core] = true;
   }
-  // auto: webgpu on a hardware adapter, unless the program learns (the webgpu backend has no learning engine yet).
-  const backend: BackendName = request.backend !== 'auto' ? request.backend : image.learning === undefined && (await hardwareGpu()) !== undefined ? 'webgpu' : 'cpu';
+  // auto: webgpu on a hardware adapter (it runs learning too, bit-exact with cpu), else cpu.
+  const backend: BackendName = request.backend !== 'auto' ? request.backend : (await hardwareGpu()) !== undefined ? 'webgpu' : 'cpu';
   let emulator;
   try {
-    emulator = await createEmulator(backend, image, { seed: request.seed, recordCores });
+    emulator = await createEmulator(backend, image, { seed: request.seed, recordCores, threads: request.threads });
   } catch (err) {
     if (err instanceof WebGpuUnavailableError || err instanceof WebGpuUnsupportedError) throw new UserError(`--backend ${backend}: ${err.message}`);
     throw err;

@@ -17,6 +17,7 @@ parser.add_argument('--neurons', type=int, default=4000)
 parser.add_argument('--dt-ms', type=float, default=0.1)
 parser.add_argument('--duration-s', type=float, default=1.0)
 parser.add_argument('--seed', type=int, default=1)
+parser.add_argument('--p', type=float, default=0.02, help='connection probability (0.02 in CUBA)')
 parser.add_argument('--build-dir', default=None)
 args = parser.parse_args()
 
@@ -46,8 +47,8 @@ we = (60 * 0.27 / 10) * mV
 wi = (-20 * 4.5 / 10) * mV
 Ce = b2.Synapses(P, P, on_pre='ge += we')
 Ci = b2.Synapses(P, P, on_pre='gi += wi')
-Ce.connect('i<Ne', p=0.02)
-Ci.connect('i>=Ne', p=0.02)
+Ce.connect('i<Ne', p=args.p)
+Ci.connect('i>=Ne', p=args.p)
 spikes = b2.SpikeMonitor(P, record=False)  # counts only, as Meso's report does
 b2.run(args.duration_s * second)
 
@@ -63,6 +64,7 @@ result = {
     'simulator': 'brian2 %s cpp_standalone (1 thread)' % b2.__version__,
     'neurons': N,
     'synapses': synapses,
+    'p': args.p,
     'dt_s': args.dt_ms * 1e-3,
     'duration_s': args.duration_s,
     'steps': int(round(args.duration_s / (args.dt_ms * 1e-3))),

@@ -101,12 +101,49 @@ async function measure(emulator: Emulator, warmup: number, steps: number): Promi
   return { stepsPerS: steps / seconds, eventsPerS: events / seconds, emulator };
 }
 
-async function compare(ctx: BenchContext, name: string, image: ChipImage, warmup: number, steps: number): Promise<void> {
+/** A learning network: Poisson inputs -> hidden (SBP, gain, lateral terms, layer) -> output (delta rule, taught), about `n`^2 * 1.3 plastic synapses. */
+export function learningSource(n: number): string {
+  return `target "loihi-like" { dt = 1 ms }
+neuron Lif { model = lif; tau_mem = 10 ms; tau_syn = 2 ms; threshold = 1.0; reset = 0.0; refractory = 2 ms }
+input pre[${n}] { encoding = poisson(max_rate = 40 Hz) }
+population hid[${n}] : Lif
+population out[${Math.max(2, Math.round(n * 0.3))}] : Lif { threshold = 3.0 }
+rule delta {
+  trace x1 : pre  (tau = 20 ms)
+  trace y1 : post (tau = 20 ms)
+  every epoch { w += 0.05 * x1 * (teach - y1) }
+  bounds w in [-1, 1]
+  epoch = 20 steps
+}
+rule hsbp : sbp {
+  trace x1 : pre  (tau = 20 ms)
+  trace y1 : post (tau = 20 ms)
+  on pre  { w -= 0.001 * y1 }
+  every epoch { w += 0.02 * x1 * y1 - 0.01 * w * y1 }
+  source = delta
+  fraction = 1.0
+  backward = 1.0
+  lateral_pre = 0.5
+  lateral_post = 0.5
+  mode = gain
+  normalize = layer
+  bounds w in [-1, 1]
+}
+connect pre -> hid { pattern = all_to_all; weight = uniform(0.0, ${(4 / n).toPrecision(3)}); learn = hsbp }
+connect hid -> out { pattern = all_to_all; weight = uniform(0.0, ${(8 / n).toPrecision(3)}); learn = delta }
+teach out from labels { rate = 200 Hz }
+`;
+}
+
+async function compare(ctx: BenchContext, name: string, image: ChipImage, warmup: number, steps: number, teach?: readonly [string, number]): Promise<void> {
   const synapses = image.cores.reduce((s, c) => s + c.synapses.length, 0);
   ctx.log(`${name}: ${synapses.toLocaleString('en-US')} synapses on ${image.cores.length} cores (${image.profile.board.chips} chip${image.profile.board.chips === 1 ? '' : 's'}), ${steps} steps after ${warmup} warm-up steps`);
   const options = { seed: 1 };
-  const cpu = await measure(await createCpuEmulator(image, options), warmup, steps);
+  const cpuEmulator = await createCpuEmulator(image, options);
+  if (teach !== undefined) cpuEmulator.setTeacher?.(teach[0], teach[1]);
+  const cpu = await measure(cpuEmulator, warmup, steps);
   const made = await timed(() => createWebGpuEmulatorWithOptions(image, options));
+  if (teach !== undefined) made.value.setTeacher?.(teach[0], teach[1]);
   const gpu = await measure(made.value, warmup, steps);
   // The bit-exactness check the test suite makes, on the benchmark's networks: counters, cycles, per-step counters, spike counts.
   const c = cpu.emulator;
@@ -115,12 +152,13 @@ async function compare(ctx: BenchContext, name: string, image: ChipImage, warmup
     JSON.stringify(c.counters()) === JSON.stringify(g.counters()) &&
     JSON.stringify(Array.from(c.stepCycles())) === JSON.stringify(Array.from(g.stepCycles())) &&
     JSON.stringify(Array.from(c.stepCounters())) === JSON.stringify(Array.from(g.stepCounters())) &&
-    JSON.stringify(c.spikeCounts().map((a) => Array.from(a))) === JSON.stringify(g.spikeCounts().map((a) => Array.from(a)));
+    JSON.stringify(c.spikeCounts().map((a) => Array.from(a))) === JSON.stringify(g.spikeCounts().map((a) => Array.from(a))) &&
+    sameWeights(c, g);
   const total = cpu.emulator.counters().total;
   ctx.log(`  activity: ${(total.spikes / (warmup + steps)).toFixed(1)} spikes and ${(total.synaptic_ops / (warmup + steps)).toFixed(0)} synaptic events per step`);
   ctx.log(`  cpu     ${cpu.stepsPerS.toFixed(1).padStart(10)} steps/s  ${(cpu.eventsPerS / 1e6).toFixed(2).padStart(9)} M synaptic events/s`);
   ctx.log(`  webgpu  ${gpu.stepsPerS.toFixed(1).padStart(10)} steps/s  ${(gpu.eventsPerS / 1e6).toFixed(2).padStart(9)} M synaptic events/s  (${(gpu.stepsPerS / cpu.stepsPerS).toFixed(2)}x; load ${made.seconds.toFixed(2)} s)`);
-  ctx.log(`  bit-exact counters, cycles, per-step counters and spike counts: ${same ? 'yes' : 'NO'}`);
+  ctx.log(`  bit-exact counters, cycles, per-step counters, spike counts${image.learning === undefined ? '' : ' and learned weights'}: ${same ? 'yes' : 'NO'}`);
   ctx.record(`${name}_cpu_steps_per_s`, cpu.stepsPerS, 'steps/s');
   ctx.record(`${name}_cpu_events_per_s`, cpu.eventsPerS, 'events/s');
   ctx.record(`${name}_webgpu_steps_per_s`, gpu.stepsPerS, 'steps/s');
@@ -132,9 +170,17 @@ async function compare(ctx: BenchContext, name: string, image: ChipImage, warmup
   if (!same) process.exitCode = 2;
 }
 
+/** The learned weights of both backends are the same (true without learning). */
+function sameWeights(a: Emulator, b: Emulator): boolean {
+  const x = a.synapses?.();
+  const y = b.synapses?.();
+  if (x === undefined || y === undefined) return x === y;
+  return x.length === y.length && x.every((s, c) => s.length === y[c].length && s.every((w, i) => w === y[c][i]));
+}
+
 export const WEBGPU_CASE: BenchCase = {
   name: 'webgpu',
-  description: 'cpu vs webgpu backend: steps/s and synaptic events/s on the same networks (small, 1M synapses, MESO_BENCH_GPU_SYNAPSES)',
+  description: 'cpu vs webgpu backend: steps/s and synaptic events/s on the same networks (small, 1M synapses, learning, MESO_BENCH_GPU_SYNAPSES)',
   run: async (ctx) => {
     const gpu = await anyGpu();
     if ('reason' in gpu) {
@@ -147,6 +193,11 @@ export const WEBGPU_CASE: BenchCase = {
     if (hasErrors(small.diagnostics) || small.image === undefined) throw new Error('examples/synfire.snn does not compile');
     await compare(ctx, 'synfire', small.image, 100, 2000);
     await compare(ctx, 'synthetic_1m', syntheticImage(1 << 20), 20, 300);
+    // On-core learning (STDP-like on pre, SBP with lateral terms and layer reductions, the delta rule), about 1.3 n^2 plastic synapses.
+    const n = Number(process.env.MESO_BENCH_GPU_LEARN_N ?? '400');
+    const learn = compileSource(learningSource(n), 'learning.snn');
+    if (hasErrors(learn.diagnostics) || learn.image === undefined) throw new Error('the learning network does not compile');
+    await compare(ctx, 'learning', learn.image, 20, 200, ['out', 1]);
     const large = Number(process.env.MESO_BENCH_GPU_SYNAPSES ?? '0');
     if (large > 0) {
       const built = await timed(() => syntheticImage(large));

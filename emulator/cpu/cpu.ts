@@ -9,6 +9,7 @@ import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js
 import { random32, STREAM } from '../../isa/random.js';
 import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
+import { lifStepPlain } from './kernels.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -79,7 +80,30 @@ interface GroupTable {
 }
 
 /** The state and the read-only tables of one core. One object per core, never per neuron. */
-class CpuCore {
+/**
+ * Neuron state a core can be given instead of allocating its own: the threaded
+ * engine (emulator/cpu/threaded.ts) puts it in shared memory so that workers and
+ * the main thread see the same arrays.
+ */
+export interface CpuCoreMemory {
+  readonly uE: Int32Array;
+  readonly uI: Int32Array;
+  readonly v: Int32Array;
+  readonly theta: Int32Array;
+  readonly ref: Int32Array;
+  readonly accum: Int32Array;
+  readonly accumInh: Int32Array;
+  readonly spiked: Uint32Array;
+}
+
+/** Array lengths of a core's CpuCoreMemory: n per neuron array, slots * n per accumulator. */
+export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly slots: number } {
+  let maxDelay = 1;
+  for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
+  return { n: core.neuronCount, slots: maxDelay + 1 };
+}
+
+export class CpuCore {
   readonly n: number;
   /** Delay slots D: the largest delay + 1, at least 2. */
   readonly slots: number;
@@ -95,10 +119,14 @@ class CpuCore {
   readonly spikeCount: Uint32Array;
   /** Slots that spiked in the current step, ascending. */
   readonly spiked: Uint32Array;
+  /** Out-parameters of the step kernels (emulator/cpu/kernels.ts): [spike count, active updates]. */
+  readonly scratch = new Int32Array(2);
   spikedCount = 0;
   /** Neuron updates of the current step. */
   stepActive = 0;
   stepInactive = 0;
+  /** Input spikes of the current step (included in spikedCount). */
+  stepInputSpikes = 0;
   readonly groups: GroupTable;
   readonly axonStart: Uint32Array;
   readonly axonWeightExp: Uint8Array;
@@ -117,24 +145,23 @@ class CpuCore {
   readonly counters = new Float64Array(COUNTERS);
   readonly record: boolean;
 
-  constructor(image: ChipImage, index: number, record: boolean) {
+  constructor(image: ChipImage, index: number, record: boolean, memory?: CpuCoreMemory) {
     const core = image.cores[index];
     const profile = image.profile;
-    this.n = core.neuronCount;
-    let maxDelay = 1;
-    for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
-    this.slots = maxDelay + 1;
-    this.uE = new Int32Array(this.n);
-    this.uI = new Int32Array(this.n);
-    this.v = new Int32Array(this.n);
-    this.theta = new Int32Array(this.n);
-    this.ref = new Int32Array(this.n);
+    const shape = cpuCoreShape(core);
+    this.n = shape.n;
+    this.slots = shape.slots;
+    this.uE = memory?.uE ?? new Int32Array(this.n);
+    this.uI = memory?.uI ?? new Int32Array(this.n);
+    this.v = memory?.v ?? new Int32Array(this.n);
+    this.theta = memory?.theta ?? new Int32Array(this.n);
+    this.ref = memory?.ref ?? new Int32Array(this.n);
     // The only non-zero initial state: per-neuron voltages the compiler drew.
     for (const g of core.groups) if (g.kind === 'neurons' && g.initV !== undefined) this.v.set(g.initV, g.first);
-    this.accum = new Int32Array(this.slots * this.n);
-    this.accumInh = new Int32Array(this.slots * this.n);
+    this.accum = memory?.accum ?? new Int32Array(this.slots * this.n);
+    this.accumInh = memory?.accumInh ?? new Int32Array(this.slots * this.n);
     this.spikeCount = new Uint32Array(this.n);
-    this.spiked = new Uint32Array(this.n);
+    this.spiked = memory?.spiked ?? new Uint32Array(this.n);
     this.groups = buildGroupTable(core);
     this.axonStart = core.axonStart;
     this.axonWeightExp = core.axonWeightExp;
@@ -267,6 +294,16 @@ function cpuLifStep(core: CpuCore, g: number, t: number): void {
   const thetaPlus = groups.thetaPlus[g];
   const dTheta = groups.dTheta[g];
   const end = groups.first[g] + groups.size[g];
+  if (thetaPlus === 0) {
+    // No adaptation: theta stays 0 (emulator/cpu/kernels.ts), the same arithmetic without it.
+    const out = core.scratch;
+    out[0] = core.spikedCount;
+    lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, groups.first[g], end, du, duInh, dv, vth, reset, bias, refractory);
+    core.spikedCount = out[0];
+    core.stepActive += out[1];
+    core.stepInactive += end - groups.first[g] - out[1];
+    return;
+  }
   let active = 0;
   let spikedCount = core.spikedCount;
   for (let i = groups.first[g]; i < end; i++) {
@@ -337,21 +374,41 @@ function cpuInputStep(core: CpuCore, g: number, t: number, seed: number): number
   return spikedCount - before;
 }
 
-class CpuEmulatorImpl implements CpuEmulator {
+/**
+ * Phases 1 and 2 of one core in step t: deliver the arrived packets, then update
+ * every group in order. Leaves the step's spikes in core.spiked[0..spikedCount)
+ * and its update counts in stepActive, stepInactive, stepInputSpikes. Touches
+ * nothing outside the core, so cores can run in any order or in parallel.
+ */
+export function cpuComputeCore(core: CpuCore, t: number, inbox: Uint16Array, start: number, count: number, seed: number): void {
+  cpuDeliver(core, t, inbox, start, count);
+  core.spikedCount = 0;
+  core.stepActive = 0;
+  core.stepInactive = 0;
+  let inputSpikes = 0;
+  const groups = core.groups;
+  for (let g = 0; g < groups.count; g++) {
+    if (groups.kind[g] === GROUP_NEURONS) cpuLifStep(core, g, t);
+    else inputSpikes += cpuInputStep(core, g, t, seed);
+  }
+  core.stepInputSpikes = inputSpikes;
+}
+
+export class CpuEmulatorImpl implements CpuEmulator {
   readonly backend = 'cpu' as const;
   private readonly profile: ChipProfile;
   private readonly symbols: ChipImage['symbols'];
   /** The learn phase; undefined for an image without learning. */
-  private readonly learning: CpuLearning | undefined;
-  private readonly cores: readonly CpuCore[];
-  private readonly seed: number;
+  protected readonly learning: CpuLearning | undefined;
+  protected readonly cores: readonly CpuCore[];
+  protected readonly seed: number;
   private readonly barrier: number;
   /** Packets in flight, as destination axons: the inbox of core c is [inboxStart[c], inboxStart[c] + count[c]). */
-  private inboxNow: Uint16Array;
-  private inboxNext: Uint16Array;
-  private countNow: Int32Array;
-  private countNext: Int32Array;
-  private readonly inboxStart: Int32Array;
+  protected inboxNow: Uint16Array;
+  protected inboxNext: Uint16Array;
+  protected countNow: Int32Array;
+  protected countNext: Int32Array;
+  protected readonly inboxStart: Int32Array;
   /** Step timing (docs/chip-model.md): the NoC, this step's packets and, per core, when it is next free. */
   private readonly noc: MeshNoc;
   private readonly tick: number;
@@ -363,7 +420,7 @@ class CpuEmulatorImpl implements CpuEmulator {
   private readonly coreFree: Float64Array;
   /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
   private readonly phaseCycles: Float64Array;
-  private t = 0;
+  protected t = 0;
   private cycles = new Float64Array(INITIAL_LOG);
   /** Per step: work + barrier before the tick floor (equal to cycles[t] on a chip without a tick). */
   private latency = new Float64Array(INITIAL_LOG);
@@ -376,12 +433,12 @@ class CpuEmulatorImpl implements CpuEmulator {
   private events = 0;
   private disposed = false;
 
-  constructor(image: ChipImage, options: RunOptions) {
+  constructor(image: ChipImage, options: RunOptions, memory?: readonly CpuCoreMemory[]) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
     this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
-    this.cores = image.cores.map((_, c) => new CpuCore(image, c, options.recordCores?.[c] === true));
+    this.cores = image.cores.map((_, c) => new CpuCore(image, c, options.recordCores?.[c] === true, memory?.[c]));
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
     this.barrier = barrierCycles(image.profile, tiles.size);
@@ -547,21 +604,15 @@ class CpuEmulatorImpl implements CpuEmulator {
   private step(): void {
     const t = this.t;
     const cyc = this.profile.cycles;
+    // Deliver and update every core first, then send in core order: no core's
+    // deliver or update reads what another core's send writes (the next step's
+    // inboxes, counters, the packet list), so this is the per-core order's result.
+    this.computeCores(t);
     this.packets.count = 0;
     for (let c = 0; c < this.cores.length; c++) {
       const core = this.cores[c];
-      cpuDeliver(core, t, this.inboxNow, this.inboxStart[c], this.countNow[c]);
-
-      core.spikedCount = 0;
-      core.stepActive = 0;
-      core.stepInactive = 0;
       core.stepLearnCycles = 0;
-      let inputSpikes = 0;
-      const groups = core.groups;
-      for (let g = 0; g < groups.count; g++) {
-        if (groups.kind[g] === GROUP_NEURONS) cpuLifStep(core, g, t);
-        else inputSpikes += cpuInputStep(core, g, t, this.seed);
-      }
+      const inputSpikes = core.stepInputSpikes;
       const update = core.stepActive * cyc.neuron_update_active + core.stepInactive * cyc.neuron_update_inactive;
       this.coreFree[c] = update;
       this.phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
@@ -575,8 +626,7 @@ class CpuEmulatorImpl implements CpuEmulator {
     }
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
     this.learning?.step(t, this.inboxNow, this.inboxStart, this.countNow);
-    this.time(t);
-    this.logStepCounters(t);
+    this.finishStep(t);
 
     // Packets sent in this step are the next step's arrivals.
     const inbox = this.inboxNow;
@@ -587,6 +637,21 @@ class CpuEmulatorImpl implements CpuEmulator {
     this.countNext = count;
     count.fill(0);
     this.t = t + 1;
+  }
+
+  /** Phases 1 and 2 of step t on every core; the threaded engine spreads them over workers. */
+  protected computeCores(t: number): void {
+    for (let c = 0; c < this.cores.length; c++) cpuComputeCore(this.cores[c], t, this.inboxNow, this.inboxStart[c], this.countNow[c], this.seed);
+  }
+
+  /**
+   * Step t's timing and per-step counters, from this step's packet list and
+   * counters; the threaded engine defers it to overlap the next step's compute
+   * (nothing it reads changes before the next step's send).
+   */
+  protected finishStep(t: number): void {
+    this.time(t);
+    this.logStepCounters(t);
   }
 
   /**

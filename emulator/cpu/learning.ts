@@ -5,7 +5,7 @@
 // backend to mirror. Everything is sized when the image is loaded: the step
 // allocates nothing.
 import { maxWeightMantissa } from '../../isa/fixed.js';
-import { KEY_CORE_STRIDE, KEY_POPULATION_STRIDE, MAX_FACTORS, OPERAND_ONE } from '../../isa/learning/constants.js';
+import { DW_FRAC, DW_MAX, KEY_CORE_STRIDE, KEY_POPULATION_STRIDE, MAX_FACTORS, OPERAND_ONE } from '../../isa/learning/constants.js';
 import {
   absoluteShare,
   addChange,
@@ -26,7 +26,7 @@ import type { LearningImage, PlasticSet } from '../../isa/learning/image.js';
 import { decode, type Instruction } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import { routeHops, type ChipProfile } from '../../isa/profile.js';
-import { random32, STREAM } from '../../isa/random.js';
+import { random32, random32At, random32Prefix, STREAM } from '../../isa/random.js';
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, type CounterName } from '../interface.js';
@@ -79,7 +79,21 @@ interface EventTable {
   readonly codes: Uint8Array;
   /** Whether a product multiplies w an odd number of times (its sign follows w's). */
   readonly wOdd: Uint8Array;
+  /** Per product: which presynaptic (x0 x1 x2) and postsynaptic (y0 y1 y2 teach) operands it multiplies, bit per OPERANDS code. */
+  readonly preCodes: Uint16Array;
+  readonly postCodes: Uint16Array;
 }
+
+/** Operand codes by side, as bits (a product with a zero factor is zero, so it can be skipped exactly). */
+const PRE_BITS = (1 << OPERANDS.x0) | (1 << OPERANDS.x1) | (1 << OPERANDS.x2);
+const POST_BITS = (1 << OPERANDS.y0) | (1 << OPERANDS.y1) | (1 << OPERANDS.y2) | (1 << OPERANDS.teach);
+/** Products per event that the epoch pass tracks in one 32-bit mask; more fall back to evaluating every product. */
+const MASK_PRODUCTS = 30;
+/** Entries per slot of a memo table: weight mantissas -128..127. */
+const MEMO_WEIGHTS = 256;
+/** The fraction bits of a weight change (those stochastic rounding looks at). */
+const FRACTION_MASK = (1 << DW_FRAC) - 1;
+const EMPTY = new Int32Array(0);
 
 interface SbpConfig {
   readonly additive: boolean;
@@ -130,6 +144,8 @@ function ruleTable(program: Uint32Array): RuleTable {
         nf: new Uint8Array(n),
         codes: new Uint8Array(n * MAX_FACTORS),
         wOdd: new Uint8Array(n),
+        preCodes: new Uint16Array(n),
+        postCodes: new Uint16Array(n),
       };
       for (let p = 0; p < n; p++) {
         const prod = instructions[k + 1 + p];
@@ -142,6 +158,8 @@ function ruleTable(program: Uint32Array): RuleTable {
         prod.factors.forEach((f, i) => {
           t.codes[p * MAX_FACTORS + i] = OPERANDS[f];
           if (f === WEIGHT) w++;
+          t.preCodes[p] |= (1 << OPERANDS[f]) & PRE_BITS;
+          t.postCodes[p] |= (1 << OPERANDS[f]) & POST_BITS;
         });
         t.wOdd[p] = w & 1;
       }
@@ -175,6 +193,14 @@ interface SetState {
   /** `on post`: synapses into each slot (CSR over postCount), built only when the rule has the event. */
   readonly postStart: Uint32Array | undefined;
   readonly postSyn: Uint32Array | undefined;
+  /** Epoch pass scratch: per slot, the products whose postsynaptic factors are all non-zero (bit p). */
+  readonly postAlive: Int32Array;
+  /**
+   * Epoch pass scratch, per (slot, weight mantissa): the signed sum and the sum of
+   * magnitudes of the products without presynaptic factors (-1: not yet computed).
+   */
+  readonly memoSum: Float64Array;
+  readonly memoAbs: Float64Array;
 }
 
 /** Per SBP projection: where its sets and its sources' sets are, its scratch sums and its fixed per-epoch costs. */
@@ -199,6 +225,15 @@ interface SbpState {
   readonly costs: Float64Array;
   /** Cycles the SBP exchange adds to the learn phase of every core holding a set: packet latencies. */
   readonly latency: number;
+  /**
+   * Whether the epoch pass can add up the lateral row and column sums as it
+   * computes the changes (the rule has lateral terms and no on-pre/on-post
+   * events, so every change of the epoch is made by that pass), and the step at
+   * which it last did (-1: never). Saturating sums of non-negative values are
+   * min(sum, max) in any order, so the sums are the same.
+   */
+  readonly fusable: boolean;
+  fusedAt: number;
 }
 
 const COST_RETRO = 0;
@@ -210,9 +245,19 @@ const COST_OPS = 5;
 const COST_UPDATES = 6;
 const COSTS = 7;
 
+/** |change| of product p for the operands in opv: its factors multiplied in program order, then scaled (evaluate()'s term). */
+function productTerm(opv: Int32Array, nf: number, codes: Uint8Array, p: number, mag: number, shift: number): number {
+  const base = p * MAX_FACTORS;
+  let prod = nf === 0 ? OPERAND_ONE : opv[codes[base]];
+  for (let f = 1; f < nf; f++) prod = mulOperands(prod, opv[codes[base + f]]);
+  return scaleTerm(mag, prod, shift);
+}
+
 export class CpuLearning {
   private readonly setsOfCore: readonly (readonly SetState[])[];
   private readonly sbp: readonly SbpState[];
+  /** The SBP projection each set belongs to (sets of projections without SBP are absent). */
+  private readonly sbpOfSet = new Map<SetState, SbpState>();
   private readonly arrived: readonly Uint8Array[];
   private readonly fired: readonly Uint8Array[];
   private readonly pending: readonly Int32Array[];
@@ -308,6 +353,9 @@ export class CpuLearning {
           shifts,
           postStart,
           postSyn,
+          postAlive: new Int32Array(set.postCount),
+          memoSum: new Float64Array(rule.events[EV_EPOCH] === undefined ? 0 : set.postCount * MEMO_WEIGHTS),
+          memoAbs: new Float64Array(rule.events[EV_EPOCH] === undefined ? 0 : set.postCount * MEMO_WEIGHTS),
         };
         all.push(state);
         perCore[c].push(state);
@@ -416,9 +464,16 @@ export class CpuLearning {
           sourceExponent: firstSource === undefined ? 0 : firstSource.exponent,
           costs,
           latency,
+          fusable:
+            (config.lateralPre > 0 || config.lateralPost > 0) &&
+            rules[proj.rule].events[EV_PRE] === undefined &&
+            rules[proj.rule].events[EV_POST] === undefined &&
+            (rules[proj.rule].events[EV_EPOCH]?.count ?? MASK_PRODUCTS + 1) <= MASK_PRODUCTS,
+          fusedAt: -1,
         },
       ];
     });
+    for (const st of this.sbp) for (const set of st.sets) this.sbpOfSet.set(set, st);
   }
 
   /** Whether weights learn; off, traces still follow spikes but no change is made, and the epoch's partial changes are dropped. */
@@ -458,6 +513,19 @@ export class CpuLearning {
     const updates = this.stepUpdates;
     updates.fill(0);
     let epochEnds = false;
+    // The lateral sums that this step's epoch passes add up (SbpState.fusable).
+    if (this.plastic) {
+      for (let k = 0; k < this.sbp.length; k++) {
+        const st = this.sbp[k];
+        const first = st.sets[0];
+        if (!st.fusable || first === undefined || (t + 1) % first.rule.epoch !== 0) continue;
+        st.rowP.fill(0);
+        st.rowD.fill(0);
+        st.colP.fill(0);
+        st.colD.fill(0);
+        st.fusedAt = t;
+      }
+    }
     // A: spike bits, traces, on-pre and on-post products, and the epoch's products where an epoch ends.
     for (let c = 0; c < this.setsOfCore.length; c++) {
       const sets = this.setsOfCore[c];
@@ -475,7 +543,7 @@ export class CpuLearning {
         if ((t + 1) % s.rule.epoch === 0) {
           epochEnds = true;
           updates[c] += s.synEnd - s.synFirst;
-          if (s.rule.events[EV_EPOCH] !== undefined) this.runEpoch(s);
+          if (s.rule.events[EV_EPOCH] !== undefined) this.runEpoch(s, t);
         }
       }
     }
@@ -483,7 +551,7 @@ export class CpuLearning {
     for (let k = 0; k < this.sbp.length; k++) {
       const sbp = this.sbp[k];
       const first = sbp.sets[0];
-      if (first !== undefined && epochEnds && (t + 1) % first.rule.epoch === 0) this.runSbp(sbp);
+      if (first !== undefined && epochEnds && (t + 1) % first.rule.epoch === 0) this.runSbp(sbp, t);
     }
     // C: the epoch's changes into the weights; clear this step's spike bits.
     for (let c = 0; c < this.setsOfCore.length; c++) {
@@ -505,6 +573,7 @@ export class CpuLearning {
     const seed = this.seed;
     const rule = s.rule;
     const { axonFirst, axonCount, postFirst, postCount } = s.set;
+    const prefix = random32Prefix(seed, STREAM.trace, t);
     for (let code = 0; code < TRACE_COUNT; code++) {
       if (rule.has[code] === 0) continue;
       const x = s.traces[code];
@@ -515,7 +584,7 @@ export class CpuLearning {
         for (let a = 0; a < axonCount; a++) {
           const spike = arrived[axonFirst + a] === 1;
           if (x[a] === 0 && !spike) continue;
-          x[a] = traceStep(x[a], decay, impulse, spike, random32(seed, STREAM.trace, t, key + a));
+          x[a] = traceStep(x[a], decay, impulse, spike, random32At(prefix, key + a));
         }
       } else if (code === TRACE_TEACH) {
         const b = s.teach;
@@ -523,13 +592,13 @@ export class CpuLearning {
         for (let k = 0; k < postCount; k++) {
           const spike = s.postIndex[k] === label;
           if (x[k] === 0 && !spike) continue;
-          x[k] = traceStep(x[k], decay, impulse, spike, random32(seed, STREAM.trace, t, key + k));
+          x[k] = traceStep(x[k], decay, impulse, spike, random32At(prefix, key + k));
         }
       } else {
         for (let k = 0; k < postCount; k++) {
           const spike = fired[postFirst + k] === 1;
           if (x[k] === 0 && !spike) continue;
-          x[k] = traceStep(x[k], decay, impulse, spike, random32(seed, STREAM.trace, t, key + k));
+          x[k] = traceStep(x[k], decay, impulse, spike, random32At(prefix, key + k));
         }
       }
     }
@@ -619,16 +688,20 @@ export class CpuLearning {
   }
 
   /** `every epoch` over every synapse of the set (spike bits are this step's). */
-  private runEpoch(s: SetState): void {
+  private runEpoch(s: SetState, t: number): void {
     const ev = s.rule.events[EV_EPOCH] as EventTable;
+    if (ev.count > MASK_PRODUCTS) {
+      this.runEpochAll(s);
+      return;
+    }
     const shifts = s.shifts[EV_EPOCH] as Int32Array;
     const core = this.cores[s.core];
     const syn = core.synapses;
+    const axonStart = core.axonStart;
     const pending = this.pending[s.core];
     const arrived = this.arrived[s.core];
     const fired = this.fired[s.core];
-    const { axonFirst, axonCount, postFirst } = s.set;
-    // The hot loop of a large network: presynaptic operands once per axon, postsynaptic ones per synapse.
+    const { axonFirst, axonCount, postFirst, postCount } = s.set;
     const opv = this.opv;
     const tr = s.traces;
     const x1 = tr[TRACE_X1];
@@ -637,39 +710,161 @@ export class CpuLearning {
     const y2 = tr[TRACE_Y2];
     const teach = tr[TRACE_TEACH];
     const exponent = s.exponent;
-    const { count, nf: nfs, codes, mag: mags, neg: negs, wOdd: wOdds } = ev;
+    const { count, nf: nfs, codes, mag: mags, neg: negs, wOdd: wOdds, preCodes, postCodes } = ev;
+    // Exactly the sum evaluate() makes, faster:
+    //  - a product with a zero factor adds exactly 0 (mulOperands(.., 0) = 0,
+    //    scaleTerm(m, 0, s) = 0, addChange(dw, 0) = dw), so it is skipped;
+    //  - the products without presynaptic factors depend only on (slot, w), so
+    //    their sum is computed once per (slot, w) in an epoch;
+    //  - the terms are added without clamping when |pending| + Σ|term| <= DW_MAX
+    //    (then no partial sum can reach the clamp, so the order does not matter);
+    //    otherwise the synapse is evaluated term by term with addChange, in order.
+    let memoMask = 0;
+    for (let p = 0; p < count; p++) if (preCodes[p] === 0) memoMask |= 1 << p;
+    const postAlive = s.postAlive;
+    for (let k = 0; k < postCount; k++) {
+      const zero =
+        (fired[postFirst + k] === 1 ? 0 : 1 << OPERANDS.y0) |
+        (y1.length > 0 && y1[k] !== 0 ? 0 : 1 << OPERANDS.y1) |
+        (y2.length > 0 && y2[k] !== 0 ? 0 : 1 << OPERANDS.y2) |
+        (teach.length > 0 && teach[k] !== 0 ? 0 : 1 << OPERANDS.teach);
+      let alive = 0;
+      for (let p = 0; p < count; p++) if ((postCodes[p] & zero) === 0) alive |= 1 << p;
+      postAlive[k] = alive;
+    }
+    const memoSum = s.memoSum;
+    const memoAbs = s.memoAbs;
+    if (memoMask !== 0) memoAbs.fill(-1);
+    // Lateral sums of SBP, added up here when fused (the other synapses' changes are 0: no events wrote them).
+    const st = this.sbpOfSet.get(s);
+    const fuse = st !== undefined && st.fusedAt === t;
+    const sumRows = fuse && st.config.lateralPre > 0;
+    const sumCols = fuse && st.config.lateralPost > 0;
+    const rowP = fuse ? st.rowP : EMPTY;
+    const rowD = fuse ? st.rowD : EMPTY;
+    const colP = fuse ? st.colP : EMPTY;
+    const colD = fuse ? st.colD : EMPTY;
+    const postIndex = s.postIndex;
+    const axonPre = s.set.axonPre;
     for (let a = 0; a < axonCount; a++) {
-      opv[OPERANDS.x0] = arrived[axonFirst + a] === 1 ? OPERAND_ONE : 0;
-      opv[OPERANDS.x1] = x1.length > 0 ? x1[a] : 0;
-      opv[OPERANDS.x2] = x2.length > 0 ? x2[a] : 0;
-      const end = core.axonStart[axonFirst + a + 1];
-      for (let i = core.axonStart[axonFirst + a]; i < end; i++) {
+      const xv0 = arrived[axonFirst + a] === 1 ? OPERAND_ONE : 0;
+      const xv1 = x1.length > 0 ? x1[a] : 0;
+      const xv2 = x2.length > 0 ? x2[a] : 0;
+      const zero = (xv0 !== 0 ? 0 : 1 << OPERANDS.x0) | (xv1 !== 0 ? 0 : 1 << OPERANDS.x1) | (xv2 !== 0 ? 0 : 1 << OPERANDS.x2);
+      let preAlive = 0;
+      for (let p = 0; p < count; p++) if (preCodes[p] !== 0 && (preCodes[p] & zero) === 0) preAlive |= 1 << p;
+      if (preAlive === 0 && memoMask === 0) continue;
+      opv[OPERANDS.x0] = xv0;
+      opv[OPERANDS.x1] = xv1;
+      opv[OPERANDS.x2] = xv2;
+      let rp = 0;
+      let rd = 0;
+      const end = axonStart[axonFirst + a + 1];
+      for (let i = axonStart[axonFirst + a]; i < end; i++) {
         const word = syn[i];
         const target = synapseTarget(word);
         const k = target - postFirst;
+        const post = postAlive[k];
+        const memoAlive = post & memoMask;
+        const directAlive = post & preAlive;
+        if ((memoAlive | directAlive) === 0) continue;
         const w = synapseWeight(word);
-        opv[OPERANDS.w] = weightOperand(w, exponent);
-        opv[OPERANDS.y0] = fired[target] === 1 ? OPERAND_ONE : 0;
-        opv[OPERANDS.y1] = y1.length > 0 ? y1[k] : 0;
-        opv[OPERANDS.y2] = y2.length > 0 ? y2[k] : 0;
-        opv[OPERANDS.teach] = teach.length > 0 ? teach[k] : 0;
-        // evaluate(), inlined: this loop runs over every plastic synapse at every epoch.
-        let dw = pending[i];
-        for (let p = 0; p < count; p++) {
-          const nf = nfs[p];
-          const base = p * MAX_FACTORS;
-          let prod = nf === 0 ? OPERAND_ONE : opv[codes[base]];
-          for (let f = 1; f < nf; f++) prod = mulOperands(prod, opv[codes[base + f]]);
-          const mag = scaleTerm(mags[p], prod, shifts[p]);
-          dw = addChange(dw, (negs[p] ^ (wOdds[p] & (w < 0 ? 1 : 0))) === 1 ? -mag : mag);
+        const before = pending[i];
+        let dw = before;
+        let abs = before < 0 ? -before : before;
+        let loaded = false;
+        if (memoAlive !== 0) {
+          const at = k * MEMO_WEIGHTS + w + MEMO_WEIGHTS / 2;
+          if (memoAbs[at] < 0) {
+            this.loadPost(s, w, target, k);
+            loaded = true;
+            let sum = 0;
+            let mags0 = 0;
+            for (let p = 0; p < count; p++) {
+              if ((memoAlive & (1 << p)) === 0) continue;
+              const mag = productTerm(opv, nfs[p], codes, p, mags[p], shifts[p]);
+              sum += (negs[p] ^ (wOdds[p] & (w < 0 ? 1 : 0))) === 1 ? -mag : mag;
+              mags0 += mag;
+            }
+            memoSum[at] = sum;
+            memoAbs[at] = mags0;
+          }
+          dw += memoSum[at];
+          abs += memoAbs[at];
+        }
+        if (directAlive !== 0) {
+          if (!loaded) this.loadPost(s, w, target, k);
+          loaded = true;
+          for (let p = 0; p < count; p++) {
+            if ((directAlive & (1 << p)) === 0) continue;
+            const mag = productTerm(opv, nfs[p], codes, p, mags[p], shifts[p]);
+            dw += (negs[p] ^ (wOdds[p] & (w < 0 ? 1 : 0))) === 1 ? -mag : mag;
+            abs += mag;
+          }
+        }
+        if (abs > DW_MAX) {
+          // A partial sum may clamp: term by term, in program order, as evaluate() does.
+          if (!loaded) this.loadPost(s, w, target, k);
+          const alive = memoAlive | directAlive;
+          dw = before;
+          for (let p = 0; p < count; p++) {
+            if ((alive & (1 << p)) === 0) continue;
+            const mag = productTerm(opv, nfs[p], codes, p, mags[p], shifts[p]);
+            dw = addChange(dw, (negs[p] ^ (wOdds[p] & (w < 0 ? 1 : 0))) === 1 ? -mag : mag);
+          }
         }
         pending[i] = dw;
+        if (fuse && dw !== 0) {
+          if (dw > 0) {
+            if (sumRows) rp = addSum(rp, dw);
+            if (sumCols) colP[postIndex[k]] = addSum(colP[postIndex[k]], dw);
+          } else {
+            if (sumRows) rd = addSum(rd, -dw);
+            if (sumCols) colD[postIndex[k]] = addSum(colD[postIndex[k]], -dw);
+          }
+        }
+      }
+      if (sumRows) {
+        const i0 = axonPre[a];
+        rowP[i0] = addSum(rowP[i0], rp);
+        rowD[i0] = addSum(rowD[i0], rd);
+      }
+    }
+  }
+
+  /** The weight and postsynaptic operands of a synapse into opv (the presynaptic ones are set per axon). */
+  private loadPost(s: SetState, w: number, target: number, k: number): void {
+    const opv = this.opv;
+    const tr = s.traces;
+    opv[OPERANDS.w] = weightOperand(w, s.exponent);
+    opv[OPERANDS.y0] = this.fired[s.core][target] === 1 ? OPERAND_ONE : 0;
+    opv[OPERANDS.y1] = tr[TRACE_Y1].length > 0 ? tr[TRACE_Y1][k] : 0;
+    opv[OPERANDS.y2] = tr[TRACE_Y2].length > 0 ? tr[TRACE_Y2][k] : 0;
+    opv[OPERANDS.teach] = tr[TRACE_TEACH].length > 0 ? tr[TRACE_TEACH][k] : 0;
+  }
+
+  /** `every epoch`, every product of every synapse: for events with more products than one mask holds. */
+  private runEpochAll(s: SetState): void {
+    const ev = s.rule.events[EV_EPOCH] as EventTable;
+    const shifts = s.shifts[EV_EPOCH] as Int32Array;
+    const core = this.cores[s.core];
+    const syn = core.synapses;
+    const pending = this.pending[s.core];
+    const arrived = this.arrived[s.core];
+    const fired = this.fired[s.core];
+    const { axonFirst, axonCount, postFirst } = s.set;
+    for (let a = 0; a < axonCount; a++) {
+      const end = core.axonStart[axonFirst + a + 1];
+      for (let i = core.axonStart[axonFirst + a]; i < end; i++) {
+        const target = synapseTarget(syn[i]);
+        const w = this.loadOperands(s, syn[i], a, target - postFirst, arrived[axonFirst + a] === 1 ? OPERAND_ONE : 0, fired[target] === 1 ? OPERAND_ONE : 0);
+        pending[i] = addChange(pending[i], this.evaluate(ev, shifts, w));
       }
     }
   }
 
   /** SBP for one projection at its epoch's end (docs/isa.md, "SBP"). */
-  private runSbp(st: SbpState): void {
+  private runSbp(st: SbpState, t: number): void {
     const cfg = st.config;
     const { P, D, colP, colD, rowP, rowD, gBpP, gBpD, gPost, gPreP, gPreD } = st;
     P.fill(0);
@@ -692,33 +887,55 @@ export class CpuLearning {
         D[j] = d;
       }
     }
-    // 2. The lateral sums over this projection's own changes: per presynaptic neuron (rows), per postsynaptic neuron (columns).
-    if (cfg.lateralPre > 0) {
+    // 2. The lateral sums over this projection's own changes: per presynaptic neuron (rows), per postsynaptic neuron (columns);
+    //    already made by this step's epoch passes when fused.
+    const fused = st.fusedAt === t;
+    if (fused) {
+      // rowP..colD hold the sums.
+    } else if (cfg.lateralPre > 0) {
       rowP.fill(0);
       rowD.fill(0);
     }
-    if (cfg.lateralPost > 0) {
+    if (cfg.lateralPost > 0 && !fused) {
       colP.fill(0);
       colD.fill(0);
     }
-    if (cfg.lateralPre > 0 || cfg.lateralPost > 0) {
+    if ((cfg.lateralPre > 0 || cfg.lateralPost > 0) && !fused) {
+      const latPre = cfg.lateralPre > 0;
+      const latPost = cfg.lateralPost > 0;
       for (const s of st.sets) {
         const core = this.cores[s.core];
         const pending = this.pending[s.core];
+        const syn = core.synapses;
+        const axonStart = core.axonStart;
+        const { axonFirst, axonPre, postFirst } = s.set;
+        const postIndex = s.postIndex;
         for (let a = 0; a < s.set.axonCount; a++) {
-          const i0 = s.set.axonPre[a];
-          const end = core.axonStart[s.set.axonFirst + a + 1];
-          for (let i = core.axonStart[s.set.axonFirst + a]; i < end; i++) {
+          const i0 = axonPre[a];
+          // Saturating sums of non-negative values equal min(sum, max) in any order, so a row accumulates in locals.
+          let rp = rowP[i0];
+          let rd = rowD[i0];
+          const end = axonStart[axonFirst + a + 1];
+          for (let i = axonStart[axonFirst + a]; i < end; i++) {
             const v = pending[i];
             if (v === 0) continue;
-            const j = s.postIndex[synapseTarget(core.synapses[i]) - s.set.postFirst];
             if (v > 0) {
-              if (cfg.lateralPre > 0) rowP[i0] = addSum(rowP[i0], v);
-              if (cfg.lateralPost > 0) colP[j] = addSum(colP[j], v);
+              if (latPre) rp = addSum(rp, v);
+              if (latPost) {
+                const j = postIndex[synapseTarget(syn[i]) - postFirst];
+                colP[j] = addSum(colP[j], v);
+              }
             } else {
-              if (cfg.lateralPre > 0) rowD[i0] = addSum(rowD[i0], -v);
-              if (cfg.lateralPost > 0) colD[j] = addSum(colD[j], -v);
+              if (latPre) rd = addSum(rd, -v);
+              if (latPost) {
+                const j = postIndex[synapseTarget(syn[i]) - postFirst];
+                colD[j] = addSum(colD[j], -v);
+              }
             }
+          }
+          if (latPre) {
+            rowP[i0] = rp;
+            rowD[i0] = rd;
           }
         }
       }
@@ -738,22 +955,32 @@ export class CpuLearning {
       gPreD.fill(0);
     }
     // 4. The gains on this projection's changes, same sign to same sign.
+    const additive = cfg.additive;
     for (const s of st.sets) {
       const core = this.cores[s.core];
       const pending = this.pending[s.core];
+      const syn = core.synapses;
+      const axonStart = core.axonStart;
+      const { axonFirst, axonPre, postFirst } = s.set;
+      const postIndex = s.postIndex;
       const x1 = s.traces[TRACE_X1];
       for (let a = 0; a < s.set.axonCount; a++) {
-        const i0 = s.set.axonPre[a];
-        const end = core.axonStart[s.set.axonFirst + a + 1];
-        for (let i = core.axonStart[s.set.axonFirst + a]; i < end; i++) {
-          const j = s.postIndex[synapseTarget(core.synapses[i]) - s.set.postFirst];
-          if (cfg.additive) {
-            const d = sbpGain(pending[i], gPreP[i0], 0, gPreD[i0], gPost[j], 0);
+        const i0 = axonPre[a];
+        const preP = gPreP[i0];
+        const preD = gPreD[i0];
+        const end = axonStart[axonFirst + a + 1];
+        for (let i = axonStart[axonFirst + a]; i < end; i++) {
+          const d = pending[i];
+          // sbpGain(0, ...) is 0: in gain mode a synapse without a change keeps none.
+          if (d === 0 && !additive) continue;
+          const j = postIndex[synapseTarget(syn[i]) - postFirst];
+          if (additive) {
+            const g = sbpGain(d, preP, 0, preD, gPost[j], 0);
             const up = additiveChange(gBpP[j], x1[a], s.exponent);
             const down = additiveChange(gBpD[j], x1[a], s.exponent);
-            pending[i] = addChange(addChange(d, up), -down);
+            pending[i] = addChange(addChange(g, up), -down);
           } else {
-            pending[i] = sbpGain(pending[i], gPreP[i0], gBpP[j], gPreD[i0], gPost[j], gBpD[j]);
+            pending[i] = sbpGain(d, preP, gBpP[j], preD, gPost[j], gBpD[j]);
           }
         }
       }
@@ -780,12 +1007,15 @@ export class CpuLearning {
     const syn = this.cores[s.core].synapses;
     const pending = this.pending[s.core];
     const key = s.core * KEY_CORE_STRIDE;
+    const prefix = random32Prefix(this.seed, STREAM.rounding, t);
+    const { low, high } = s;
     for (let i = s.synFirst; i < s.synEnd; i++) {
       const change = pending[i];
       if (change === 0) continue;
       pending[i] = 0;
       const word = syn[i];
-      const w = applyChange(synapseWeight(word), change, random32(this.seed, STREAM.rounding, t, key + i), s.low, s.high);
+      // A change without a fraction rounds the same whatever the draw (applyChange compares it with 0).
+      const w = applyChange(synapseWeight(word), change, (change & FRACTION_MASK) === 0 ? 0 : random32At(prefix, key + i), low, high);
       syn[i] = ((word & 0xffff00ff) | ((w & 0xff) << 8)) >>> 0;
     }
   }

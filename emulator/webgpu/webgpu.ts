@@ -4,7 +4,11 @@
 // per-step records (cycles, counters), recorded spikes and batched inputs move
 // in batches, two batches in flight, so the GPU never waits for the host.
 import { barrierCycles, corePosition } from '../../isa/profile.js';
-import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../noc.js';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MeshNoc } from '../noc.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
@@ -20,7 +24,7 @@ import {
   type SpikeEvents,
   type Timing,
 } from '../interface.js';
-import { anyGpu, WebGpuUnavailableError, WebGpuUnsupportedError, type GpuHandle } from './adapter.js';
+import { anyGpu, WebGpuUnavailableError, type GpuHandle } from './adapter.js';
 import {
   CTL,
   CTL_WORDS,
@@ -28,12 +32,15 @@ import {
   foldShader,
   PARAM,
   PARAM_WORDS,
+  RECORD_PER_CORE,
   STAT_COUNTERS,
   STAT_STRIDE,
   stepRecordWords,
   updateShader,
 } from './kernels.js';
 import { buildLayout, CORE_FIELDS, CORE_STRIDE, type GpuLayout, type ListGroup } from './layout.js';
+import { addSbpCosts, buildLearningLayout, learnShader, type GpuLearningLayout } from './learning.js';
+import { addNocDelta, StepTimer, type NocDelta, type TimingJob, type TimingTables } from './timing.js';
 
 // WebGPU's buffer usage and map mode bits (fixed by the specification; Node has no GPUBufferUsage global).
 const MAP_READ = 0x1;
@@ -51,6 +58,9 @@ const SYNAPTIC_OPS = COUNTER_NAMES.indexOf('synaptic_ops');
 const PHASES = PHASE_NAMES.length;
 const PHASE_DELIVER = PHASE_NAMES.indexOf('deliver');
 const PHASE_UPDATE = PHASE_NAMES.indexOf('update');
+const PHASE_LEARN = PHASE_NAMES.indexOf('learn');
+/** Storage bindings the learn kernels use besides the synapse chunks (learning.ts). */
+const LEARN_FIXED_BINDINGS = 9;
 /** Bytes of per-step data (records, spike and input bitmaps) one batch may hold per in-flight slot. */
 const BATCH_BYTES = 8 << 20;
 const MAX_BATCH = 256;
@@ -63,6 +73,32 @@ export interface WebGpuOptions extends RunOptions {
   readonly batchSteps?: number;
   /** Most synapse words per storage binding (default: the adapter's limit); a power of two. */
   readonly chunkWords?: number;
+  /** Worker threads that time the steps (the NoC model) while the main thread reads the next batch; 0: on the main thread. */
+  readonly timingThreads?: number;
+}
+
+/** Timing threads by default: none for small networks (a message costs more than their timing) or machines with few CPUs, else up to 4. */
+function defaultTimingThreads(routes: number): number {
+  const cpus = availableParallelism();
+  return routes < 4096 || cpus < 4 ? 0 : Math.min(4, cpus - 1);
+}
+
+/** The learn phase's buffers and pipelines (learning.ts), for an image with learning. */
+interface Learn {
+  readonly layout: GpuLearningLayout;
+  readonly state: GPUBuffer;
+  readonly scratch: GPUBuffer;
+  readonly group: GPUBindGroup;
+  readonly mark: GPUComputePipeline;
+  readonly traces: GPUComputePipeline;
+  readonly events: GPUComputePipeline;
+  readonly apply: GPUComputePipeline;
+  /** Per SBP projection: clear, sums, totals, gains, update. */
+  readonly sbp: readonly (readonly GPUComputePipeline[])[];
+  /** Per-core learn cycles of the step being timed (SBP's costs; synaptic updates are added from the record). */
+  readonly cycles: Float64Array;
+  /** The synapse words as learned so far, per core (synapses() is synchronous: refreshed after each run). */
+  readonly synapses: Uint32Array[];
 }
 
 interface Batch {
@@ -83,15 +119,15 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   private readonly batchMax: number;
   /** u32 words of one step's record (stepRecordWords). */
   private readonly record: number;
-  /** The NoC model and the per-step timing state, as cpu.ts keeps them. */
+  /** The NoC model (its running totals), the timer that uses it on this thread, and the timing workers (timing.ts). */
   private readonly noc: MeshNoc;
-  private readonly packets: PacketBatch & { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
-  private readonly packetWork: Float64Array;
-  private readonly arrival: Float64Array;
-  private readonly arrivalOrder: Int32Array;
-  /** The step's packets as global route indices. */
-  private readonly routeBuffer: Uint32Array;
-  private readonly coreFree: Float64Array;
+  private readonly timer: StepTimer;
+  private readonly workers: Worker[] = [];
+  private readonly jobWaiters = new Map<number, { readonly done: (latency: Float64Array, delta: NocDelta) => void; readonly fail: (err: Error) => void }>();
+  private timingJobs: Promise<void>[] = [];
+  private jobId = 0;
+  /** A batch's packets as global route indices. */
+  private routeBuffer: Uint32Array;
   private readonly phaseCycles: Float64Array;
   private latency = new Float64Array(1024);
   private readonly buffers: GPUBuffer[] = [];
@@ -103,6 +139,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   private readonly totals: GPUBuffer;
   private readonly state: GPUBuffer;
   private readonly state2: GPUBuffer;
+  private readonly stats: GPUBuffer;
   private readonly staging: readonly GPUBuffer[];
   private readonly pipelines: { readonly deliver: GPUComputePipeline; readonly update: GPUComputePipeline; readonly fold: GPUComputePipeline };
   private readonly groups: { readonly deliver: GPUBindGroup; readonly update: GPUBindGroup; readonly fold: GPUBindGroup };
@@ -123,6 +160,12 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   private spikeCountsByCore: Uint32Array[];
   private disposed = false;
   private running = false;
+  private readonly learn: Learn | undefined;
+  private readonly synBuffers: readonly GPUBuffer[];
+  private readonly chunkWords: number;
+  private readonly maxWorkgroups: number;
+  /** setPlasticity: weights learn (the default) or not; a run reads it when it encodes its steps. */
+  private plastic = true;
 
   constructor(gpu: GpuHandle, image: ChipImage, options: WebGpuOptions, layout: GpuLayout) {
     this.device = gpu.device;
@@ -139,12 +182,34 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     const perStep = (this.record + layout.recordWords + layout.inputWords) * 4;
     this.batchMax = Math.max(1, Math.min(options.batchSteps ?? MAX_BATCH, MAX_BATCH, Math.floor(BATCH_BYTES / perStep)));
     this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
-    this.packets = { count: 0, src: new Uint16Array(queueCap), dst: new Uint16Array(queueCap), ready: new Float64Array(queueCap) };
-    this.packetWork = new Float64Array(queueCap);
-    this.arrival = new Float64Array(queueCap);
-    this.arrivalOrder = new Int32Array(queueCap);
+    const tables: TimingTables = {
+      profile: image.profile,
+      coreSlots: Uint16Array.from(image.cores, (core) => core.slot),
+      routeSrc: layout.routeSrc,
+      routeDst: layout.routeDst,
+      routeWork: layout.routeSynapses.map((x) => x * image.profile.cycles.synaptic_op),
+      barrier: this.barrier,
+    };
+    this.timer = new StepTimer(tables, this.noc);
     this.routeBuffer = new Uint32Array(queueCap);
-    this.coreFree = new Float64Array(layout.cores);
+    // Timing workers run the compiled worker (dist/); from TypeScript sources (tests) the timing stays on this thread.
+    const workerFile = new URL('./timing-worker.js', import.meta.url);
+    const threads = existsSync(fileURLToPath(workerFile)) ? (options.timingThreads ?? defaultTimingThreads(layout.routes)) : 0;
+    for (let w = 0; w < threads; w++) {
+      const worker = new Worker(workerFile, { workerData: tables });
+      worker.unref();
+      worker.on('message', (msg: { readonly id: number; readonly latency: Float64Array; readonly delta: NocDelta }) => {
+        const waiter = this.jobWaiters.get(msg.id);
+        this.jobWaiters.delete(msg.id);
+        waiter?.done(msg.latency, msg.delta);
+      });
+      // A worker that dies fails the run instead of leaving it waiting.
+      worker.on('error', (err) => {
+        for (const waiter of this.jobWaiters.values()) waiter.fail(err instanceof Error ? err : new Error(String(err)));
+        this.jobWaiters.clear();
+      });
+      this.workers.push(worker);
+    }
     this.phaseCycles = new Float64Array(layout.cores * PHASES);
     this.totalsByCore = new Float64Array(layout.cores * COUNTERS);
     this.spikeCountsByCore = image.cores.map((c) => new Uint32Array(c.neuronCount));
@@ -178,7 +243,15 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     if (chunks > chunkSlots) {
       throw new Error(`the network's ${synWords} synapses need ${chunks} storage bindings of ${chunkWords} words; this GPU allows ${chunkSlots} (use --backend cpu)`);
     }
-    const synBuffers = Array.from({ length: chunks }, (_, k) => ro('synapses', layout.synapses.subarray(k * chunkWords, Math.min(synWords, (k + 1) * chunkWords))));
+    // Learning rewrites the weights: the synapses are then read back after each run (synapses()).
+    const synUsage = image.learning === undefined ? STORAGE : STORAGE | COPY_SRC;
+    const synBuffers = Array.from({ length: chunks }, (_, k) => {
+      const words = layout.synapses.subarray(k * chunkWords, Math.min(synWords, (k + 1) * chunkWords));
+      return make('synapses', words.byteLength, synUsage, words);
+    });
+    this.synBuffers = synBuffers;
+    this.chunkWords = chunkWords;
+    this.maxWorkgroups = maxWorkgroups;
 
     const params = new Uint32Array(PARAM_WORDS);
     params[PARAM.seed] = options.seed >>> 0;
@@ -207,6 +280,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     this.state = make('neuron state', layout.initState.byteLength, STORAGE | COPY_SRC, layout.initState);
     this.state2 = make('refractory counts and spike counts', layout.slots * 8, STORAGE | COPY_SRC);
     const stats = make('step counters', layout.cores * STAT_STRIDE * 4, STORAGE);
+    this.stats = stats;
     this.totals = make('counter totals', layout.cores * STAT_STRIDE * 8, STORAGE | COPY_SRC);
     this.stepsBuf = make('step records', 2 * this.batchMax * this.record * 4, STORAGE | COPY_SRC);
     this.recordBits = make('spike bitmaps', 2 * this.batchMax * layout.recordWords * 4, STORAGE | COPY_SRC);
@@ -221,11 +295,92 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
       device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: list.map((buffer, binding) => ({ binding, resource: { buffer } })) });
     this.groups = {
       deliver: bind(this.pipelines.deliver, [paramBuf, this.ctl, cores, axons, queue, routes, accum, ...synBuffers]),
-      update: bind(this.pipelines.update, [paramBuf, this.ctl, cores, slotGroup, groupTable, accum, this.state, this.state2, routeStart, routes, queue, stats, this.recordBits, this.inputBits]),
+      update: bind(this.pipelines.update, [paramBuf, this.ctl, cores, slotGroup, groupTable, accum, this.state, this.state2, routeStart, routes, queue, this.stats, this.recordBits, this.inputBits]),
       fold: bind(this.pipelines.fold, [paramBuf, this.ctl, stats, this.totals, this.stepsBuf, this.args]),
     };
     const x = Math.min(layout.blocks, maxWorkgroups);
     this.updateGrid = [x, x === 0 ? 0 : Math.ceil(layout.blocks / x)];
+
+    if (image.learning === undefined) this.learn = undefined;
+    else {
+      if (chunks > limits.maxStorageBuffersPerShaderStage - LEARN_FIXED_BINDINGS) {
+        throw new Error(`the network's ${synWords} synapses need ${chunks} storage bindings of ${chunkWords} words; with learning this GPU allows ${limits.maxStorageBuffersPerShaderStage - LEARN_FIXED_BINDINGS} (use --backend cpu)`);
+      }
+      const l = buildLearningLayout(image, image.learning, layout);
+      const table = ro('learning tables', l.table);
+      const lstate = make('traces, arrivals and pending changes', l.stateWords * 4, STORAGE | COPY_DST);
+      const scratch = make('SBP sums and teach labels', l.scratchWords * 4, STORAGE | COPY_DST);
+      device.queue.writeBuffer(scratch, l.teachLabelsAt * 4, new Uint32Array(Math.max(1, l.teachPopulations.length)).fill(0xffffffff));
+      const storage = (readOnly: boolean): GPUBindGroupLayoutEntry => ({ binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: readOnly ? 'read-only-storage' : 'storage' } });
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: 4, buffer: { type: 'uniform' } },
+        ...[true, true, true, true, true, true, false, false, false].map((ro, k) => ({ ...storage(ro), binding: k + 1 })),
+        ...synBuffers.map((_, k) => ({ ...storage(false), binding: 10 + k })),
+      ];
+      const bgl = device.createBindGroupLayout({ entries });
+      const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bgl] });
+      const module = device.createShaderModule({ code: learnShader(l, chunks) });
+      const entry = (entryPoint: string, constants?: Record<string, number>): GPUComputePipeline =>
+        device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint, constants } });
+      const buffers = [paramBuf, this.ctl, queue, routes, this.recordBits, table, axons, lstate, scratch, this.stats, ...synBuffers];
+      this.learn = {
+        layout: l,
+        state: lstate,
+        scratch,
+        group: device.createBindGroup({ layout: bgl, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) }),
+        mark: entry('mark'),
+        traces: entry('traces'),
+        events: entry('events'),
+        apply: entry('apply'),
+        sbp: l.sbp.map((_, p) => ['sbpClear', 'sbpSums', 'sbpTotals', 'sbpGains', 'sbpUpdate'].map((name) => entry(name, { PROJ: p }))),
+        cycles: new Float64Array(layout.cores),
+        synapses: image.cores.map((core) => core.synapses.slice()),
+      };
+    }
+  }
+
+  /** Workgroups (x, y) for `threads` threads of 64. */
+  private grid(threads: number): readonly [number, number] {
+    const blocks = Math.ceil(threads / 64);
+    const x = Math.min(blocks, this.maxWorkgroups);
+    return [x, x === 0 ? 0 : Math.ceil(blocks / x)];
+  }
+
+  /** Whether some plastic set's epoch ends at step t (the reference's `epochEnds`, before plasticity). */
+  private epochEnds(t: number): boolean {
+    return this.learn !== undefined && this.learn.layout.epochs.some((e) => (t + 1) % e === 0);
+  }
+
+  /** The learn phase of step t (emulator/cpu/learning.ts step()) into the pass, after the update. */
+  private encodeLearn(pass: GPUComputePassEncoder, t: number): void {
+    const learn = this.learn;
+    if (learn === undefined) return;
+    const l = learn.layout;
+    const dispatch = (pipeline: GPUComputePipeline, threads: number): void => {
+      const [x, y] = this.grid(threads);
+      if (x === 0) return;
+      pass.setPipeline(pipeline);
+      pass.dispatchWorkgroups(x, y);
+    };
+    pass.setBindGroup(0, learn.group);
+    pass.setPipeline(learn.mark);
+    pass.dispatchWorkgroupsIndirect(this.args, 0);
+    dispatch(learn.traces, l.elements);
+    if (!this.plastic) return;
+    const ends = this.epochEnds(t);
+    // events, apply and SBP's sums and update run one workgroup of 64 per plastic axon.
+    if (ends || l.hasPrePost) dispatch(learn.events, l.plasticAxons * 64);
+    if (!ends) return;
+    l.sbp.forEach((s, p) => {
+      if (s.epoch === 0 || (t + 1) % s.epoch !== 0) return;
+      const [clear, sums, totals, gains, update] = learn.sbp[p];
+      dispatch(clear, s.scratchWords);
+      dispatch(sums, s.sumThreads * 64);
+      if (s.layer) dispatch(totals, s.neurons);
+      dispatch(gains, s.neurons);
+      dispatch(update, s.ownCount * 64);
+    });
+    dispatch(learn.apply, l.plasticAxons * 64);
   }
 
   async run(steps: number): Promise<void> {
@@ -252,8 +407,11 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
       while (pending.length > 0) {
         await this.finish(pending.shift() as Batch);
       }
+      await Promise.all(this.timingJobs);
+      this.timingJobs = [];
       this.t += steps;
       await this.readTotals();
+      if (this.learn !== undefined) await this.readSynapses();
     } finally {
       const validation = await device.popErrorScope();
       const memory = await device.popErrorScope();
@@ -349,10 +507,69 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     }
   }
 
+  /** Turns the teaching signal of `population` on for neuron `label`, or off (emulator/cpu/learning.ts setTeacher). */
+  setTeacher(population: string, label: number | undefined): void {
+    this.assertLive();
+    const learn = this.learn;
+    if (learn === undefined) throw new Error(`setTeacher: the image teaches no population (it has no \`teach ${population} from labels\`)`);
+    const names = learn.layout.teachPopulations;
+    const b = names.indexOf(population);
+    if (b < 0) {
+      const taught = names.length === 0 ? 'none is' : names.map((p) => `\`${p}\``).join(', ') + (names.length === 1 ? ' is' : ' are');
+      throw new Error(`setTeacher: \`${population}\` has no \`teach ${population} from labels\` declaration (${taught} taught)`);
+    }
+    let value = 0xffffffff;
+    if (label !== undefined && label >= 0) {
+      if (!Number.isInteger(label) || label >= learn.layout.teachSizes[b]) throw new RangeError(`setTeacher: label ${label} is outside \`${population}\` (${learn.layout.teachSizes[b]} neurons)`);
+      value = label;
+    }
+    this.device.queue.writeBuffer(learn.scratch, (learn.layout.teachLabelsAt + b) * 4, Uint32Array.of(value));
+  }
+
+  /** Weight learning on or off; off drops the current epoch's partial changes (traces keep following spikes). */
+  setPlasticity(on: boolean): void {
+    this.assertLive();
+    const learn = this.learn;
+    if (learn === undefined) return;
+    if (!on) {
+      const l = learn.layout;
+      const encoder = this.device.createCommandEncoder();
+      const bytes = (l.stateWords - l.pendingAt) * 4;
+      if (bytes > 0) encoder.clearBuffer(learn.state, l.pendingAt * 4, bytes);
+      this.device.queue.submit([encoder.finish()]);
+    }
+    this.plastic = on;
+  }
+
+  /** The current synapse words of every core, learned weights included (copies, as of the end of the last run). */
+  synapses(): readonly Uint32Array[] {
+    if (this.learn !== undefined) return this.learn.synapses.map((s) => s.slice());
+    return this.image.cores.map((core) => core.synapses.slice());
+  }
+
+  /** After a run with learning: the weights back from the GPU into the per-core copies synapses() returns. */
+  private async readSynapses(): Promise<void> {
+    const learn = this.learn;
+    if (learn === undefined) return;
+    const total = this.layout.synapses.length;
+    const all = new Uint32Array(total);
+    for (let k = 0; k < this.synBuffers.length; k++) {
+      const first = k * this.chunkWords;
+      const words = Math.min(total, first + this.chunkWords) - first;
+      if (words > 0) all.set(new Uint32Array(await this.read(this.synBuffers[k], 0, words * 4)), first);
+    }
+    let at = 0;
+    for (const core of learn.synapses) {
+      core.set(all.subarray(at, at + core.length));
+      at += core.length;
+    }
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of this.buffers) b.destroy();
+    for (const w of this.workers) void w.terminate();
   }
 
   private assertLive(): void {
@@ -378,6 +595,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
         pass.setBindGroup(0, this.groups.update);
         pass.dispatchWorkgroups(x, y);
       }
+      this.encodeLearn(pass, start + s);
       pass.setPipeline(this.pipelines.fold);
       pass.setBindGroup(0, this.groups.fold);
       pass.dispatchWorkgroups(1);
@@ -413,24 +631,35 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   /**
    * Reads a finished batch: each step's counters and spike bitmap. The bitmap
    * gives the recorded events and the step's packets (each spiking slot's
-   * routes, in source core, slot, route order, as cpu.ts sends them), from
-   * which the host times the step.
+   * routes, in source core, slot, route order, as cpu.ts sends them). Synaptic
+   * ops and per-phase cycles are summed here; the NoC timing of the batch
+   * (timing.ts) runs here or, split by steps, on worker threads while this
+   * thread reads the next batch.
    */
   private async finish(batch: Batch): Promise<void> {
     await batch.mapped;
-    const { layout, batchMax, record } = this;
+    const { layout, batchMax, record, phaseCycles } = this;
+    const cyc = this.image.profile.cycles;
     const staging = this.staging[batch.slot];
     const data = new Uint32Array(staging.getMappedRange(), 0, batchMax * (record + layout.recordWords));
-    const cores = layout.cores;
-    for (let j = 0; j < batch.steps; j++) {
+    const C = layout.cores;
+    const n = batch.steps;
+    const routeStart = new Uint32Array(n + 1);
+    const update = new Float64Array(n * C);
+    const learnCycles = new Float64Array(n * C);
+    const learn = this.learn;
+    let p = 0;
+    for (let j = 0; j < n; j++) {
       const t = batch.start + j;
       const log = t * COUNTERS;
       const rec = j * record;
       for (let k = 0; k < COUNTERS; k++) this.stepLog[log + k] = 0;
       for (let k = 0; k < STAT_COUNTERS.length; k++) this.stepLog[log + STAT_TO_COUNTER[k]] = data[rec + 2 * k] + data[rec + 2 * k + 1] * 4294967296;
-      let p = 0;
+      if (p + layout.routes > this.routeBuffer.length) this.routeBuffer = grow(this.routeBuffer, p + layout.routes);
+      const routes = this.routeBuffer;
+      const stepFirst = p;
       const bits0 = batchMax * record + j * layout.recordWords;
-      for (let c = 0; c < cores; c++) {
+      for (let c = 0; c < C; c++) {
         const first = layout.nbase[c];
         const words = (layout.nbase[c + 1] - first) / 32;
         const at = bits0 + layout.coreTable[c * CORE_STRIDE + CORE_FIELDS.recordWord];
@@ -442,56 +671,91 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
             bits = (bits ^ low) >>> 0;
             if (layout.recorded[c] === 1) this.recordEvent(t, c, slot);
             const end = layout.routeStart[first + slot + 1];
-            for (let r = layout.routeStart[first + slot]; r < end; r++) this.routeBuffer[p++] = r;
+            for (let r = layout.routeStart[first + slot]; r < end; r++) routes[p++] = r;
           }
         }
       }
-      this.time(t, this.routeBuffer.subarray(0, p), data, rec + 2 * STAT_COUNTERS.length);
+      routeStart[j + 1] = p;
+      // Synaptic ops, counted on the target core when the packet is sent (cpu.ts send()).
+      let ops = 0;
+      for (let q = stepFirst; q < p; q++) {
+        const r = routes[q];
+        const to = layout.routeDst[r];
+        const synapses = layout.routeSynapses[r];
+        this.totalsByCore[to * COUNTERS + SYNAPTIC_OPS] += synapses;
+        ops += synapses;
+        phaseCycles[to * PHASES + PHASE_DELIVER] += synapses * cyc.synaptic_op;
+      }
+      this.stepLog[log + SYNAPTIC_OPS] = ops;
+      const counts = rec + 2 * STAT_COUNTERS.length;
+      for (let c = 0; c < C; c++) {
+        const u = data[counts + RECORD_PER_CORE * c] * cyc.neuron_update_active + data[counts + RECORD_PER_CORE * c + 1] * cyc.neuron_update_inactive;
+        update[j * C + c] = u;
+        phaseCycles[c * PHASES + PHASE_UPDATE] += u;
+      }
+      if (learn !== undefined) {
+        // The learn phase: SBP's fixed costs where a projection's epoch ends (they depend only on the mapping), then the synaptic updates.
+        const lc = learn.cycles;
+        lc.fill(0);
+        if (this.plastic && this.epochEnds(t)) {
+          for (const s of learn.layout.sbp) if (s.epoch !== 0 && (t + 1) % s.epoch === 0) addSbpCosts(s, cyc, this.totalsByCore, this.stepLog, log, lc);
+        }
+        for (let c = 0; c < C; c++) {
+          const cycles = lc[c] + data[counts + RECORD_PER_CORE * c + 2] * cyc.synaptic_update;
+          learnCycles[j * C + c] = cycles;
+          phaseCycles[c * PHASES + PHASE_LEARN] += cycles;
+        }
+      }
     }
     staging.unmap();
+    const job: TimingJob = { steps: n, routeStart, routes: this.routeBuffer.slice(0, p), update, learn: learnCycles };
+    if (this.workers.length === 0) {
+      const latency = new Float64Array(n);
+      this.timer.timeJob(job, latency);
+      this.setLatency(batch.start, latency);
+    } else this.timeOnWorkers(batch.start, job);
   }
 
-  /**
-   * Step t's timing and synaptic ops, as cpu.ts step() and time() compute them:
-   * each core is busy with its update, its packets cross the NoC model, and each
-   * target core delivers them in order of arrival. `updates` holds each core's
-   * active and inactive update counts from `at` on.
-   */
-  private time(t: number, routes: Uint32Array, updates: Uint32Array, at: number): void {
-    const { layout, coreFree: free, phaseCycles } = this;
-    const cyc = this.image.profile.cycles;
-    for (let c = 0; c < layout.cores; c++) {
-      const update = updates[at + 2 * c] * cyc.neuron_update_active + updates[at + 2 * c + 1] * cyc.neuron_update_inactive;
-      free[c] = update;
-      phaseCycles[c * PHASES + PHASE_UPDATE] += update;
+  /** Step latencies from `start` on, and the cycles they give (at least the tick). */
+  private setLatency(start: number, latency: Float64Array): void {
+    for (let j = 0; j < latency.length; j++) {
+      this.latency[start + j] = latency[j];
+      this.cycles[start + j] = latency[j] > this.tick ? latency[j] : this.tick;
     }
-    const { src, dst, ready } = this.packets;
-    let ops = 0;
-    for (let p = 0; p < routes.length; p++) {
-      const r = routes[p];
-      const from = layout.routeSrc[r];
-      const to = layout.routeDst[r];
-      const synapses = layout.routeSynapses[r];
-      this.totalsByCore[to * COUNTERS + SYNAPTIC_OPS] += synapses;
-      ops += synapses;
-      phaseCycles[to * PHASES + PHASE_DELIVER] += synapses * cyc.synaptic_op;
-      src[p] = from;
-      dst[p] = to;
-      ready[p] = free[from];
-      this.packetWork[p] = synapses * cyc.synaptic_op;
+  }
+
+  /** Splits a batch's timing by steps over the worker threads; run() waits for the answers before it returns. */
+  private timeOnWorkers(start: number, job: TimingJob): void {
+    const W = this.workers.length;
+    const C = this.layout.cores;
+    const per = Math.ceil(job.steps / W);
+    for (let w = 0; w < W && w * per < job.steps; w++) {
+      const a = w * per;
+      const b = Math.min(job.steps, a + per);
+      const r0 = job.routeStart[a];
+      const part: TimingJob = {
+        steps: b - a,
+        routeStart: job.routeStart.slice(a, b + 1).map((x) => x - r0),
+        routes: job.routes.slice(r0, job.routeStart[b]),
+        update: job.update.slice(a * C, b * C),
+        learn: job.learn.slice(a * C, b * C),
+      };
+      const id = this.jobId++;
+      const waiting = new Promise<void>((resolve, reject) =>
+        this.jobWaiters.set(id, {
+          done: (latency, delta) => {
+            this.setLatency(start + a, latency);
+            addNocDelta(this.noc, delta);
+            resolve();
+          },
+          fail: (err) => reject(new Error(`webgpu backend: a timing worker failed: ${err.message}`)),
+        }),
+      );
+      // run() awaits it; if run() fails first, the rejection must not go unhandled.
+      waiting.catch(() => undefined);
+      this.timingJobs.push(waiting);
+      this.workers[w].postMessage({ id, job: part }, [part.routeStart.buffer as ArrayBuffer, part.routes.buffer as ArrayBuffer, part.update.buffer as ArrayBuffer, part.learn.buffer as ArrayBuffer]);
     }
-    this.packets.count = routes.length;
-    this.stepLog[t * COUNTERS + SYNAPTIC_OPS] = ops;
-    if (routes.length > 0) {
-      this.noc.route(this.packets, this.arrival, this.arrivalOrder);
-      scheduleDeliveries(this.packets, this.packetWork, this.arrival, this.arrivalOrder, free);
-    }
-    let end = 0;
-    // No learning engine on this backend yet: the learn phase takes no cycles (PHASE_LEARN stays 0).
-    for (let c = 0; c < layout.cores; c++) if (free[c] > end) end = free[c];
-    const latency = end + this.barrier;
-    this.latency[t] = latency;
-    this.cycles[t] = latency > this.tick ? latency : this.tick;
   }
 
   /** After a run: every core's 64-bit counter totals and every slot's spike count. */
@@ -617,8 +881,6 @@ export interface WebGpuEmulator extends Emulator {
 
 /** Creates a WebGPU emulator; throws WebGpuUnavailableError when no adapter exists. */
 export async function createWebGpuEmulatorWithOptions(image: ChipImage, options: WebGpuOptions): Promise<WebGpuEmulator> {
-  // Learning would silently not happen: refuse until the learning engine has its kernels.
-  if (image.learning !== undefined) throw new WebGpuUnsupportedError('the webgpu backend does not run on-core learning yet; run this program with --backend cpu');
   assertRunnableOnGpu(image, options);
   const layout = buildLayout(image, options.recordCores);
   const gpu = await anyGpu();

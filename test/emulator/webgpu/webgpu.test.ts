@@ -6,7 +6,7 @@
 //
 // Without a GPU these run on Mesa's llvmpipe (EGL_PLATFORM=surfaceless,
 // Dawn's OpenGL ES backend). With CI set, a missing adapter fails the suite.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileSource, hasErrors, renderDiagnostic } from '../../../compiler/index.js';
 import { createCpuEmulatorWithState } from '../../../emulator/cpu/cpu.js';
@@ -14,6 +14,7 @@ import { anyGpu, EGL_PACKAGES } from '../../../emulator/webgpu/adapter.js';
 import { createWebGpuEmulatorWithOptions, type WebGpuOptions } from '../../../emulator/webgpu/webgpu.js';
 import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { probabilityThreshold } from '../../../isa/random.js';
+import { builtinProfile, parseProfile, type ChipProfile } from '../../../isa/profile.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { chipImage, lif, type AxonSpec, type CoreSpec } from '../build.js';
 
@@ -33,8 +34,8 @@ describe('a WebGPU adapter', () => {
   });
 });
 
-function compile(text: string, file = 'test.snn'): ChipImage {
-  const result = compileSource(text, file);
+function compile(text: string, file = 'test.snn', profile?: ChipProfile): ChipImage {
+  const result = compileSource(text, file, profile === undefined ? {} : { profile });
   if (hasErrors(result.diagnostics) || result.image === undefined) {
     throw new Error(result.diagnostics.map((d) => renderDiagnostic(d, text)).join('\n'));
   }
@@ -192,5 +193,213 @@ connect c -> a { pattern = random(p = 0.02, seed = 4); weight = uniform(-0.2, 0.
     const feedNeurons = Uint32Array.from({ length: 300 }, (_, k) => (k * 7) % 40);
     const spikes = await compareBackends(image, [20, 80], { batchSteps: 6 }, (e) => e.setExternalInput('feed', feedSteps, feedNeurons));
     expect(spikes).toBeGreaterThan(200);
+  });
+});
+
+// ---------------------------------------------------------------- learning
+
+interface LearnPhase {
+  readonly steps: number;
+  /** setTeacher(population, label) before the phase (null: turn it off). */
+  readonly teach?: readonly [string, number | null];
+  readonly plastic?: boolean;
+  /** External input fed before the phase, per population: (steps relative to the phase's start, neurons). */
+  readonly input?: readonly [string, readonly number[], readonly number[]];
+}
+
+interface Learner {
+  run(steps: number): Promise<void>;
+  stepsRun(): number;
+  setTeacher?(p: string, l: number | undefined): void;
+  setPlasticity?(on: boolean): void;
+  setExternalInput?(p: string, s: Uint32Array, n: Uint32Array): void;
+  synapses?(): readonly Uint32Array[];
+}
+
+function weights(e: Learner): readonly Uint32Array[] {
+  if (e.synapses === undefined) throw new Error('the backend has no synapses()');
+  return e.synapses();
+}
+
+/** Runs both backends through the same phases (teacher, plasticity, inputs) and compares everything, learned weights included, after each. */
+async function compareLearning(
+  image: ChipImage,
+  phases: readonly LearnPhase[],
+  options: Partial<WebGpuOptions> = {},
+  create: typeof createWebGpuEmulatorWithOptions = createWebGpuEmulatorWithOptions,
+): Promise<{ changed: number; updates: number; total: Readonly<Record<string, number>> }> {
+  const recordCores = image.cores.map(() => true);
+  const run = { seed: options.seed ?? 5, recordCores };
+  const cpu = createCpuEmulatorWithState(image, run);
+  const wgpu = await create(image, { ...run, ...options });
+  const initial = image.cores.map((c) => c.synapses.slice());
+  try {
+    for (const phase of phases) {
+      for (const e of [cpu, wgpu] as Learner[]) {
+        if (phase.teach !== undefined) e.setTeacher?.(phase.teach[0], phase.teach[1] ?? undefined);
+        if (phase.plastic !== undefined) e.setPlasticity?.(phase.plastic);
+        if (phase.input !== undefined) {
+          const [pop, steps, neurons] = phase.input;
+          e.setExternalInput?.(pop, Uint32Array.from(steps, (s) => s + e.stepsRun()), Uint32Array.from(neurons));
+        }
+      }
+      await cpu.run(phase.steps);
+      await wgpu.run(phase.steps);
+      expect(weights(wgpu)).toEqual(weights(cpu));
+      expect(wgpu.counters()).toEqual(cpu.counters());
+      expect(wgpu.stepCycles()).toEqual(cpu.stepCycles());
+      expect(wgpu.stepCounters()).toEqual(cpu.stepCounters());
+      expect(wgpu.timing()).toEqual(cpu.timing());
+      expect(wgpu.spikeCounts()).toEqual(cpu.spikeCounts());
+      expect(wgpu.spikeEvents()).toEqual(cpu.spikeEvents());
+      for (let c = 0; c < image.cores.length; c++) expect(await wgpu.neuronState(c)).toEqual(cpu.neuronState(c));
+    }
+    const learned = weights(cpu);
+    let changed = 0;
+    learned.forEach((s, c) => s.forEach((w, i) => (changed += w !== initial[c][i] ? 1 : 0)));
+    return { changed, updates: cpu.counters().total.synaptic_updates, total: cpu.counters().total };
+  } finally {
+    cpu.dispose();
+    wgpu.dispose();
+  }
+}
+
+const LEARN_HEAD = `
+target "loihi-like" { dt = 1 ms }
+neuron Lif { model = lif; tau_mem = 10 ms; tau_syn = 2 ms; threshold = 1.0; reset = 0.0; refractory = 2 ms }
+`;
+
+function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none'): string {
+  return `${LEARN_HEAD}
+input pre[6] { encoding = poisson(max_rate = 150 Hz) }
+population hid[4] : Lif
+population out[3] : Lif { threshold = 3.0 }
+rule delta {
+  trace x1 : pre  (tau = 20 ms)
+  trace y1 : post (tau = 20 ms)
+  every epoch { w += 0.2 * x1 * (teach - y1) }
+  bounds w in [-2, 2]
+  epoch = 20 steps
+}
+rule hsbp : sbp {
+  trace x1 : pre  (tau = 20 ms)
+  trace y1 : post (tau = 20 ms)
+  every epoch { w += 0.3 * x1 * y1 - 0.4 * w * y1 }
+  source = delta
+  fraction = 1.0
+  backward = ${mode === 'additive' ? 0.3 : 1.0}
+  lateral_pre = ${lateral ? 1.0 : 0}
+  lateral_post = ${lateral ? 0.5 : 0}
+  mode = ${mode}
+  normalize = ${normalize}
+  bounds w in [-2, 2]
+}
+connect pre -> hid { pattern = all_to_all; weight = uniform(0.3, 0.6); learn = hsbp }
+connect hid -> out { pattern = all_to_all; weight = uniform(0.2, 0.6); learn = delta }
+teach out from labels { rate = 200 Hz }
+`;
+}
+
+/** Epochs of 20 steps with the label changing, in chunks that do not line up with epochs or batches. */
+const TAUGHT: readonly LearnPhase[] = [
+  { steps: 13, teach: ['out', 0] },
+  { steps: 47, teach: ['out', 1] },
+  { steps: 40, teach: ['out', 2] },
+  { steps: 25, teach: ['out', null] },
+  { steps: 35, teach: ['out', 1], plastic: false },
+  { steps: 30, plastic: true },
+];
+
+describe.skipIf(!available && !inCi)('webgpu backend: on-core learning, bit-exact with the cpu reference', () => {
+  it('learns with STDP (on pre, on post traces, bounds), learned weights included', async () => {
+    const image = compile(`${LEARN_HEAD}
+input pre[6] { encoding = poisson(max_rate = 120 Hz) }
+population post[4] : Lif
+rule stdp {
+  trace x1 : pre  (tau = 20 ms)
+  trace x2 : pre  (tau = 40 ms)
+  trace y1 : post (tau = 15 ms)
+  on pre  { w -= 0.012 * y1 }
+  on post { w += 0.015 * x1 + 0.001 * x2 * w }
+  bounds w in [-2, 2]
+  epoch = 40 steps
+}
+connect pre -> post { pattern = all_to_all; weight = uniform(0.2, 0.5); learn = stdp }
+`);
+    const r = await compareLearning(image, [{ steps: 70 }, { steps: 90 }, { steps: 41, plastic: false }, { steps: 39, plastic: true }], { batchSteps: 9 });
+    expect(r.changed).toBeGreaterThan(10);
+    expect(r.updates).toBeGreaterThan(100);
+  });
+
+  it("learns with the delta rule of DESIGN.md's example while the label changes", async () => {
+    const image = compile(`${LEARN_HEAD}
+input pre[8] { encoding = poisson(max_rate = 150 Hz) }
+population out[3] : Lif
+rule delta {
+  trace x1 : pre  (tau = 20 ms)
+  trace y1 : post (tau = 20 ms)
+  every epoch { w += 0.05 * x1 * (teach - y1) }
+  bounds w in [-2, 2]
+  epoch = 20 steps
+}
+connect pre -> out { pattern = all_to_all; weight = uniform(0.0, 0.3); learn = delta }
+teach out from labels { rate = 200 Hz }
+`);
+    const r = await compareLearning(image, TAUGHT, { batchSteps: 16 });
+    expect(r.changed).toBeGreaterThan(10);
+  });
+
+  for (const mode of ['gain', 'additive'] as const) {
+    for (const lateral of [false, true]) {
+      for (const normalize of ['layer', 'fanout', 'none'] as const) {
+        it(`learns with SBP, ${mode} mode, ${lateral ? 'with' : 'without'} lateral terms, ${normalize} normalization (sbp_* counters, learn cycles)`, async () => {
+          const image = compile(sbpProgram(mode, lateral, normalize));
+          const r = await compareLearning(image, TAUGHT, { batchSteps: 11 });
+          expect(r.changed).toBeGreaterThan(10);
+        });
+      }
+    }
+  }
+
+  /** The SBP program with every population spread over cores of 4 neurons, one core per tile. */
+  function spreadSbp(): ChipImage {
+    const base = builtinProfile('loihi-like')!.source;
+    const mesh = { ...base.mesh, cores_per_tile: { ...base.mesh.cores_per_tile, value: 1 } };
+    const limits = { ...base.limits, neurons_per_core: { ...base.limits.neurons_per_core, value: 4 } };
+    const profile = parseProfile({ ...base, mesh, limits }, 'test profile');
+    const text = sbpProgram('gain', true, 'layer').replace('pre[6]', 'pre[12]').replace('hid[4]', 'hid[10]').replace('out[3]', 'out[6]');
+    return compile(text, 'spread.snn', profile);
+  }
+  const SPREAD_PHASES = TAUGHT.map((p) => (p.teach?.[1] === 2 ? { ...p, teach: ['out', 5] as const } : p));
+
+  it('learns with SBP spread over many cores and tiles (retrograde and reduction packets with hops, latencies)', async () => {
+    const image = spreadSbp();
+    expect(image.cores.length).toBeGreaterThan(6);
+    const r = await compareLearning(image, SPREAD_PHASES, { batchSteps: 8 });
+    expect(r.changed).toBeGreaterThan(40);
+    expect(r.total.sbp_reduction_packets).toBeGreaterThan(0);
+    expect(r.total.sbp_hops_east_west + r.total.sbp_hops_north_south).toBeGreaterThan(0);
+  });
+
+  // The timing worker is the compiled timing-worker.js; `npm test` builds dist/ before it runs vitest.
+  const distWebgpu = new URL('../../../dist/emulator/webgpu/webgpu.js', import.meta.url);
+  it.runIf(existsSync(distWebgpu))('times the steps on worker threads (the compiled backend) without changing a bit', async () => {
+    const compiled = (await import(distWebgpu.href)) as { createWebGpuEmulatorWithOptions: typeof createWebGpuEmulatorWithOptions };
+    const r = await compareLearning(spreadSbp(), SPREAD_PHASES, { batchSteps: 7, timingThreads: 3 }, compiled.createWebGpuEmulatorWithOptions);
+    expect(r.total.packets).toBeGreaterThan(500);
+  });
+
+  it('learns examples/sbp_xor.snn (external input, teacher, additive SBP every step) over several storage bindings', async () => {
+    const image = compile(readFileSync(new URL('../../../examples/sbp_xor.snn', import.meta.url), 'utf8'), 'sbp_xor.snn');
+    const phases: LearnPhase[] = [];
+    for (let k = 0; k < 8; k++) {
+      const a = k & 1;
+      const b = (k >> 1) & 1;
+      const steps = Array.from({ length: 40 }, (_, i) => i);
+      phases.push({ steps: 50, teach: ['answer', a ^ b], input: ['bits', [...steps, ...steps], [...steps.map(() => (a ? 0 : 1)), ...steps.map(() => (b ? 2 : 3))]] });
+    }
+    phases.push({ steps: 50, plastic: false, teach: ['answer', null] });
+    const r = await compareLearning(image, phases, { batchSteps: 13, chunkWords: 32 });
+    expect(r.changed).toBeGreaterThan(20);
   });
 });

@@ -1,0 +1,36 @@
+// A worker of the threaded CPU engine (emulator/cpu/threaded.ts): builds its
+// cores over the shared memory, then per step waits for the main thread's
+// signal, runs cpuComputeCore on its cores, writes their step counts and
+// joins the barrier.
+import { parentPort, workerData } from 'node:worker_threads';
+import { CpuCore, cpuComputeCore } from './cpu.js';
+import { CTL_DONE, CTL_GENERATION, CTL_PARITY, CTL_STEP, CTL_STOP, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
+
+const setup = workerData as WorkerSetup;
+const { control, stats, inboxes, counts, inboxStart, seed, first, end } = setup;
+const cores: CpuCore[] = [];
+for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.memory[c - first]));
+// Read before saying ready: the main thread starts step 0 as soon as it hears it.
+let generation = Atomics.load(control, CTL_GENERATION);
+parentPort?.postMessage('ready');
+for (;;) {
+  Atomics.wait(control, CTL_GENERATION, generation);
+  generation = Atomics.load(control, CTL_GENERATION);
+  if (Atomics.load(control, CTL_STOP) !== 0) break;
+  const t = Atomics.load(control, CTL_STEP);
+  const parity = Atomics.load(control, CTL_PARITY);
+  const inbox = inboxes[parity];
+  const count = counts[parity];
+  for (let k = 0; k < cores.length; k++) {
+    const c = first + k;
+    const core = cores[k];
+    cpuComputeCore(core, t, inbox, inboxStart[c], count[c], seed);
+    const s = c * STATS_PER_CORE;
+    stats[s] = core.spikedCount;
+    stats[s + 1] = core.stepActive;
+    stats[s + 2] = core.stepInactive;
+    stats[s + 3] = core.stepInputSpikes;
+  }
+  Atomics.add(control, CTL_DONE, 1);
+  Atomics.notify(control, CTL_DONE);
+}

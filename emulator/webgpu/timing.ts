@@ -1,0 +1,121 @@
+// Step timing of the WebGPU backend on the host: the NoC model (emulator/noc.ts)
+// and the deliveries, as emulator/cpu/cpu.ts time() computes them. One step's
+// timing depends only on that step (its packets, each core's update and learn
+// cycles; the NoC's link state starts free every step), and the running NoC
+// totals are sums of integers and a maximum, so the steps of a batch can be
+// timed in any order, on any thread, with the same result to the bit.
+import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../noc.js';
+import type { ChipProfile } from '../../isa/profile.js';
+
+/** What a timer needs besides the profile: per global route its source and target core and its delivery cycles. */
+export interface TimingTables {
+  readonly profile: ChipProfile;
+  readonly coreSlots: Uint16Array;
+  readonly routeSrc: Uint16Array;
+  readonly routeDst: Uint16Array;
+  readonly routeWork: Float64Array;
+  readonly barrier: number;
+}
+
+/** A batch of steps to time: step j's packets are routes[routeStart[j] .. routeStart[j + 1]]; update and learn cycles per core, step-major. */
+export interface TimingJob {
+  readonly steps: number;
+  readonly routeStart: Uint32Array;
+  readonly routes: Uint32Array;
+  readonly update: Float64Array;
+  readonly learn: Float64Array;
+}
+
+/** NoC totals a timer gathered (to add into the backend's MeshNoc). */
+export interface NocDelta {
+  readonly packets: number;
+  readonly hopsEastWest: number;
+  readonly hopsNorthSouth: number;
+  readonly hopsChipToChip: number;
+  readonly latencySumCycles: number;
+  readonly latencyMaxCycles: number;
+  readonly waitCycles: number;
+  readonly linkLoad: Float64Array;
+}
+
+export class StepTimer {
+  readonly noc: MeshNoc;
+  private readonly cores: number;
+  private readonly packets: PacketBatch & { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
+  private readonly work: Float64Array;
+  private readonly arrival: Float64Array;
+  private readonly order: Int32Array;
+  private readonly free: Float64Array;
+
+  constructor(private readonly tables: TimingTables, noc?: MeshNoc) {
+    this.noc = noc ?? new MeshNoc(tables.profile, tables.coreSlots);
+    this.cores = tables.coreSlots.length;
+    const cap = Math.max(1, tables.routeSrc.length);
+    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
+    this.work = new Float64Array(cap);
+    this.arrival = new Float64Array(cap);
+    this.order = new Int32Array(cap);
+    this.free = new Float64Array(this.cores);
+  }
+
+  /** Each step's latency (the last core done, plus the barrier) into latency[0 .. job.steps). */
+  timeJob(job: TimingJob, latency: Float64Array): void {
+    const { routeSrc, routeDst, routeWork, barrier } = this.tables;
+    const { src, dst, ready } = this.packets;
+    const C = this.cores;
+    const free = this.free;
+    for (let j = 0; j < job.steps; j++) {
+      for (let c = 0; c < C; c++) free[c] = job.update[j * C + c];
+      const first = job.routeStart[j];
+      const count = job.routeStart[j + 1] - first;
+      for (let p = 0; p < count; p++) {
+        const r = job.routes[first + p];
+        src[p] = routeSrc[r];
+        dst[p] = routeDst[r];
+        ready[p] = free[routeSrc[r]];
+        this.work[p] = routeWork[r];
+      }
+      this.packets.count = count;
+      if (count > 0) {
+        this.noc.route(this.packets, this.arrival, this.order);
+        scheduleDeliveries(this.packets, this.work, this.arrival, this.order, free);
+      }
+      let end = 0;
+      for (let c = 0; c < C; c++) {
+        const done = free[c] + job.learn[j * C + c];
+        if (done > end) end = done;
+      }
+      latency[j] = end + barrier;
+    }
+  }
+
+  /** The totals gathered since the last call, and a fresh start (a worker's timer reports them per job). */
+  takeDelta(): NocDelta {
+    const n = this.noc;
+    const delta: NocDelta = {
+      packets: n.packets,
+      hopsEastWest: n.hopsEastWest,
+      hopsNorthSouth: n.hopsNorthSouth,
+      hopsChipToChip: n.hopsChipToChip,
+      latencySumCycles: n.latencySumCycles,
+      latencyMaxCycles: n.latencyMaxCycles,
+      waitCycles: n.waitCycles,
+      linkLoad: n.linkLoad.slice(),
+    };
+    n.packets = n.hopsEastWest = n.hopsNorthSouth = n.hopsChipToChip = n.latencySumCycles = n.latencyMaxCycles = n.waitCycles = 0;
+    n.linkLoad.fill(0);
+    return delta;
+  }
+}
+
+/** Adds a worker's totals into the backend's NoC (integer sums below 2^53 and a maximum: exact in any order). */
+export function addNocDelta(noc: MeshNoc, d: NocDelta): void {
+  noc.packets += d.packets;
+  noc.hopsEastWest += d.hopsEastWest;
+  noc.hopsNorthSouth += d.hopsNorthSouth;
+  noc.hopsChipToChip += d.hopsChipToChip;
+  noc.latencySumCycles += d.latencySumCycles;
+  if (d.latencyMaxCycles > noc.latencyMaxCycles) noc.latencyMaxCycles = d.latencyMaxCycles;
+  noc.waitCycles += d.waitCycles;
+  for (let l = 0; l < d.linkLoad.length; l++) noc.linkLoad[l] += d.linkLoad[l];
+}

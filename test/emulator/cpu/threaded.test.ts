@@ -1,0 +1,106 @@
+// The threaded CPU engine gives the one-thread result to the bit: spikes,
+// counters, cycles, per-step counters, timing and neuron state, for any thread
+// count. (Its worker runs from dist/, which `npm test` builds before vitest.)
+import { describe, expect, it } from 'vitest';
+import { cubaSource } from '../../../bench/cases/cuba-network.js';
+import { syntheticImage } from '../../../bench/cases/webgpu.js';
+import { compileSource } from '../../../compiler/index.js';
+import { createEmulator } from '../../../emulator/index.js';
+import { coreRanges, createThreadedCpuEmulator, threadingObstacle } from '../../../emulator/cpu/threaded.js';
+import type { CpuEmulator } from '../../../emulator/cpu/cpu.js';
+import type { ChipImage } from '../../../isa/image/types.js';
+import { builtinProfile } from '../../../isa/profile.js';
+
+function compiled(text: string, profile?: string): ChipImage {
+  const r = compileSource(text, 'test.snn', profile === undefined ? {} : { profile: builtinProfile(profile) });
+  if (r.image === undefined) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.image;
+}
+
+/** Everything a run shows, as one comparable value. */
+function observe(e: CpuEmulator, cores: number): unknown {
+  const timing = e.timing();
+  return {
+    counters: e.counters(),
+    cycles: Array.from(e.stepCycles()),
+    perStep: Array.from(e.stepCounters()),
+    spikeCounts: e.spikeCounts().map((a) => Array.from(a)),
+    events: Object.values(e.spikeEvents()).map((a: Uint32Array | Uint16Array) => Array.from(a)),
+    timing: { ...timing, stepLatencyCycles: Array.from(timing.stepLatencyCycles), phaseCyclesByCore: Array.from(timing.phaseCyclesByCore), noc: { ...timing.noc, linkLoad: Array.from(timing.noc.linkLoad) } },
+    state: Array.from({ length: cores }, (_, c) => Object.values(e.neuronState(c)).map((a: Int32Array) => Array.from(a))),
+  };
+}
+
+async function runWith(image: ChipImage, threads: number, chunks: readonly number[]): Promise<unknown> {
+  const e = await createThreadedCpuEmulator(image, { seed: 3, recordCores: image.cores.map(() => true) }, threads);
+  try {
+    // Several run() calls: the deferred timing of the last step must be flushed at each.
+    for (const steps of chunks) await e.run(steps);
+    return observe(e, image.cores.length);
+  } finally {
+    e.dispose();
+  }
+}
+
+const MIXED = `
+neuron Lif { model = lif; tau_mem = 10 ms; tau_syn_exc = 2 ms; tau_syn_inh = 4 ms; refractory = 2 ms; bias = 0.01 }
+neuron Adaptive { model = alif; tau_mem = 20 ms; theta_plus = 0.3; tau_adapt = 50 ms }
+input noise[40] { encoding = poisson(max_rate = 150 Hz) }
+input clock[4] { encoding = periodic(period = 7 ms, phase = 2 ms) }
+population a[1500] : Lif { init v = uniform(0, 1) }
+population b[600] : Adaptive
+connect noise -> a { pattern = random(p = 0.1, seed = 1); weight = uniform(0.05, 0.4) }
+connect clock -> b { weight = 0.3 }
+connect a -> b { pattern = random(p = 0.01, seed = 2); weight = normal(0.2, 0.05); delay = 3 ms }
+connect b -> a { pattern = random(p = 0.01, seed = 3); weight = -0.2; delay = 2 ms }
+connect a -> a { pattern = random(p = 0.002, seed = 4); weight = uniform(-0.1, 0.3) }
+`;
+
+describe('threaded CPU engine', () => {
+  it('gives the same spikes, counters, cycles, timing and state with 1, 2 and 3 threads (LIF, ALIF, Poisson, periodic, delays)', async () => {
+    const image = compiled(MIXED);
+    expect(image.cores.length).toBeGreaterThanOrEqual(3);
+    expect(threadingObstacle(image)).toBeUndefined();
+    const one = await runWith(image, 1, [120, 1, 79]);
+    const spikes = (one as { counters: { total: { spikes: number } } }).counters.total.spikes;
+    expect(spikes).toBeGreaterThan(50);
+    expect(await runWith(image, 2, [120, 1, 79])).toEqual(one);
+    expect(await runWith(image, 3, [200])).toEqual(one);
+  });
+
+  it('agrees on CUBA over 10 cores and on a synthetic 16-core image', async () => {
+    const cuba = compiled(cubaSource(4000, 1));
+    expect(cuba.cores.length).toBeGreaterThan(2);
+    const one = await runWith(cuba, 1, [150]);
+    expect(await runWith(cuba, 2, [150])).toEqual(one);
+    const synthetic = syntheticImage(1 << 19);
+    expect(await runWith(synthetic, 2, [60])).toEqual(await runWith(synthetic, 1, [60]));
+  });
+
+  it('is what the cpu backend gives for options.threads', async () => {
+    const image = compiled(MIXED);
+    const plain = await createEmulator('cpu', image, { seed: 3 });
+    const threaded = await createEmulator('cpu', image, { seed: 3, threads: 2 });
+    await plain.run(100);
+    await threaded.run(100);
+    expect(threaded.counters()).toEqual(plain.counters());
+    expect(Array.from(threaded.stepCycles())).toEqual(Array.from(plain.stepCycles()));
+    plain.dispose();
+    threaded.dispose();
+  });
+
+  it('splits cores into contiguous, non-empty ranges and runs learning images on one thread', () => {
+    const image = compiled(MIXED);
+    for (const threads of [2, 3]) {
+      const ranges = coreRanges(image, threads);
+      expect(ranges).toHaveLength(threads);
+      expect(ranges[0][0]).toBe(0);
+      expect(ranges[threads - 1][1]).toBe(image.cores.length);
+      for (let k = 0; k < threads; k++) {
+        expect(ranges[k][1]).toBeGreaterThan(ranges[k][0]);
+        if (k > 0) expect(ranges[k][0]).toBe(ranges[k - 1][1]);
+      }
+    }
+    expect(threadingObstacle({ ...image, learning: {} as ChipImage['learning'] })).toMatch(/learns/);
+  });
+});
