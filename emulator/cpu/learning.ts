@@ -25,11 +25,12 @@ import {
 import type { LearningImage, PlasticSet } from '../../isa/learning/image.js';
 import { decode, type Instruction } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
-import { routeHops, type ChipProfile } from '../../isa/profile.js';
+import type { ChipProfile } from '../../isa/profile.js';
 import { random32, random32At, random32Prefix, STREAM } from '../../isa/random.js';
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, type CounterName } from '../interface.js';
+import { SBP_COST, SBP_COSTS, sbpEpochCosts } from '../sbp-costs.js';
 
 const counterIndex = (name: CounterName): number => COUNTER_NAMES.indexOf(name);
 const SYNAPTIC_UPDATES = counterIndex('synaptic_updates');
@@ -221,7 +222,7 @@ interface SbpState {
   readonly gPreP: Int32Array;
   readonly gPreD: Int32Array;
   readonly sourceExponent: number;
-  /** Per core, the counts one epoch of this projection's SBP adds (indexed [core * 7 + k], k as COST_*). */
+  /** Per core, the counts one epoch of this projection's SBP adds (indexed [core * SBP_COSTS + k], k as SBP_COST). */
   readonly costs: Float64Array;
   /** Cycles the SBP exchange adds to the learn phase of every core holding a set: packet latencies. */
   readonly latency: number;
@@ -236,14 +237,6 @@ interface SbpState {
   fusedAt: number;
 }
 
-const COST_RETRO = 0;
-const COST_REDUCTION_PACKETS = 1;
-const COST_EW = 2;
-const COST_NS = 3;
-const COST_CHIP = 4;
-const COST_OPS = 5;
-const COST_UPDATES = 6;
-const COSTS = 7;
 
 /** |change| of product p for the operands in opv: its factors multiplied in program order, then scaled (evaluate()'s term). */
 function productTerm(opv: Int32Array, nf: number, codes: Uint8Array, p: number, mag: number, shift: number): number {
@@ -293,13 +286,9 @@ export class CpuLearning {
 
     // Each slot's index in its population, per core (from the symbols' pieces).
     const slotIndex = image.cores.map((core) => new Int32Array(core.neuronCount).fill(-1));
-    const coreOfNeuron = pops.map((p) => new Int32Array(p.size));
     for (const pop of pops) {
       for (const piece of pop.pieces) {
-        for (let k = 0; k < piece.count; k++) {
-          slotIndex[piece.core][piece.first + k] = piece.offset + k;
-          coreOfNeuron[pops.indexOf(pop)][piece.offset + k] = piece.core;
-        }
+        for (let k = 0; k < piece.count; k++) slotIndex[piece.core][piece.first + k] = piece.offset + k;
       }
     }
 
@@ -368,16 +357,6 @@ export class CpuLearning {
     this.stepUpdates = new Float64Array(image.cores.length);
 
     // SBP: per SBP projection, its sets, its sources' sets, scratch sums and its fixed per-epoch costs.
-    const slotOf = image.cores.map((core) => core.slot);
-    const hopCycles = (from: number, to: number): { readonly ew: number; readonly ns: number; readonly chip: number; readonly cycles: number } => {
-      const h = routeHops(profile, slotOf[from], slotOf[to]);
-      return {
-        ew: h.eastWest,
-        ns: h.northSouth,
-        chip: h.chipToChip,
-        cycles: profile.cycles.spike_in_tile + h.eastWest * profile.cycles.hop_east_west + h.northSouth * profile.cycles.hop_north_south + h.chipToChip * profile.board.chipHopCycles,
-      };
-    };
     this.sbp = learning.projections.flatMap((proj, p) => {
       const config = rules[proj.rule].sbp;
       if (config === undefined) return [];
@@ -385,64 +364,7 @@ export class CpuLearning {
       const sources = all.filter((s) => proj.sources.includes(s.projection));
       const J = pops[proj.post];
       const I = pops[proj.pre];
-      const costs = new Float64Array(image.cores.length * COSTS);
-      let retroLatency = 0;
-      let reductionLatency = 0;
-      const packet = (from: number, to: number, kind: number): void => {
-        const h = hopCycles(from, to);
-        costs[from * COSTS + kind]++;
-        costs[from * COSTS + COST_EW] += h.ew;
-        costs[from * COSTS + COST_NS] += h.ns;
-        costs[from * COSTS + COST_CHIP] += h.chip;
-        if (kind === COST_RETRO) retroLatency = Math.max(retroLatency, h.cycles);
-        else reductionLatency = Math.max(reductionLatency, h.cycles);
-      };
-      // (P_j, D_j): every source synapse adds into its neuron's partial sums; one retrograde packet per neuron and source core.
-      for (const s of sources) {
-        costs[s.core * COSTS + COST_OPS] += s.synEnd - s.synFirst;
-        for (let a = 0; a < s.set.axonCount; a++) {
-          const home = coreOfNeuron[proj.post][s.set.axonPre[a]];
-          packet(s.core, home, COST_RETRO);
-          costs[home * COSTS + COST_OPS]++;
-        }
-      }
-      for (const s of sets) {
-        const synapses = s.synEnd - s.synFirst;
-        costs[s.core * COSTS + COST_UPDATES] += synapses;
-        if (config.lateralPost > 0) costs[s.core * COSTS + COST_OPS] += synapses;
-        if (config.lateralPre > 0) {
-          // Presynaptic-lateral: row sums go back to the presynaptic neuron's core and its share comes forward again.
-          costs[s.core * COSTS + COST_OPS] += synapses;
-          for (let a = 0; a < s.set.axonCount; a++) {
-            const home = coreOfNeuron[proj.pre][s.set.axonPre[a]];
-            packet(s.core, home, COST_RETRO);
-            packet(home, s.core, COST_RETRO);
-            costs[home * COSTS + COST_OPS]++;
-          }
-        }
-      }
-      if (config.normalize === SBP_NORMALIZATIONS.layer) {
-        // `layer`: one reduction per summed value over the cores holding the layer, to the core of its first piece and back.
-        const reduce = (pop: (typeof pops)[number], values: number): void => {
-          if (values === 0 || pop.pieces.length === 0) return;
-          const root = pop.pieces[0].core;
-          const held = new Map<number, number>();
-          for (const piece of pop.pieces) held.set(piece.core, (held.get(piece.core) ?? 0) + piece.count);
-          for (const [core, count] of held) {
-            costs[core * COSTS + COST_OPS] += count * values;
-            if (core === root) continue;
-            costs[root * COSTS + COST_OPS] += values;
-            for (let v = 0; v < values; v++) {
-              packet(core, root, COST_REDUCTION_PACKETS);
-              packet(root, core, COST_REDUCTION_PACKETS);
-            }
-          }
-        };
-        reduce(J, 2 + (config.lateralPost > 0 ? 1 : 0));
-        reduce(I, config.lateralPre > 0 ? 2 : 0);
-      }
-      const lateralRoundTrip = config.lateralPre > 0 ? 2 : 1;
-      const latency = retroLatency * lateralRoundTrip + 2 * reductionLatency;
+      const { costs, latency } = sbpEpochCosts(image, learning, p, config);
       const firstSource = sources[0];
       return [
         {
@@ -988,16 +910,16 @@ export class CpuLearning {
     // 5. Its fixed costs: packets, hops, adds and gain updates, and the packets' latency on every core that waits for them.
     const costs = st.costs;
     for (let c = 0; c < this.cores.length; c++) {
-      const base = c * COSTS;
+      const base = c * SBP_COSTS;
       const counters = this.cores[c].counters;
-      counters[SBP_RETRO] += costs[base + COST_RETRO];
-      counters[SBP_REDUCTION_PACKETS] += costs[base + COST_REDUCTION_PACKETS];
-      counters[SBP_HOPS_EW] += costs[base + COST_EW];
-      counters[SBP_HOPS_NS] += costs[base + COST_NS];
-      counters[SBP_HOPS_CHIP] += costs[base + COST_CHIP];
-      counters[SBP_OPS] += costs[base + COST_OPS];
-      counters[SBP_UPDATES] += costs[base + COST_UPDATES];
-      this.cores[c].stepLearnCycles += costs[base + COST_OPS] * this.cycles.sbp_reduction_op + costs[base + COST_UPDATES] * this.cycles.sbp_update;
+      counters[SBP_RETRO] += costs[base + SBP_COST.retro];
+      counters[SBP_REDUCTION_PACKETS] += costs[base + SBP_COST.reductionPackets];
+      counters[SBP_HOPS_EW] += costs[base + SBP_COST.ew];
+      counters[SBP_HOPS_NS] += costs[base + SBP_COST.ns];
+      counters[SBP_HOPS_CHIP] += costs[base + SBP_COST.chip];
+      counters[SBP_OPS] += costs[base + SBP_COST.ops];
+      counters[SBP_UPDATES] += costs[base + SBP_COST.updates];
+      this.cores[c].stepLearnCycles += costs[base + SBP_COST.ops] * this.cycles.sbp_reduction_op + costs[base + SBP_COST.updates] * this.cycles.sbp_update;
     }
     for (const s of st.sets) this.cores[s.core].stepLearnCycles += st.latency;
   }

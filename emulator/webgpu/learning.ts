@@ -31,7 +31,7 @@ import { mantissaBounds } from '../../isa/learning/engine.js';
 import type { LearningImage } from '../../isa/learning/image.js';
 import { decode } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
-import { routeHops } from '../../isa/profile.js';
+import { SBP_COST, SBP_COSTS, sbpEpochCosts } from '../sbp-costs.js';
 import { STREAM } from '../../isa/random.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES } from '../interface.js';
@@ -92,8 +92,7 @@ const SBP = {
 const SBP_STRIDE = 16;
 
 /** SBP's per-epoch costs per core, as emulator/cpu/learning.ts counts them. */
-const COST = { retro: 0, reductionPackets: 1, ew: 2, ns: 3, chip: 4, ops: 5, updates: 6 } as const;
-const COSTS = 7;
+/** The counter of each column of SBP_COST, in its column order. */
 const COST_COUNTERS = [
   COUNTER_NAMES.indexOf('sbp_retrograde_packets'),
   COUNTER_NAMES.indexOf('sbp_reduction_packets'),
@@ -112,7 +111,7 @@ export interface GpuSbp {
   readonly ownCount: number;
   readonly layer: boolean;
   readonly epoch: number;
-  /** Per core (index c * COSTS + k), the counts one epoch adds; and the latency each of its sets adds to its core. */
+  /** Per core (index c * SBP_COSTS + k), the counts one epoch adds; and the latency each of its sets adds to its core. */
   readonly costs: Float64Array;
   readonly setCores: readonly number[];
   readonly latency: number;
@@ -186,15 +185,11 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
     return info;
   });
 
-  // Each slot's index in its population, and each neuron's core (from the symbols' pieces).
+  // Each slot's index in its population (from the symbols' pieces).
   const slotIndex = image.cores.map((core) => new Int32Array(core.neuronCount).fill(-1));
-  const coreOfNeuron = pops.map((p) => new Int32Array(p.size));
-  pops.forEach((pop, pi) => {
+  pops.forEach((pop) => {
     for (const piece of pop.pieces) {
-      for (let k = 0; k < piece.count; k++) {
-        slotIndex[piece.core][piece.first + k] = piece.offset + k;
-        coreOfNeuron[pi][piece.offset + k] = piece.core;
-      }
+      for (let k = 0; k < piece.count; k++) slotIndex[piece.core][piece.first + k] = piece.offset + k;
     }
   });
   const teachOf = new Map(learning.teach.map((t, i) => [t.population, i]));
@@ -273,15 +268,6 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
   const sbpList: number[] = [];
   const sbp: GpuSbp[] = [];
   let scratch = 0;
-  const hop = (from: number, to: number): { ew: number; ns: number; chip: number; cycles: number } => {
-    const h = routeHops(profile, image.cores[from].slot, image.cores[to].slot);
-    return {
-      ew: h.eastWest,
-      ns: h.northSouth,
-      chip: h.chipToChip,
-      cycles: profile.cycles.spike_in_tile + h.eastWest * profile.cycles.hop_east_west + h.northSouth * profile.cycles.hop_north_south + h.chipToChip * profile.board.chipHopCycles,
-    };
-  };
   learning.projections.forEach((proj, p) => {
     const config = rules[proj.rule].sbp;
     if (config === undefined) return;
@@ -289,60 +275,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
     const sources = sets.filter((s) => proj.sources.includes(s.projection));
     const J = pops[proj.post];
     const I = pops[proj.pre];
-    const costs = new Float64Array(image.cores.length * COSTS);
-    let retroLatency = 0;
-    let reductionLatency = 0;
-    const packet = (from: number, to: number, kind: number): void => {
-      const h = hop(from, to);
-      costs[from * COSTS + kind]++;
-      costs[from * COSTS + COST.ew] += h.ew;
-      costs[from * COSTS + COST.ns] += h.ns;
-      costs[from * COSTS + COST.chip] += h.chip;
-      if (kind === COST.retro) retroLatency = Math.max(retroLatency, h.cycles);
-      else reductionLatency = Math.max(reductionLatency, h.cycles);
-    };
-    for (const s of sources) {
-      costs[s.core * COSTS + COST.ops] += s.synEnd - s.synFirst;
-      for (let a = 0; a < s.axonCount; a++) {
-        const home = coreOfNeuron[proj.post][axonPre[setRows[sets.indexOf(s)][SET.axonPre] + a]];
-        packet(s.core, home, COST.retro);
-        costs[home * COSTS + COST.ops]++;
-      }
-    }
-    for (const s of own) {
-      const synapses = s.synEnd - s.synFirst;
-      costs[s.core * COSTS + COST.updates] += synapses;
-      if (config.lateralPost > 0) costs[s.core * COSTS + COST.ops] += synapses;
-      if (config.lateralPre > 0) {
-        costs[s.core * COSTS + COST.ops] += synapses;
-        for (let a = 0; a < s.axonCount; a++) {
-          const home = coreOfNeuron[proj.pre][axonPre[setRows[sets.indexOf(s)][SET.axonPre] + a]];
-          packet(s.core, home, COST.retro);
-          packet(home, s.core, COST.retro);
-          costs[home * COSTS + COST.ops]++;
-        }
-      }
-    }
-    if (config.normalize === SBP_NORMALIZATIONS.layer) {
-      const reduce = (pop: (typeof pops)[number], values: number): void => {
-        if (values === 0 || pop.pieces.length === 0) return;
-        const root = pop.pieces[0].core;
-        const held = new Map<number, number>();
-        for (const piece of pop.pieces) held.set(piece.core, (held.get(piece.core) ?? 0) + piece.count);
-        for (const [core, count] of held) {
-          costs[core * COSTS + COST.ops] += count * values;
-          if (core === root) continue;
-          costs[root * COSTS + COST.ops] += values;
-          for (let v = 0; v < values; v++) {
-            packet(core, root, COST.reductionPackets);
-            packet(root, core, COST.reductionPackets);
-          }
-        }
-      };
-      reduce(J, 2 + (config.lateralPost > 0 ? 1 : 0));
-      reduce(I, config.lateralPre > 0 ? 2 : 0);
-    }
-    const latency = retroLatency * (config.lateralPre > 0 ? 2 : 1) + 2 * reductionLatency;
+    const { costs, latency } = sbpEpochCosts(image, learning, p, config);
     const row = new Array<number>(SBP_STRIDE).fill(0);
     const words = 7 * J.size + 4 * I.size + 8;
     row[SBP.scratch] = scratch;
@@ -441,14 +374,14 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
 export function addSbpCosts(s: GpuSbp, cycles: { readonly sbp_reduction_op: number; readonly sbp_update: number }, counters: Float64Array, stepLog: Float64Array, logAt: number, learnCycles: Float64Array): void {
   const counterCount = COUNTER_NAMES.length;
   for (let c = 0; c < learnCycles.length; c++) {
-    const base = c * COSTS;
-    for (let k = 0; k < COSTS; k++) {
+    const base = c * SBP_COSTS;
+    for (let k = 0; k < SBP_COSTS; k++) {
       const v = s.costs[base + k];
       if (v === 0) continue;
       counters[c * counterCount + COST_COUNTERS[k]] += v;
       stepLog[logAt + COST_COUNTERS[k]] += v;
     }
-    learnCycles[c] += s.costs[base + COST.ops] * cycles.sbp_reduction_op + s.costs[base + COST.updates] * cycles.sbp_update;
+    learnCycles[c] += s.costs[base + SBP_COST.ops] * cycles.sbp_reduction_op + s.costs[base + SBP_COST.updates] * cycles.sbp_update;
   }
   for (const c of s.setCores) learnCycles[c] += s.latency;
 }
