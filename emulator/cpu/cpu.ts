@@ -7,6 +7,7 @@ import { barrierCycles, coreCount, corePosition, routeHops, type ChipProfile } f
 import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
+import { EventLog, grow, toRecord } from '../logs.js';
 import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
@@ -47,7 +48,7 @@ const GROUP_SPIKE_LIST = 3;
 
 const NO_SPIKES = new Uint32Array(0);
 
-/** Initial capacity of the event log and the step-cycle log; both grow by doubling. */
+/** Initial capacity of the step-indexed logs (cycles, latency, per-step counters); they grow by doubling. */
 const INITIAL_LOG = 1024;
 
 /** One core's groups as parallel typed arrays; a field that does not apply to a kind is 0. */
@@ -427,10 +428,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Per-step chip-wide counter totals, step-major (stepCounters()); `lastTotals` is the running sum at the end of the previous step. */
   private stepLog = new Float64Array(INITIAL_LOG * COUNTERS);
   private readonly lastTotals = new Float64Array(COUNTERS);
-  private eventStep = new Uint32Array(INITIAL_LOG);
-  private eventCore = new Uint16Array(INITIAL_LOG);
-  private eventNeuron = new Uint16Array(INITIAL_LOG);
-  private events = 0;
+  private readonly events = new EventLog();
   private disposed = false;
 
   constructor(image: ChipImage, options: RunOptions, memory?: readonly CpuCoreMemory[]) {
@@ -513,11 +511,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
   }
 
   spikeEvents(): SpikeEvents {
-    return {
-      step: this.eventStep.slice(0, this.events),
-      core: this.eventCore.slice(0, this.events),
-      neuron: this.eventNeuron.slice(0, this.events),
-    };
+    return this.events.snapshot();
   }
 
   /** A copy of one core's neuron state: for tests and probes of the reference. */
@@ -714,7 +708,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     for (let k = 0; k < core.spikedCount; k++) {
       const i = spiked[k];
       spikeCount[i]++;
-      if (core.record) this.recordEvent(t, c, i);
+      if (core.record) this.events.push(t, c, i);
       const end = routeStart[i + 1];
       for (let r = routeStart[i]; r < end; r++) {
         const dest = routeCore[r];
@@ -739,35 +733,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
     counters[HOPS_NS] += hopsNS;
     counters[HOPS_CHIP] += hopsChip;
   }
-
-  private recordEvent(t: number, c: number, neuron: number): void {
-    if (this.events === this.eventStep.length) {
-      this.eventStep = grow(this.eventStep, this.events + 1);
-      this.eventCore = grow(this.eventCore, this.events + 1);
-      this.eventNeuron = grow(this.eventNeuron, this.events + 1);
-    }
-    this.eventStep[this.events] = t;
-    this.eventCore[this.events] = c;
-    this.eventNeuron[this.events] = neuron;
-    this.events++;
-  }
-}
-
-type GrowableArray = Float64Array | Uint32Array | Uint16Array;
-
-/** A copy of `a` with room for at least `needed` elements, at least doubling. */
-function grow<A extends GrowableArray>(a: A, needed: number): A {
-  const next = new (a.constructor as new (length: number) => A)(Math.max(needed, a.length * 2));
-  next.set(a);
-  return next;
-}
-
-function toRecord(values: Float64Array): Readonly<Record<CounterName, number>> {
-  const record = {} as Record<CounterName, number>;
-  COUNTER_NAMES.forEach((name, k) => {
-    record[name] = values[k];
-  });
-  return record;
 }
 
 /**

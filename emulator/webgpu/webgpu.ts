@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { EventLog, grow, toRecord } from '../logs.js';
 import { MeshNoc } from '../noc.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget } from '../../isa/synapse.js';
@@ -152,10 +153,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   private slot = 0;
   private cycles = new Float64Array(1024);
   private stepLog = new Float64Array(1024 * COUNTERS);
-  private eventStep = new Uint32Array(1024);
-  private eventCore = new Uint16Array(1024);
-  private eventNeuron = new Uint16Array(1024);
-  private events = 0;
+  private readonly events = new EventLog();
   private totalsByCore: Float64Array;
   private spikeCountsByCore: Uint32Array[];
   private disposed = false;
@@ -460,7 +458,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   }
 
   spikeEvents(): SpikeEvents {
-    return { step: this.eventStep.slice(0, this.events), core: this.eventCore.slice(0, this.events), neuron: this.eventNeuron.slice(0, this.events) };
+    return this.events.snapshot();
   }
 
   async neuronState(core: number): Promise<CpuNeuronState> {
@@ -669,7 +667,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
             const low = bits & -bits;
             const slot = w * 32 + 31 - Math.clz32(low);
             bits = (bits ^ low) >>> 0;
-            if (layout.recorded[c] === 1) this.recordEvent(t, c, slot);
+            if (layout.recorded[c] === 1) this.events.push(t, c, slot);
             const end = layout.routeStart[first + slot + 1];
             for (let r = layout.routeStart[first + slot]; r < end; r++) routes[p++] = r;
           }
@@ -789,34 +787,6 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     staging.destroy();
     return copy;
   }
-
-  private recordEvent(t: number, c: number, neuron: number): void {
-    if (this.events === this.eventStep.length) {
-      this.eventStep = grow(this.eventStep, this.events + 1);
-      this.eventCore = grow(this.eventCore, this.events + 1);
-      this.eventNeuron = grow(this.eventNeuron, this.events + 1);
-    }
-    this.eventStep[this.events] = t;
-    this.eventCore[this.events] = c;
-    this.eventNeuron[this.events] = neuron;
-    this.events++;
-  }
-}
-
-type GrowableArray = Float64Array | Uint32Array | Uint16Array;
-
-function grow<A extends GrowableArray>(a: A, needed: number): A {
-  const next = new (a.constructor as new (length: number) => A)(Math.max(needed, a.length * 2));
-  next.set(a);
-  return next;
-}
-
-function toRecord(values: Float64Array): Readonly<Record<CounterName, number>> {
-  const record = {} as Record<CounterName, number>;
-  COUNTER_NAMES.forEach((name, k) => {
-    record[name] = values[k];
-  });
-  return record;
 }
 
 /**
