@@ -39,6 +39,7 @@
 // port, so for each target core its packets appear in order of arrival
 // (strictly increasing: an input port takes one packet per cycle).
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
+import type { NocStats } from './interface.js';
 
 /** Link kinds, for hop counts and labels. */
 export const LINK_PORT_OUT = 0;
@@ -181,6 +182,14 @@ export class MeshNoc {
     if (l >= tileLinks) return `core ${(l - tileLinks) >> 1} ${(l - tileLinks) & 1 ? 'in' : 'out'}`;
     const tile = l >> 2;
     return `tile (${tile % this.width},${Math.floor(tile / this.width)}) ${DIRECTION_NAMES[l & 3]}${this.linkKind[l] === LINK_CHIP ? ' (chip-to-chip)' : ''}`;
+  }
+
+  /** The run's totals and its busiest link or port (the lowest index on a tie), as the reports give them. */
+  stats(): NocStats {
+    let busiest = -1;
+    const load = this.linkLoad;
+    for (let l = 0; l < this.linkCount; l++) if (load[l] > 0 && (busiest < 0 || load[l] > load[busiest])) busiest = l;
+    return { ...this.totals(), busiestLink: busiest < 0 ? undefined : { index: busiest, label: this.linkLabel(busiest), packets: load[busiest] } };
   }
 
   totals(): NocTotals {

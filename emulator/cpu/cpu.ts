@@ -8,6 +8,7 @@ import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fi
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
 import { EventLog, grow, toRecord } from '../logs.js';
+import { splitExternalSpikes } from '../external-input.js';
 import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
@@ -486,19 +487,12 @@ export class CpuEmulatorImpl implements CpuEmulator {
   }
 
   timing(): Timing {
-    const n = this.noc;
-    let busiest = -1;
-    // The link or port that carried the most packets; ties go to the lower link index.
-    for (let l = 0; l < n.linkCount; l++) if (n.linkLoad[l] > 0 && (busiest < 0 || n.linkLoad[l] > n.linkLoad[busiest])) busiest = l;
     return {
       stepLatencyCycles: this.latency.slice(0, this.t),
       barrierCycles: this.barrier,
       tickCycles: this.tick,
       phaseCyclesByCore: this.phaseCycles.slice(),
-      noc: {
-        ...n.totals(),
-        busiestLink: busiest < 0 ? undefined : { index: busiest, label: n.linkLabel(busiest), packets: n.linkLoad[busiest] },
-      },
+      noc: this.noc.stats(),
     };
   }
 
@@ -524,34 +518,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   setExternalInput(population: string, steps: Uint32Array, neurons: Uint32Array): void {
     this.assertLive();
-    const pop = this.symbols.populations.find((p) => p.name === population);
-    if (pop === undefined) throw new Error(`setExternalInput: the image has no population \`${population}\``);
-    if (steps.length !== neurons.length) throw new RangeError(`setExternalInput: ${steps.length} steps but ${neurons.length} neurons`);
-    for (let i = 0; i < steps.length; i++) {
-      if (neurons[i] >= pop.size) throw new RangeError(`setExternalInput: neuron ${neurons[i]} is outside \`${population}\` (${pop.size} neurons)`);
-      if (steps[i] < this.t) throw new RangeError(`setExternalInput: step ${steps[i]} has already run (the next step is ${this.t})`);
-    }
-    // Sort by (step, neuron) and drop repeats: the step loop relies on one spike per slot and step.
-    const order = Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || neurons[a] - neurons[b]);
-    for (const piece of pop.pieces) {
-      const core = this.cores[piece.core];
-      const groups = core.groups;
+    for (const { piece, steps: at, locals } of splitExternalSpikes(this.symbols, population, this.t, steps, neurons)) {
+      const groups = this.cores[piece.core].groups;
       let g = 0;
       while (g < groups.count && groups.first[g] + groups.size[g] <= piece.first) g++;
       if (g === groups.count || groups.external[g] !== 1) throw new Error(`setExternalInput: \`${population}\` is not an input with encoding = external`);
-      const pickSteps: number[] = [];
-      const pickNeurons: number[] = [];
-      for (const k of order) {
-        const local = neurons[k] - piece.offset;
-        if (local < 0 || local >= piece.count) continue;
-        const slot = piece.first + local - groups.first[g];
-        const last = pickSteps.length - 1;
-        if (last >= 0 && pickSteps[last] === steps[k] && pickNeurons[last] === slot) continue;
-        pickSteps.push(steps[k]);
-        pickNeurons.push(slot);
-      }
-      groups.listSteps[g] = Uint32Array.from(pickSteps);
-      groups.listNeurons[g] = Uint32Array.from(pickNeurons);
+      const shift = piece.first - groups.first[g];
+      groups.listSteps[g] = at;
+      groups.listNeurons[g] = locals.map((local) => local + shift);
       groups.listNext[g] = 0;
     }
   }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EventLog, grow, toRecord } from '../logs.js';
+import { splitExternalSpikes } from '../external-input.js';
 import { MeshNoc } from '../noc.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget } from '../../isa/synapse.js';
@@ -437,15 +438,12 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
   }
 
   timing(): Timing {
-    const n = this.noc;
-    let busiest = -1;
-    for (let l = 0; l < n.linkCount; l++) if (n.linkLoad[l] > 0 && (busiest < 0 || n.linkLoad[l] > n.linkLoad[busiest])) busiest = l;
     return {
       stepLatencyCycles: this.latency.slice(0, this.t),
       barrierCycles: this.barrier,
       tickCycles: this.tick,
       phaseCyclesByCore: this.phaseCycles.slice(),
-      noc: { ...n.totals(), busiestLink: busiest < 0 ? undefined : { index: busiest, label: n.linkLabel(busiest), packets: n.linkLoad[busiest] } },
+      noc: this.noc.stats(),
     };
   }
 
@@ -475,32 +473,14 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
 
   setExternalInput(population: string, steps: Uint32Array, neurons: Uint32Array): void {
     this.assertLive();
-    const pop = this.image.symbols.populations.find((p) => p.name === population);
-    if (pop === undefined) throw new Error(`setExternalInput: the image has no population \`${population}\``);
-    if (steps.length !== neurons.length) throw new RangeError(`setExternalInput: ${steps.length} steps but ${neurons.length} neurons`);
-    for (let i = 0; i < steps.length; i++) {
-      if (neurons[i] >= pop.size) throw new RangeError(`setExternalInput: neuron ${neurons[i]} is outside \`${population}\` (${pop.size} neurons)`);
-      if (steps[i] < this.t) throw new RangeError(`setExternalInput: step ${steps[i]} has already run (the next step is ${this.t})`);
-    }
-    const order = Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || neurons[a] - neurons[b]);
-    for (const piece of pop.pieces) {
+    for (const { piece, steps: at, locals } of splitExternalSpikes(this.image.symbols, population, this.t, steps, neurons)) {
       const groups = this.image.cores[piece.core].groups;
       const group = groups.findIndex((g) => g.first <= piece.first && piece.first < g.first + g.count);
       const list = this.layout.lists.findIndex((l) => l.core === piece.core && l.group === group);
       if (list < 0 || !this.layout.lists[list].external) throw new Error(`setExternalInput: \`${population}\` is not an input with encoding = external`);
-      const pickSteps: number[] = [];
-      const pickNeurons: number[] = [];
-      for (const k of order) {
-        const local = neurons[k] - piece.offset;
-        if (local < 0 || local >= piece.count) continue;
-        const slot = piece.first + local - groups[group].first;
-        const last = pickSteps.length - 1;
-        if (last >= 0 && pickSteps[last] === steps[k] && pickNeurons[last] === slot) continue;
-        pickSteps.push(steps[k]);
-        pickNeurons.push(slot);
-      }
-      this.listSteps[list] = Uint32Array.from(pickSteps);
-      this.listNeurons[list] = Uint32Array.from(pickNeurons);
+      const shift = piece.first - groups[group].first;
+      this.listSteps[list] = at;
+      this.listNeurons[list] = locals.map((local) => local + shift);
       this.listNext[list] = 0;
     }
   }
