@@ -19,6 +19,7 @@ import { random32, STREAM } from '../../isa/random.js';
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { compileXor, trainXor, XOR_DEFAULTS } from './xor.js';
+import { LEARN_HEAD, sbpProgram as sharedSbpProgram } from './sbp-program.js';
 
 const TOLERANCE_STEPS = 1;
 const TOLERANCE_RELATIVE = 0.03;
@@ -266,9 +267,7 @@ function referenceSbp(a: RefProjection, refs: readonly RefProjection[], rules: r
   }
 }
 
-const HEAD = `target "loihi-like" { dt = 1 ms }
-neuron Lif { model = lif; tau_mem = 10 ms; tau_syn = 2 ms; threshold = 1.0; reset = 0.0; refractory = 2 ms }
-`;
+const HEAD = LEARN_HEAD;
 
 describe('STDP (on pre, on post) against the floating-point reference', () => {
   const program = `${HEAD}
@@ -314,35 +313,9 @@ teach out from labels { rate = 200 Hz }
   });
 });
 
-function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize = 'layer'): string {
-  return `${HEAD}
-input pre[6] { encoding = poisson(max_rate = 150 Hz) }
-population hid[4] : Lif
-population out[3] : Lif { threshold = 3.0 }
-rule delta {
-  trace x1 : pre  (tau = 20 ms)
-  trace y1 : post (tau = 20 ms)
-  every epoch { w += 0.05 * x1 * (teach - y1) }
-  bounds w in [-2, 2]
-  epoch = 20 steps
-}
-rule hsbp : sbp {
-  trace x1 : pre  (tau = 20 ms)
-  trace y1 : post (tau = 20 ms)
-  every epoch { w += 0.1 * x1 * y1 - 0.05 * w * y1 }
-  source = delta
-  fraction = 1.0
-  backward = ${mode === 'additive' ? 0.3 : 1.0}
-  lateral_pre = ${lateral ? 1.0 : 0}
-  lateral_post = ${lateral ? 0.5 : 0}
-  mode = ${mode}
-  normalize = ${normalize}
-  bounds w in [-2, 2]
-}
-connect pre -> hid { pattern = all_to_all; weight = uniform(0.3, 0.6); learn = hsbp }
-connect hid -> out { pattern = all_to_all; weight = uniform(0.2, 0.6); learn = delta }
-teach out from labels { rate = 200 Hz }
-`;
+/** This suite's rates: small steps, so that the fixed-point changes stay well inside the bounds. */
+function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none' = 'layer'): string {
+  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.05, hebb: 0.1, decay: 0.05 });
 }
 
 describe('SBP against the floating-point reference', () => {
@@ -358,7 +331,7 @@ describe('SBP against the floating-point reference', () => {
     }
   }
   it('agrees with normalize = fanout and none', async () => {
-    for (const normalize of ['fanout', 'none']) {
+    for (const normalize of ['fanout', 'none'] as const) {
       const r = await compareWithReference(compile(sbpProgram('gain', true, normalize)), 4, (e) => e % 3);
       expect(r.worst, normalize).toBeLessThanOrEqual(0);
     }

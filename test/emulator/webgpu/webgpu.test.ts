@@ -17,6 +17,7 @@ import { probabilityThreshold } from '../../../isa/random.js';
 import { builtinProfile, parseProfile, type ChipProfile } from '../../../isa/profile.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { chipImage, lif, type AxonSpec, type CoreSpec } from '../build.js';
+import { LEARN_HEAD, sbpProgram as sharedSbpProgram } from '../sbp-program.js';
 
 const gpu = await anyGpu();
 const available = !('reason' in gpu);
@@ -264,40 +265,9 @@ async function compareLearning(
   }
 }
 
-const LEARN_HEAD = `
-target "loihi-like" { dt = 1 ms }
-neuron Lif { model = lif; tau_mem = 10 ms; tau_syn = 2 ms; threshold = 1.0; reset = 0.0; refractory = 2 ms }
-`;
-
+/** This suite's rates: larger steps, so that weights move often and any disagreement shows. */
 function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none'): string {
-  return `${LEARN_HEAD}
-input pre[6] { encoding = poisson(max_rate = 150 Hz) }
-population hid[4] : Lif
-population out[3] : Lif { threshold = 3.0 }
-rule delta {
-  trace x1 : pre  (tau = 20 ms)
-  trace y1 : post (tau = 20 ms)
-  every epoch { w += 0.2 * x1 * (teach - y1) }
-  bounds w in [-2, 2]
-  epoch = 20 steps
-}
-rule hsbp : sbp {
-  trace x1 : pre  (tau = 20 ms)
-  trace y1 : post (tau = 20 ms)
-  every epoch { w += 0.3 * x1 * y1 - 0.4 * w * y1 }
-  source = delta
-  fraction = 1.0
-  backward = ${mode === 'additive' ? 0.3 : 1.0}
-  lateral_pre = ${lateral ? 1.0 : 0}
-  lateral_post = ${lateral ? 0.5 : 0}
-  mode = ${mode}
-  normalize = ${normalize}
-  bounds w in [-2, 2]
-}
-connect pre -> hid { pattern = all_to_all; weight = uniform(0.3, 0.6); learn = hsbp }
-connect hid -> out { pattern = all_to_all; weight = uniform(0.2, 0.6); learn = delta }
-teach out from labels { rate = 200 Hz }
-`;
+  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.2, hebb: 0.3, decay: 0.4 });
 }
 
 /** Epochs of 20 steps with the label changing, in chunks that do not line up with epochs or batches. */
