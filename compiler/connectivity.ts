@@ -140,11 +140,19 @@ export function weightSeed(projectionIndex: number): number {
 
 /** The real-valued weight of edge (pre, post) of a projection; `edge` is its index in the EdgeList (file weights). */
 export function edgeWeight(weight: WeightIR, seed: number, pre: number, post: number, edge = 0): number {
+  return weightSampler(weight, seed)(pre, post, edge);
+}
+
+/**
+ * edgeWeight with the distribution resolved once: a projection of millions of
+ * synapses calls the returned function per edge without matching the IR each time.
+ */
+export function weightSampler(weight: WeightIR, seed: number): (pre: number, post: number, edge: number) => number {
   return match(weight)
-    .with({ kind: 'constant' }, ({ value }) => value)
-    .with({ kind: 'uniform' }, ({ low, high }) => low + (high - low) * randomUnit(seed, STREAM.weight, pre, post))
-    .with({ kind: 'normal' }, ({ mu, sigma }) => mu + sigma * randomNormal(seed, STREAM.weight, pre, post))
-    .with({ kind: 'from_file' }, ({ edges }) => edges.weight[edge])
+    .with({ kind: 'constant' }, ({ value }) => () => value)
+    .with({ kind: 'uniform' }, ({ low, high }) => (pre: number, post: number) => low + (high - low) * randomUnit(seed, STREAM.weight, pre, post))
+    .with({ kind: 'normal' }, ({ mu, sigma }) => (pre: number, post: number) => mu + sigma * randomNormal(seed, STREAM.weight, pre, post))
+    .with({ kind: 'from_file' }, ({ edges }) => (_pre: number, _post: number, edge: number) => edges.weight[edge])
     .exhaustive();
 }
 

@@ -93,14 +93,33 @@ export interface CoreTraffic {
 export function coreTraffic(cores: readonly Pick<CoreImage, 'routeStart' | 'routeCore' | 'neuronCount'>[], spikeProb: readonly Float64Array[]): CoreTraffic {
   const n = cores.length;
   const acc = new Float64Array(n);
+  const mark = new Int32Array(n).fill(-1);
+  // Two passes over the routes, so that a network of tens of millions of routes
+  // builds its rows straight into typed arrays: first the distinct destinations
+  // per core, then their packets.
   const start = new Uint32Array(n + 1);
-  const dests: number[] = [];
-  const packets: number[] = [];
+  for (let a = 0; a < n; a++) {
+    const { routeStart, routeCore, neuronCount } = cores[a];
+    const prob = spikeProb[a];
+    let distinct = 0;
+    for (let i = 0; i < neuronCount; i++) {
+      if (prob[i] === 0) continue;
+      for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
+        const b = routeCore[r];
+        if (b === a || mark[b] === a) continue;
+        mark[b] = a;
+        distinct++;
+      }
+    }
+    start[a + 1] = start[a] + distinct;
+  }
+  const dest = new Uint32Array(start[n]);
+  const packets = new Float64Array(start[n]);
   let total = 0;
   for (let a = 0; a < n; a++) {
     const { routeStart, routeCore, neuronCount } = cores[a];
     const prob = spikeProb[a];
-    const touched: number[] = [];
+    let k = start[a];
     for (let i = 0; i < neuronCount; i++) {
       const p = prob[i];
       if (p === 0) continue;
@@ -108,19 +127,23 @@ export function coreTraffic(cores: readonly Pick<CoreImage, 'routeStart' | 'rout
         const b = routeCore[r];
         total += p;
         if (b === a) continue;
-        if (acc[b] === 0) touched.push(b);
+        if (acc[b] === 0) dest[k++] = b;
         acc[b] += p;
       }
     }
-    touched.sort((x, y) => x - y);
-    for (const b of touched) {
-      dests.push(b);
-      packets.push(acc[b]);
-      acc[b] = 0;
+    const row = dest.subarray(start[a], k);
+    // Rows in ascending destination order: a dense row (a core talking to a good part of
+    // the board) by one scan of the cores, cheaper than sorting it; a sparse one sorted.
+    if (row.length * 16 > n) {
+      let j = 0;
+      for (let b = 0; b < n; b++) if (acc[b] !== 0) row[j++] = b;
+    } else row.sort();
+    for (let j = 0; j < row.length; j++) {
+      packets[start[a] + j] = acc[row[j]];
+      acc[row[j]] = 0;
     }
-    start[a + 1] = dests.length;
   }
-  return { cores: n, start, dest: Uint32Array.from(dests), packets: Float64Array.from(packets), totalPackets: total };
+  return { cores: n, start, dest, packets, totalPackets: total };
 }
 
 /** What one chip-to-chip hop counts as, in on-chip hops: its energy over the mean on-chip hop energy (at least 1). */
@@ -162,9 +185,20 @@ export function slotDistance(g: SlotGeometry, s: number, t: number): number {
 
 /** Σ over core pairs of packets per step × weighted hops, for cores sitting at `slotOf`. */
 export function trafficCost(traffic: CoreTraffic, slotOf: ArrayLike<number>, g: SlotGeometry): number {
+  // slotDistance with the sending core's coordinates read once per row (rows run to thousands of entries).
+  const { x, y, chipX, chipY, chipExtra } = g;
+  const { start, dest, packets } = traffic;
   let cost = 0;
   for (let a = 0; a < traffic.cores; a++) {
-    for (let k = traffic.start[a]; k < traffic.start[a + 1]; k++) cost += traffic.packets[k] * slotDistance(g, slotOf[a], slotOf[traffic.dest[k]]);
+    const s = slotOf[a];
+    const xs = x[s];
+    const ys = y[s];
+    const cxs = chipX[s];
+    const cys = chipY[s];
+    for (let k = start[a], end = start[a + 1]; k < end; k++) {
+      const t = slotOf[dest[k]];
+      cost += packets[k] * (Math.abs(xs - x[t]) + Math.abs(ys - y[t]) + chipExtra * (Math.abs(cxs - chipX[t]) + Math.abs(cys - chipY[t])));
+    }
   }
   return cost;
 }
@@ -181,40 +215,72 @@ export interface LinkLoad {
 
 /**
  * Expected packets per step over every directed link of the board's mesh, each
- * packet following its X-then-Y route (all of x first, then y).
+ * packet following its X-then-Y route (all of x first, then y). A route's two
+ * straight runs are added to difference arrays (one per row for the x run, one
+ * per column for the y run, per direction), so the cost is one step per core
+ * pair, not per hop: tens of millions of pairs on a board of 63 chips stay seconds.
  */
 export function linkLoads(traffic: CoreTraffic, slotOf: ArrayLike<number>, profile: ChipProfile): readonly LinkLoad[] {
-  const loads = new Map<string, { from: { x: number; y: number }; to: { x: number; y: number }; kind: LinkKind; packetsPerStep: number }>();
   const tilesX = profile.mesh.tilesX;
   const tilesY = profile.mesh.tilesY;
-  const add = (x: number, y: number, nx: number, ny: number, p: number): void => {
-    const key = `${x},${y}>${nx},${ny}`;
-    const found = loads.get(key);
-    if (found) found.packetsPerStep += p;
-    else {
-      const crosses = Math.floor(x / tilesX) !== Math.floor(nx / tilesX) || Math.floor(y / tilesY) !== Math.floor(ny / tilesY);
-      const kind: LinkKind = crosses ? 'chip-to-chip' : y === ny ? 'east-west' : 'north-south';
-      loads.set(key, { from: { x, y }, to: { x: nx, y: ny }, kind, packetsPerStep: p });
-    }
+  const n = traffic.cores;
+  const px = new Int32Array(n);
+  const py = new Int32Array(n);
+  let width = 1;
+  let height = 1;
+  for (let a = 0; a < n; a++) {
+    const at = corePosition(profile, slotOf[a]);
+    px[a] = at.x;
+    py[a] = at.y;
+    width = Math.max(width, at.x + 1);
+    height = Math.max(height, at.y + 1);
+  }
+  // Direction d (0 east, 1 west, 2 south (+y), 3 north (-y)); entry [row or column][position]:
+  // link from position i to i +- 1. Loads, and how many runs cover each link (so that a link no
+  // route uses is not listed for a rounding residue).
+  const load = [new Float64Array(height * (width + 1)), new Float64Array(height * (width + 1)), new Float64Array(width * (height + 1)), new Float64Array(width * (height + 1))];
+  const used = [new Int32Array(height * (width + 1)), new Int32Array(height * (width + 1)), new Int32Array(width * (height + 1)), new Int32Array(width * (height + 1))];
+  // A run over links lo..hi-1 (by their lower end) of line `line`, of `len` positions plus one.
+  const run = (d: number, line: number, len: number, lo: number, hi: number, p: number): void => {
+    const base = line * (len + 1);
+    load[d][base + lo] += p;
+    load[d][base + hi] -= p;
+    used[d][base + lo]++;
+    used[d][base + hi]--;
   };
-  for (let a = 0; a < traffic.cores; a++) {
-    const from = corePosition(profile, slotOf[a]);
+  for (let a = 0; a < n; a++) {
     for (let k = traffic.start[a]; k < traffic.start[a + 1]; k++) {
-      const to = corePosition(profile, slotOf[traffic.dest[k]]);
+      const b = traffic.dest[k];
       const p = traffic.packets[k];
-      let x = from.x;
-      let y = from.y;
-      while (x !== to.x) {
-        const nx = x + Math.sign(to.x - x);
-        add(x, y, nx, y, p);
-        x = nx;
-      }
-      while (y !== to.y) {
-        const ny = y + Math.sign(to.y - y);
-        add(x, y, x, ny, p);
-        y = ny;
+      const x0 = px[a];
+      const x1 = px[b];
+      const y0 = py[a];
+      const y1 = py[b];
+      // East link at i joins (i, y) -> (i + 1, y); west link at i joins (i + 1, y) -> (i, y).
+      if (x1 > x0) run(0, y0, width, x0, x1, p);
+      else if (x1 < x0) run(1, y0, width, x1, x0, p);
+      if (y1 > y0) run(2, x1, height, y0, y1, p);
+      else if (y1 < y0) run(3, x1, height, y1, y0, p);
+    }
+  }
+  const out: LinkLoad[] = [];
+  const kindOf = (x: number, y: number, nx: number, ny: number): LinkKind =>
+    Math.floor(x / tilesX) !== Math.floor(nx / tilesX) || Math.floor(y / tilesY) !== Math.floor(ny / tilesY) ? 'chip-to-chip' : y === ny ? 'east-west' : 'north-south';
+  for (let d = 0; d < 4; d++) {
+    const lines = d < 2 ? height : width;
+    const len = d < 2 ? width : height;
+    for (let line = 0; line < lines; line++) {
+      let p = 0;
+      let count = 0;
+      for (let i = 0; i < len; i++) {
+        p += load[d][line * (len + 1) + i];
+        count += used[d][line * (len + 1) + i];
+        if (count === 0) continue;
+        const [x, y, nx, ny] =
+          d === 0 ? [i, line, i + 1, line] : d === 1 ? [i + 1, line, i, line] : d === 2 ? [line, i, line, i + 1] : [line, i + 1, line, i];
+        out.push({ from: { x, y }, to: { x: nx, y: ny }, kind: kindOf(x, y, nx, ny), packetsPerStep: p });
       }
     }
   }
-  return [...loads.values()].sort((p, q) => q.packetsPerStep - p.packetsPerStep || p.from.y - q.from.y || p.from.x - q.from.x || p.to.y - q.to.y || p.to.x - q.to.x);
+  return out.sort((p, q) => q.packetsPerStep - p.packetsPerStep || p.from.y - q.from.y || p.from.x - q.from.x || p.to.y - q.to.y || p.to.x - q.to.x);
 }
