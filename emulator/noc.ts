@@ -27,17 +27,33 @@
 // buffers are unbounded (no back-pressure, no drops). The output port is a
 // link too, so the packets leaving one core are serialised one per cycle.
 //
-// Order. Requests are served in event order: the smallest (cycle, packet index)
-// first, where the packet index is the packet's position in the batch (the CPU
-// backend lists packets by source core, then spiking slot, then route). So a
-// link serves packets first come, first served, and ties go to the lower index.
-// This is a discrete-event simulation with a binary heap keyed by
+// Order. A link serves its requests in the order (cycle of the request,
+// packet index), where the packet index is the packet's position in the batch
+// (the CPU backend lists packets by source core, then spiking slot, then
+// route). So a link serves packets first come, first served, and ties go to the
+// lower index. This is the order of a discrete-event simulation keyed by
 // (cycle, index); every time is a whole number of cycles from the step's start.
 //
+// How it is computed. With X-then-Y routing the links form an acyclic graph:
+// output ports feed east/west links, an east link feeds the next east link
+// (x + 1) or a south/north link or an input port, and so on; no packet ever
+// goes from a Y link back to an X link. So every link can be served in one go,
+// in a fixed topological order (output ports; east links by ascending x; west
+// links by descending x; south links by ascending y; north links by descending
+// y; input ports): when a link's turn comes, every request it will get in this
+// batch is known. Its requests are sorted by (cycle, index), which is the order
+// the discrete-event simulation serves them in, and each one's time at the next
+// link follows. This gives the event simulation's result exactly, without a
+// priority queue over every hop (test/emulator/noc.test.ts checks it against a
+// binary-heap event simulation on random batches). Each link's requests arrive
+// as a few runs already in order (each upstream link emits its packets in
+// increasing time), so a natural merge sort finishes them in O(m log runs).
+//
 // Outputs. arrival[p]: the cycle at which packet p is at its target core, ready
-// to be delivered; order: the packets in the order they passed their input
-// port, so for each target core its packets appear in order of arrival
-// (strictly increasing: an input port takes one packet per cycle).
+// to be delivered; order: the packets grouped by target core (ascending), each
+// core's packets in the order they passed its input port, which is order of
+// arrival (strictly increasing: an input port takes one packet per cycle).
+// scheduleDeliveries needs no more than that.
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
 
@@ -103,16 +119,23 @@ export class MeshNoc {
 
   private readonly coreX: Int32Array;
   private readonly coreY: Int32Array;
-  private readonly linkFree: Float64Array;
-  /** linkStamp[l] === batch when linkFree[l] was set in this batch; otherwise the link is free from cycle 0. */
-  private readonly linkStamp: Uint32Array;
-  private batch = 0;
-  private heapTime = new Float64Array(0);
-  private heapPacket = new Int32Array(0);
-  private heapSize = 0;
-  private x = new Int32Array(0);
-  private y = new Int32Array(0);
-  private started = new Uint8Array(0);
+  /** Every link in the order they are served (the header's topological order). */
+  private readonly serveOrder: Int32Array;
+  /** Per link: the tile a packet is at after crossing it (for tile links; ports: the core's tile). */
+  private readonly linkToX: Int32Array;
+  private readonly linkToY: Int32Array;
+  /** Per link: first and last packet of its pending requests (-1: none), linked through nextRequest. */
+  private readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  /** Per packet: the cycle of its pending request and the next packet in the same link's list. */
+  private requestTime = new Float64Array(0);
+  private nextRequest = new Int32Array(0);
+  /** One link's requests while it is served: (time, packet), and a second pair for merging; run starts. */
+  private sortTime = new Float64Array(0);
+  private sortPacket = new Int32Array(0);
+  private mergeTime = new Float64Array(0);
+  private mergePacket = new Int32Array(0);
+  private runStart = new Int32Array(0);
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
@@ -157,8 +180,35 @@ export class MeshNoc {
       this.linkLatency[tileLinks + 2 * c + 1] = cyc.spike_in_tile;
     }
     this.linkLoad = new Float64Array(this.linkCount);
-    this.linkFree = new Float64Array(this.linkCount);
-    this.linkStamp = new Uint32Array(this.linkCount);
+    this.head = new Int32Array(this.linkCount).fill(-1);
+    this.tail = new Int32Array(this.linkCount).fill(-1);
+    this.linkToX = new Int32Array(this.linkCount);
+    this.linkToY = new Int32Array(this.linkCount);
+    const step = [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ] as const;
+    for (let l = 0; l < tileLinks; l++) {
+      const tile = l >> 2;
+      this.linkToX[l] = (tile % this.width) + step[l & 3][0];
+      this.linkToY[l] = Math.floor(tile / this.width) + step[l & 3][1];
+    }
+    for (let c = 0; c < this.cores; c++) {
+      for (const l of [tileLinks + 2 * c, tileLinks + 2 * c + 1]) {
+        this.linkToX[l] = this.coreX[c];
+        this.linkToY[l] = this.coreY[c];
+      }
+    }
+    const order: number[] = [];
+    for (let c = 0; c < this.cores; c++) order.push(tileLinks + 2 * c);
+    for (let x = 0; x < this.width; x++) for (let y = 0; y < this.height; y++) order.push(this.tileLink(x, y, EAST));
+    for (let x = this.width - 1; x >= 0; x--) for (let y = 0; y < this.height; y++) order.push(this.tileLink(x, y, WEST));
+    for (let y = 0; y < this.height; y++) for (let x = 0; x < this.width; x++) order.push(this.tileLink(x, y, SOUTH));
+    for (let y = this.height - 1; y >= 0; y--) for (let x = 0; x < this.width; x++) order.push(this.tileLink(x, y, NORTH));
+    for (let c = 0; c < this.cores; c++) order.push(tileLinks + 2 * c + 1);
+    this.serveOrder = Int32Array.from(order);
   }
 
   /** Output port of core c. */
@@ -213,128 +263,167 @@ export class MeshNoc {
   route(batch: PacketBatch, arrival: Float64Array, order: Int32Array): number {
     const n = batch.count;
     if (n === 0) return 0;
-    if (this.heapTime.length < n) this.reserve(n);
-    this.batch = (this.batch + 1) >>> 0;
-    if (this.batch === 0) {
-      // The stamp wrapped after 2^32 batches: clear it so no stale link looks busy.
-      this.linkStamp.fill(0);
-      this.batch = 1;
-    }
+    if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
-    const { x, y, started, coreX, coreY, linkFree, linkStamp, linkLatency, linkKind, linkLoad } = this;
-    const stamp = this.batch;
-    const tileLinks = this.width * this.height * 4;
-    this.heapSize = 0;
+    const { coreX, coreY, head, tail, requestTime, nextRequest, serveOrder, linkToX, linkToY, linkLatency, linkKind, linkLoad } = this;
+    const width = this.width;
+    const tileLinks = width * this.height * 4;
+    // Every packet first requests its source core's output port.
     for (let p = 0; p < n; p++) {
-      x[p] = coreX[src[p]];
-      y[p] = coreY[src[p]];
-      started[p] = 0;
-      this.push(ready[p], p);
+      const link = tileLinks + 2 * src[p];
+      requestTime[p] = ready[p];
+      nextRequest[p] = -1;
+      if (head[link] < 0) head[link] = p;
+      else nextRequest[tail[link]] = p;
+      tail[link] = p;
     }
     let done = 0;
     let last = 0;
-    while (this.heapSize > 0) {
-      const time = this.heapTime[0];
-      const p = this.heapPacket[0];
-      this.pop();
-      const d = dst[p];
-      let link: number;
-      let dir = -1;
-      if (started[p] === 0) link = tileLinks + 2 * src[p];
-      else {
+    let wait = 0;
+    let latencySum = 0;
+    let latencyMax = this.latencyMaxCycles;
+    for (let k = 0; k < serveOrder.length; k++) {
+      const link = serveOrder[k];
+      if (head[link] < 0) continue;
+      // Gather the link's requests and sort them by (time, packet): the order of service.
+      let times = this.sortTime;
+      let packets = this.sortPacket;
+      const runs = this.runStart;
+      let m = 0;
+      let runCount = 1;
+      runs[0] = 0;
+      for (let p = head[link]; p >= 0; p = nextRequest[p]) {
+        const time = requestTime[p];
+        if (m > 0 && (time < times[m - 1] || (time === times[m - 1] && p < packets[m - 1]))) runs[runCount++] = m;
+        times[m] = time;
+        packets[m] = p;
+        m++;
+      }
+      head[link] = -1;
+      if (runCount > 1) {
+        this.mergeRuns(m, runCount);
+        // mergeRuns leaves the result in sortTime/sortPacket (it swaps the buffers).
+        times = this.sortTime;
+        packets = this.sortPacket;
+      }
+      linkLoad[link] += m;
+      const latency = linkLatency[link];
+      const kind = linkKind[link];
+      let free = 0;
+      if (kind === LINK_PORT_IN) {
+        for (let j = 0; j < m; j++) {
+          const time = times[j];
+          const enter = time > free ? time : free;
+          wait += enter - time;
+          free = enter + 1;
+          const p = packets[j];
+          const next = enter + latency;
+          arrival[p] = next;
+          order[done++] = p;
+          const took = next - ready[p];
+          latencySum += took;
+          if (took > latencyMax) latencyMax = took;
+          if (next > last) last = next;
+        }
+        continue;
+      }
+      if (kind === LINK_EAST_WEST) this.hopsEastWest += m;
+      else if (kind === LINK_NORTH_SOUTH) this.hopsNorthSouth += m;
+      else if (kind === LINK_CHIP) this.hopsChipToChip += m;
+      // The tile every packet of this link is at once it has crossed it.
+      const x = linkToX[link];
+      const y = linkToY[link];
+      const base = (y * width + x) * 4;
+      for (let j = 0; j < m; j++) {
+        const time = times[j];
+        const enter = time > free ? time : free;
+        wait += enter - time;
+        free = enter + 1;
+        const p = packets[j];
+        const d = dst[p];
         const tx = coreX[d];
         const ty = coreY[d];
-        if (x[p] < tx) dir = EAST;
-        else if (x[p] > tx) dir = WEST;
-        else if (y[p] < ty) dir = SOUTH;
-        else if (y[p] > ty) dir = NORTH;
-        link = dir < 0 ? tileLinks + 2 * d + 1 : (y[p] * this.width + x[p]) * 4 + dir;
-      }
-      const free = linkStamp[link] === stamp ? linkFree[link] : 0;
-      const enter = time > free ? time : free;
-      linkFree[link] = enter + 1;
-      linkStamp[link] = stamp;
-      linkLoad[link]++;
-      this.waitCycles += enter - time;
-      const next = enter + linkLatency[link];
-      if (started[p] === 0) {
-        started[p] = 1;
-        this.push(next, p);
-      } else if (dir < 0) {
-        arrival[p] = next;
-        order[done++] = p;
-        const latency = next - ready[p];
-        this.latencySumCycles += latency;
-        if (latency > this.latencyMaxCycles) this.latencyMaxCycles = latency;
-        if (next > last) last = next;
-      } else {
-        const kind = linkKind[link];
-        if (kind === LINK_EAST_WEST) this.hopsEastWest++;
-        else if (kind === LINK_NORTH_SOUTH) this.hopsNorthSouth++;
-        else this.hopsChipToChip++;
-        if (dir === EAST) x[p]++;
-        else if (dir === WEST) x[p]--;
-        else if (dir === SOUTH) y[p]++;
-        else y[p]--;
-        this.push(next, p);
+        const to = x < tx ? base + EAST : x > tx ? base + WEST : y < ty ? base + SOUTH : y > ty ? base + NORTH : tileLinks + 2 * d + 1;
+        requestTime[p] = enter + latency;
+        nextRequest[p] = -1;
+        if (head[to] < 0) head[to] = p;
+        else nextRequest[tail[to]] = p;
+        tail[to] = p;
       }
     }
+    // Integer sums below 2^53: exact in any order, so the totals are the event simulation's.
+    this.waitCycles += wait;
+    this.latencySumCycles += latencySum;
+    this.latencyMaxCycles = latencyMax;
     this.packets += n;
     return last;
   }
 
+  /**
+   * Sorts sortTime/sortPacket[0..m) by (time, packet), given that they are
+   * `runCount` ascending runs starting at runStart[]: merges neighbouring runs
+   * pairwise until one is left, alternating between the two buffer pairs.
+   */
+  private mergeRuns(m: number, runCount: number): void {
+    const runs = this.runStart;
+    let fromT = this.sortTime;
+    let fromP = this.sortPacket;
+    let toT = this.mergeTime;
+    let toP = this.mergePacket;
+    let count = runCount;
+    while (count > 1) {
+      let merged = 0;
+      for (let r = 0; r < count; r += 2) {
+        const a0 = runs[r];
+        const a1 = r + 1 < count ? runs[r + 1] : m;
+        const b1 = r + 2 < count ? runs[r + 2] : m;
+        let i = a0;
+        let j = a1;
+        let o = a0;
+        while (i < a1 && j < b1) {
+          const ti = fromT[i];
+          const tj = fromT[j];
+          if (tj < ti || (tj === ti && fromP[j] < fromP[i])) {
+            toT[o] = tj;
+            toP[o++] = fromP[j++];
+          } else {
+            toT[o] = ti;
+            toP[o++] = fromP[i++];
+          }
+        }
+        while (i < a1) {
+          toT[o] = fromT[i];
+          toP[o++] = fromP[i++];
+        }
+        while (j < b1) {
+          toT[o] = fromT[j];
+          toP[o++] = fromP[j++];
+        }
+        runs[merged++] = a0;
+      }
+      count = merged;
+      const t = fromT;
+      fromT = toT;
+      toT = t;
+      const p = fromP;
+      fromP = toP;
+      toP = p;
+    }
+    this.sortTime = fromT;
+    this.sortPacket = fromP;
+    this.mergeTime = toT;
+    this.mergePacket = toP;
+  }
+
   private reserve(n: number): void {
-    const size = Math.max(n, this.heapTime.length * 2);
-    this.heapTime = new Float64Array(size);
-    this.heapPacket = new Int32Array(size);
-    this.x = new Int32Array(size);
-    this.y = new Int32Array(size);
-    this.started = new Uint8Array(size);
-  }
-
-  /** (time, packet) before (time2, packet2): the event order. */
-  private before(i: number, j: number): boolean {
-    const a = this.heapTime[i];
-    const b = this.heapTime[j];
-    return a < b || (a === b && this.heapPacket[i] < this.heapPacket[j]);
-  }
-
-  private swap(i: number, j: number): void {
-    const t = this.heapTime[i];
-    this.heapTime[i] = this.heapTime[j];
-    this.heapTime[j] = t;
-    const p = this.heapPacket[i];
-    this.heapPacket[i] = this.heapPacket[j];
-    this.heapPacket[j] = p;
-  }
-
-  private push(time: number, packet: number): void {
-    let i = this.heapSize++;
-    this.heapTime[i] = time;
-    this.heapPacket[i] = packet;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const end = --this.heapSize;
-    if (end === 0) return;
-    this.heapTime[0] = this.heapTime[end];
-    this.heapPacket[0] = this.heapPacket[end];
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= end) break;
-      const r = l + 1;
-      const m = r < end && this.before(r, l) ? r : l;
-      if (!this.before(m, i)) break;
-      this.swap(i, m);
-      i = m;
-    }
+    const size = Math.max(n, this.requestTime.length * 2);
+    this.requestTime = new Float64Array(size);
+    this.nextRequest = new Int32Array(size);
+    this.sortTime = new Float64Array(size);
+    this.sortPacket = new Int32Array(size);
+    this.mergeTime = new Float64Array(size);
+    this.mergePacket = new Int32Array(size);
+    this.runStart = new Int32Array(size + 1);
   }
 }
 

@@ -2,8 +2,10 @@
 // typed arrays. A later WebGPU backend must reproduce it to the bit, so every
 // rule here (delivery order, delay slots, update order, counters, cycles) is the
 // definition, not an implementation detail. Nothing in the step loop allocates:
-// buffers are sized when the image is loaded, and only the event log grows.
-import { barrierCycles, coreCount, corePosition, routeHops, type ChipProfile } from '../../isa/profile.js';
+// buffers are sized when the image is loaded; the event log and the step's
+// packet buffers grow by doubling (the latter only when a step sends more
+// packets than any before).
+import { barrierCycles, coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
 import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
@@ -12,6 +14,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
+import { initialPacketCapacity } from './memory.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -133,14 +136,15 @@ export class CpuCore {
   readonly axonStart: Uint32Array;
   readonly axonWeightExp: Uint8Array;
   readonly synapses: Uint32Array;
+  /**
+   * Routes of each slot: routeCore/routeAxon[routeStart[i] .. routeStart[i + 1]]
+   * (the image's arrays). A route's hops and its target axon's synapse count are
+   * computed when it is sent, from the two cores' positions and the target's
+   * axonStart, instead of being stored per route (10 bytes a route less).
+   */
   readonly routeStart: Uint32Array;
   readonly routeCore: Uint16Array;
   readonly routeAxon: Uint16Array;
-  /** Per route: |dx|, |dy| between the two cores' tiles, and the synapses of the target axon (its synaptic ops). */
-  readonly routeHopsEW: Uint16Array;
-  readonly routeHopsNS: Uint16Array;
-  readonly routeHopsChip: Uint16Array;
-  readonly routeSynapses: Uint32Array;
   /** Cycles of this step's learn phase on this core: the learn phase adds to it; step() resets it and times it. */
   stepLearnCycles = 0;
   /** Running totals, indexed like COUNTER_NAMES. */
@@ -149,7 +153,6 @@ export class CpuCore {
 
   constructor(image: ChipImage, index: number, record: boolean, memory?: CpuCoreMemory) {
     const core = image.cores[index];
-    const profile = image.profile;
     const shape = cpuCoreShape(core);
     this.n = shape.n;
     this.slots = shape.slots;
@@ -172,20 +175,6 @@ export class CpuCore {
     this.routeStart = core.routeStart;
     this.routeCore = core.routeCore;
     this.routeAxon = core.routeAxon;
-    const routes = core.routeCore.length;
-    this.routeHopsEW = new Uint16Array(routes);
-    this.routeHopsNS = new Uint16Array(routes);
-    this.routeHopsChip = new Uint16Array(routes);
-    this.routeSynapses = new Uint32Array(routes);
-    for (let r = 0; r < routes; r++) {
-      // X-then-Y over the board's mesh; hops that cross a chip boundary use a chip-to-chip link (isa/profile.ts).
-      const hops = routeHops(profile, core.slot, image.cores[core.routeCore[r]].slot);
-      this.routeHopsEW[r] = hops.eastWest;
-      this.routeHopsNS[r] = hops.northSouth;
-      this.routeHopsChip[r] = hops.chipToChip;
-      const target = image.cores[core.routeCore[r]].axonStart;
-      this.routeSynapses[r] = target[core.routeAxon[r] + 1] - target[core.routeAxon[r]];
-    }
     this.record = record;
   }
 }
@@ -414,11 +403,25 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Step timing (docs/chip-model.md): the NoC, this step's packets and, per core, when it is next free. */
   private readonly noc: MeshNoc;
   private readonly tick: number;
-  private readonly packets: { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
-  /** Per packet: its delivery's cycles on the target core (synaptic ops x the cost of one). */
-  private readonly packetWork: Float64Array;
-  private readonly arrival: Float64Array;
-  private readonly arrivalOrder: Int32Array;
+  /**
+   * This step's packets (the NoC batch) and, per packet, its delivery's cycles on
+   * the target core (synaptic ops x the cost of one), arrival and order. Sized
+   * for a typical step and grown by doubling when a step sends more
+   * (growPackets), not for every route at once.
+   */
+  private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; ready: Float64Array };
+  private packetWork: Float64Array;
+  private arrival: Float64Array;
+  private arrivalOrder: Int32Array;
+  /** Per core: its tile's column and row and its chip's column and row on the board (a route's hops follow). */
+  private readonly coreX: Int32Array;
+  private readonly coreY: Int32Array;
+  private readonly coreChipX: Int32Array;
+  private readonly coreChipY: Int32Array;
+  /** Per core: its axonStart (a packet's synaptic ops are its target axon's synapses). */
+  private readonly axonStarts: readonly Uint32Array[];
+  /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
+  private readonly stepOps: Float64Array;
   private readonly coreFree: Float64Array;
   /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
   private readonly phaseCycles: Float64Array;
@@ -432,7 +435,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly events = new EventLog();
   private disposed = false;
 
-  constructor(image: ChipImage, options: RunOptions, memory?: readonly CpuCoreMemory[]) {
+  /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
+  constructor(image: ChipImage, options: RunOptions, memory?: readonly CpuCoreMemory[], packetCapacity: number = initialPacketCapacity(image)) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
     this.symbols = image.symbols;
@@ -452,13 +456,20 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.inboxNext = new Uint16Array(total);
     this.countNow = new Int32Array(image.cores.length);
     this.countNext = new Int32Array(image.cores.length);
-    // At most one packet per route per step: the step's packet list never outgrows the route count.
     this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
     this.tick = image.profile.tickCycles;
-    this.packets = { count: 0, src: new Uint16Array(total), dst: new Uint16Array(total), ready: new Float64Array(total) };
-    this.packetWork = new Float64Array(total);
-    this.arrival = new Float64Array(total);
-    this.arrivalOrder = new Int32Array(total);
+    const capacity = Math.max(1, packetCapacity);
+    this.packets = { count: 0, src: new Uint16Array(capacity), dst: new Uint16Array(capacity), ready: new Float64Array(capacity) };
+    this.packetWork = new Float64Array(capacity);
+    this.arrival = new Float64Array(capacity);
+    this.arrivalOrder = new Int32Array(capacity);
+    const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
+    this.coreX = Int32Array.from(positions, (p) => p.x);
+    this.coreY = Int32Array.from(positions, (p) => p.y);
+    this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
+    this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
+    this.axonStarts = image.cores.map((core) => core.axonStart);
+    this.stepOps = new Float64Array(image.cores.length);
     this.coreFree = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
   }
@@ -592,6 +603,16 @@ export class CpuEmulatorImpl implements CpuEmulator {
       counters[SPIKES] += core.spikedCount - inputSpikes;
       counters[INPUT_SPIKES] += inputSpikes;
     }
+    // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
+    const stepOps = this.stepOps;
+    const opCycles = cyc.synaptic_op;
+    for (let c = 0; c < this.cores.length; c++) {
+      const ops = stepOps[c];
+      if (ops === 0) continue;
+      this.cores[c].counters[SYNAPTIC_OPS] += ops;
+      this.phaseCycles[c * PHASE_NAMES.length + PHASE_DELIVER] += ops * opCycles;
+      stepOps[c] = 0;
+    }
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
     this.learning?.step(t, this.inboxNow, this.inboxStart, this.countNow);
     this.finishStep(t);
@@ -666,14 +687,20 @@ export class CpuEmulatorImpl implements CpuEmulator {
    * synaptic ops are counted on its target core now (see step()).
    */
   private send(c: number, core: CpuCore, t: number, ready: number): void {
-    const { spiked, spikeCount, routeStart, routeCore, routeAxon, routeHopsEW, routeHopsNS, routeHopsChip, routeSynapses, counters } = core;
+    const { spiked, spikeCount, routeStart, routeCore, routeAxon, counters } = core;
     const inbox = this.inboxNext;
     const count = this.countNext;
     const inboxStart = this.inboxStart;
-    const { src, dst, ready: readyAt } = this.packets;
-    const work = this.packetWork;
+    const { coreX, coreY, coreChipX, coreChipY, axonStarts, stepOps } = this;
     const opCycles = this.profile.cycles.synaptic_op;
-    const phases = PHASE_NAMES.length;
+    let { src, dst, ready: readyAt } = this.packets;
+    let work = this.packetWork;
+    // Hops of X-then-Y routing (isa/profile.ts routeHops): |dx| and |dy| tiles, of
+    // which the chip boundaries crossed go over chip-to-chip links.
+    const x = coreX[c];
+    const y = coreY[c];
+    const chipX = coreChipX[c];
+    const chipY = coreChipY[c];
     let p = this.packets.count;
     let packets = 0;
     let hopsEW = 0;
@@ -683,29 +710,55 @@ export class CpuEmulatorImpl implements CpuEmulator {
       const i = spiked[k];
       spikeCount[i]++;
       if (core.record) this.events.push(t, c, i);
+      const first = routeStart[i];
       const end = routeStart[i + 1];
-      for (let r = routeStart[i]; r < end; r++) {
+      if (p + end - first > src.length) {
+        this.growPackets(p + end - first);
+        ({ src, dst, ready: readyAt } = this.packets);
+        work = this.packetWork;
+      }
+      for (let r = first; r < end; r++) {
         const dest = routeCore[r];
-        inbox[inboxStart[dest] + count[dest]++] = routeAxon[r];
-        hopsEW += routeHopsEW[r];
-        hopsNS += routeHopsNS[r];
-        hopsChip += routeHopsChip[r];
-        const ops = routeSynapses[r];
-        this.cores[dest].counters[SYNAPTIC_OPS] += ops;
-        this.phaseCycles[dest * phases + PHASE_DELIVER] += ops * opCycles;
+        const axon = routeAxon[r];
+        inbox[inboxStart[dest] + count[dest]++] = axon;
+        const chipsX = Math.abs(chipX - coreChipX[dest]);
+        const chipsY = Math.abs(chipY - coreChipY[dest]);
+        hopsEW += Math.abs(x - coreX[dest]) - chipsX;
+        hopsNS += Math.abs(y - coreY[dest]) - chipsY;
+        hopsChip += chipsX + chipsY;
+        const axonStart = axonStarts[dest];
+        const ops = axonStart[axon + 1] - axonStart[axon];
+        stepOps[dest] += ops;
         src[p] = c;
         dst[p] = dest;
         readyAt[p] = ready;
         work[p] = ops * opCycles;
         p++;
       }
-      packets += end - routeStart[i];
+      packets += end - first;
     }
     this.packets.count = p;
     counters[PACKETS] += packets;
     counters[HOPS_EW] += hopsEW;
     counters[HOPS_NS] += hopsNS;
     counters[HOPS_CHIP] += hopsChip;
+  }
+
+  /** Room for at least `needed` packets in this step's buffers, keeping those already sent; at least doubles. */
+  private growPackets(needed: number): void {
+    const size = Math.max(needed, 2 * this.packets.src.length);
+    this.packets.src = grow(this.packets.src, size);
+    this.packets.dst = grow(this.packets.dst, size);
+    this.packets.ready = grow(this.packets.ready, size);
+    this.packetWork = grow(this.packetWork, size);
+    // Filled by the NoC and the delivery schedule from scratch each step: no copy needed.
+    this.arrival = new Float64Array(size);
+    this.arrivalOrder = new Int32Array(size);
+  }
+
+  /** Packets this step's buffers hold before they next grow (emulator/cpu/memory.ts counts them). */
+  packetCapacity(): number {
+    return this.packets.src.length;
   }
 }
 

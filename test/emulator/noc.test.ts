@@ -5,7 +5,9 @@
 // port 0, east/west 3, south/north 5, input port 2 (emulator/noc.ts).
 import { describe, expect, it } from 'vitest';
 import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../../emulator/noc.js';
-import { builtinProfile, type ChipProfile } from '../../isa/profile.js';
+import { builtinProfile, coreCount, type ChipProfile } from '../../isa/profile.js';
+import { random32 } from '../../isa/random.js';
+import { referenceRoute } from './noc-reference.js';
 
 function tiny(): ChipProfile {
   const p = builtinProfile('tiny');
@@ -104,6 +106,7 @@ describe('MeshNoc', () => {
     const noc = new MeshNoc(tiny(), slots);
     const r = route(noc, batch([[1, 3, 2], [0, 2, 0]]));
     expect(r.arrival).toEqual([7, 5]);
+    // Grouped by target core: core 2's packet (p1) before core 3's (p0).
     expect(r.order).toEqual([1, 0]);
     expect(noc.waitCycles).toBe(0);
   });
@@ -153,4 +156,86 @@ describe('scheduleDeliveries', () => {
     scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, busy);
     expect(busy[2]).toBe(28);
   });
+});
+
+/** A board of `chips` chips of the tiny profile (2 x 2 tiles each), with a chip-to-chip hop of 7 cycles. */
+function tinyBoard(chips: number): ChipProfile {
+  const p = tiny();
+  return { ...p, board: { ...p.board, chips, maxChips: Math.max(chips, p.board.maxChips), chipHopCycles: 7 } };
+}
+
+describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)', () => {
+  // Random batches on 1, 2 and 6 chips: few or many packets, ready times spread or
+  // equal (ties), cores used sparsely or densely, hot spots on one target. Each
+  // batch is routed by MeshNoc (keeping totals across batches) and by the
+  // binary-heap oracle; everything must agree to the bit.
+  for (const chips of [1, 2, 6]) {
+    it(`gives the same arrivals, per-core order and totals on ${chips} chip(s)`, () => {
+      const profile = tinyBoard(chips);
+      const slotsAll = coreCount(profile);
+      let draw = 0;
+      const rand = (k: number): number => random32(chips, 7, draw++, 0) % k;
+      // Some image cores on a random subset of slots, in random order.
+      const slotList = Array.from({ length: slotsAll }, (_, s) => s);
+      for (let i = slotList.length - 1; i > 0; i--) {
+        const j = rand(i + 1);
+        [slotList[i], slotList[j]] = [slotList[j], slotList[i]];
+      }
+      const cores = slotList.slice(0, Math.max(2, rand(slotsAll) + 1));
+      const noc = new MeshNoc(profile, cores);
+      const totals = { ew: 0, ns: 0, chip: 0, latencySum: 0, latencyMax: 0, wait: 0, packets: 0, load: new Float64Array(noc.linkCount) };
+      for (let b = 0; b < 60; b++) {
+        const n = [1, 2, 5, 40, 300][b % 5];
+        const spread = [0, 1, 3, 20, 1000][rand(5)];
+        const hot = rand(4) === 0 ? rand(cores.length) : -1;
+        const packets: [number, number, number][] = [];
+        for (let p = 0; p < n; p++) {
+          const s = rand(cores.length);
+          const d = hot >= 0 && rand(2) === 0 ? hot : rand(cores.length);
+          packets.push([s, d, spread === 0 ? 0 : rand(spread)]);
+        }
+        const bt = batch(packets);
+        const arrival = new Float64Array(n);
+        const order = new Int32Array(n);
+        const last = noc.route(bt, arrival, order);
+        const ref = referenceRoute(profile, cores, bt);
+        expect(Array.from(arrival)).toEqual(Array.from(ref.arrival));
+        expect(last).toBe(ref.last);
+        // The same order within each target core; MeshNoc groups them by core, ascending.
+        const byCore = (o: Int32Array): number[][] => {
+          const lists: number[][] = cores.map(() => []);
+          for (const p of o) lists[bt.dst[p]].push(p);
+          return lists;
+        };
+        expect(byCore(order)).toEqual(byCore(ref.order));
+        const dsts = Array.from(order, (p) => bt.dst[p]);
+        expect(dsts).toEqual([...dsts].sort((a, b) => a - b));
+        totals.ew += ref.hopsEastWest;
+        totals.ns += ref.hopsNorthSouth;
+        totals.chip += ref.hopsChipToChip;
+        totals.latencySum += ref.latencySumCycles;
+        totals.latencyMax = Math.max(totals.latencyMax, ref.latencyMaxCycles);
+        totals.wait += ref.waitCycles;
+        totals.packets += n;
+        for (let l = 0; l < noc.linkCount; l++) totals.load[l] += ref.linkLoad[l];
+        // Deliveries scheduled from either order end at the same cycle on every core.
+        const work = Float64Array.from(packets, (_, p) => 1 + (p % 7));
+        const freeA = Float64Array.from(cores, (_, c) => c * 3);
+        const freeB = freeA.slice();
+        scheduleDeliveries(bt, work, arrival, order, freeA);
+        scheduleDeliveries(bt, work, ref.arrival, ref.order, freeB);
+        expect(Array.from(freeA)).toEqual(Array.from(freeB));
+      }
+      expect(noc.hopsEastWest).toBe(totals.ew);
+      expect(noc.hopsNorthSouth).toBe(totals.ns);
+      expect(noc.hopsChipToChip).toBe(totals.chip);
+      if (chips > 1) expect(totals.chip).toBeGreaterThan(0);
+      expect(noc.latencySumCycles).toBe(totals.latencySum);
+      expect(noc.latencyMaxCycles).toBe(totals.latencyMax);
+      expect(noc.waitCycles).toBe(totals.wait);
+      expect(totals.wait).toBeGreaterThan(0);
+      expect(noc.packets).toBe(totals.packets);
+      expect(Array.from(noc.linkLoad)).toEqual(Array.from(totals.load));
+    });
+  }
 });

@@ -2,7 +2,9 @@
 // below is worked out in the comments from the contract (emulator/cpu/cpu.ts,
 // isa/fixed.ts), not read back from the emulator.
 import { describe, expect, it } from 'vitest';
-import { createCpuEmulator, createCpuEmulatorWithState, type CpuEmulator } from '../../../emulator/cpu/cpu.js';
+import { CpuEmulatorImpl, createCpuEmulator, createCpuEmulatorWithState, type CpuEmulator } from '../../../emulator/cpu/cpu.js';
+import { compileSource } from '../../../compiler/index.js';
+import { routeHops, withChips } from '../../../isa/profile.js';
 import { chipTimeS, energyOf } from '../../../emulator/energy.js';
 import { COUNTER_NAMES, type CounterName } from '../../../emulator/interface.js';
 import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
@@ -565,5 +567,95 @@ describe('the emulator object', () => {
     await expect(createCpuEmulator(badTarget, { seed: 1 })).rejects.toThrow(/targets slot 4/);
     const zeroDelay = chipImage([{ slot: 0, groups: [{ kind: 'neurons', count: 1, params: lif({}) }], axons: [{ exp: 0, synapses: [{ target: 0, weight: 1, delay: 0 }] }] }]);
     await expect(createCpuEmulator(zeroDelay, { seed: 1 })).rejects.toThrow(/delay 0/);
+  });
+});
+
+describe('hops across chips, from the two cores\' positions (no per-route table)', () => {
+  // A 2 x 2 board of loihi-like chips (8 x 4 tiles each). Core 0 at slot 0: tile (0,0) of chip 0.
+  // Core 1 at slot 3 * 128 + 41: chip 3 at chip (1,1), its tile 10 = (2,1), global (10,5).
+  // X: 10 tiles, one crossing chip 0 -> 1: 9 east-west hops and 1 chip hop; Y: 5 tiles,
+  // one crossing: 4 north-south hops and 1 chip hop. The same back.
+  const board = withChips(loihi(), 4);
+  const far = 3 * 128 + 41;
+  const memoryless = lif({ du: 4096, dv: 4096, vth: UNIT });
+  const image = chipImage(
+    [
+      {
+        slot: 0,
+        groups: [
+          { kind: 'input', count: 1, encoding: { kind: 'periodic', period: 1000, phase: 0 } },
+          { kind: 'neurons', count: 1, params: memoryless },
+        ],
+        axons: [{ exp: 10, synapses: [{ target: 1, weight: 64, delay: 1 }] }],
+        routes: { 0: [{ core: 1, axon: 0 }] },
+      },
+      {
+        slot: far,
+        groups: [{ kind: 'neurons', count: 1, params: memoryless }],
+        axons: [{ exp: 10, synapses: [{ target: 0, weight: 64, delay: 1 }] }],
+        routes: { 0: [{ core: 0, axon: 0 }] },
+      },
+    ],
+    board,
+  );
+
+  it('counts east-west, north-south and chip-to-chip hops as isa/profile.ts routeHops gives them', async () => {
+    const hops = routeHops(board, 0, far);
+    expect(hops).toEqual({ eastWest: 9, northSouth: 4, chipToChip: 2 });
+    const emulator = await createCpuEmulator(image, { seed: 1 });
+    await emulator.run(3);
+    const c = emulator.counters();
+    for (const core of c.byCore) {
+      expect(core.packets).toBe(1);
+      expect(core.hops_east_west).toBe(9);
+      expect(core.hops_north_south).toBe(4);
+      expect(core.hops_chip_to_chip).toBe(2);
+    }
+    expect(emulator.timing().noc.hopsChipToChip).toBe(4);
+  });
+});
+
+describe('packet buffers that grow within a step', () => {
+  // Every slot of a 300-neuron input spikes at step 0 and every 5 steps, each to
+  // both cores of a population: 600 packets in one step. Buffers that start
+  // with room for 1 packet grow many times within that step; the result must be
+  // the one of buffers with room for every route from the start.
+  const text = `
+neuron Lif { model = lif; tau_mem = 10 ms; tau_syn_exc = 2 ms; refractory = 1 ms; bias = 0.02 }
+input clock[300] { encoding = periodic(period = 5 ms, phase = 0 ms) }
+input noise[50] { encoding = poisson(max_rate = 200 Hz) }
+population a[1500] : Lif { init v = uniform(0, 1) }
+connect clock -> a { pattern = random(p = 0.05, seed = 1); weight = uniform(0.01, 0.2) }
+connect noise -> a { pattern = random(p = 0.1, seed = 2); weight = 0.3; delay = 2 ms }
+connect a -> a { pattern = random(p = 0.01, seed = 3); weight = uniform(-0.3, 0.3) }
+`;
+  const observe = (e: CpuEmulator): unknown => {
+    const timing = e.timing();
+    return {
+      counters: e.counters(),
+      cycles: Array.from(e.stepCycles()),
+      perStep: Array.from(e.stepCounters()),
+      events: Object.values(e.spikeEvents()).map((a: Uint32Array | Uint16Array) => Array.from(a)),
+      latency: Array.from(timing.stepLatencyCycles),
+      phases: Array.from(timing.phaseCyclesByCore),
+      noc: { ...timing.noc, linkLoad: Array.from(timing.noc.linkLoad) },
+    };
+  };
+
+  it('gives the same spikes, counters, cycles and NoC totals as buffers sized for every route', async () => {
+    const r = compileSource(text, 'grow.snn');
+    const image = r.image;
+    if (image === undefined) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    expect(image.cores.length).toBeGreaterThan(1);
+    const routes = image.cores.reduce((s, c) => s + c.routeCore.length, 0);
+    const options = { seed: 5, recordCores: image.cores.map(() => true) };
+    const small = new CpuEmulatorImpl(image, options, undefined, 1);
+    const full = new CpuEmulatorImpl(image, options, undefined, routes);
+    await small.run(40);
+    await full.run(40);
+    expect(small.packetCapacity()).toBeGreaterThanOrEqual(600);
+    expect(full.packetCapacity()).toBe(routes);
+    expect(observe(small)).toEqual(observe(full));
+    expect(small.counters().total.packets).toBeGreaterThan(0);
   });
 });

@@ -64,4 +64,31 @@ describe('lifStepPlain', () => {
     expect(spikes).toBeGreaterThan(0);
     expect(STATE_MIN).toBe(-STATE_MAX);
   });
+
+  it('counts an update as active when any of u, v, refractory or input is non-zero, or the group has a bias', () => {
+    const n = 64;
+    const draw = (k: number, i: number): number => random32(11, 91, k, i);
+    for (const bias of [0, 0, 5, -5]) {
+      const uE = new Int32Array(n);
+      const uI = new Int32Array(n);
+      const v = new Int32Array(n);
+      const ref = new Int32Array(n);
+      const accum = new Int32Array(2 * n);
+      const accumInh = new Int32Array(2 * n);
+      // About a quarter of the neurons have one non-zero field; the rest are all zero.
+      const fields = [uE, uI, v, ref];
+      let expected = 0;
+      for (let i = 0; i < n; i++) {
+        const pick = draw(bias + 3, i) % 24;
+        if (pick < 4) fields[pick][i] = pick === 3 ? 1 : -(pick + 1);
+        else if (pick === 4) accum[n + i] = 7;
+        else if (pick === 5) accumInh[n + i] = -7;
+        if (pick <= 5 || bias !== 0) expected++;
+      }
+      const out = Int32Array.of(0, -1);
+      lifStepPlain(uE, uI, v, ref, accum, accumInh, new Uint32Array(n), out, n, 0, n, 100, 100, 100, UNIT, 0, bias, 2);
+      expect(out[1]).toBe(expected);
+      if (bias === 0) expect(expected).toBeLessThan(n);
+    }
+  });
 });
