@@ -1,6 +1,7 @@
 // `meso train FILE.snn`: compile, then train and test epoch by epoch (loop.ts),
 // checkpointing after each epoch; with --compare, the same seed with and without
-// SBP, epoch by epoch in turn, so both curves grow together.
+// SBP, epoch by epoch, both runs at once on worker threads where there are two
+// cores (--jobs), so both curves grow together.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../../emulator/index.js';
 import { writeImage } from '../../isa/image/index.js';
@@ -13,9 +14,10 @@ import { writeAtomic } from '../files.js';
 import { parseTrainReport, renderTrainHtml } from '../html/train.js';
 import { compileFile } from '../session.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type RunState } from './checkpoint.js';
-import { runEpoch, type TrainOptions } from './loop.js';
+import { runEpoch, type EpochOutcome, type TrainOptions } from './loop.js';
 import { trainableNetwork, withoutSbp, withSynapses, type TrainableNetwork } from './network.js';
-import { progressHook } from './progress.js';
+import { defaultJobs, runEpochInWorker } from './parallel.js';
+import { progressHook, sharedProgress } from './progress.js';
 import { compareRuns, epochReport, formatComparison, formatRun, runReport, type CompareReport, type RunSettings, type TrainRunReport } from './report.js';
 
 /** Datasets by name: a second one is a loader here, and the loop does not change. */
@@ -41,6 +43,8 @@ export interface TrainRequest {
   readonly report?: string;
   readonly html?: string;
   readonly quiet?: boolean;
+  /** Runs trained at once under --compare, each on a worker thread (1: in turn, on this thread). Default: one per core. */
+  readonly jobs?: number;
 }
 
 export interface TrainOutcome {
@@ -95,14 +99,24 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
   } else {
     runs = sbpRuns.map((sbp) => ({ sbp, epochs: [], synapses: compiled.cores.map((c) => c.synapses) }));
   }
+  const jobs = Math.min(runs.length, req.jobs ?? defaultJobs(runs.length));
+  const shared = progress === undefined || req.quiet || jobs === 1 ? undefined : sharedProgress(net.image, progress);
   for (let e = 0; e < req.epochs; e++) {
-    for (let r = 0; r < runs.length; r++) {
-      const run = runs[r];
-      if (run.epochs.length > e) continue;
-      const label = `${runs.length > 1 ? (run.sbp ? 'sbp    ' : 'no-sbp ') : ''}epoch ${e + 1}/${req.epochs}`;
-      const hook = progress === undefined || req.quiet ? undefined : progressHook(label, net.image, progress);
-      const out = await runEpoch(nets[r], dataset, run.synapses, e, options, hook);
+    const pending = runs.map((run, r) => ({ run, r })).filter(({ run }) => run.epochs.length <= e);
+    const label = (sbp: boolean): string => `${runs.length > 1 ? (sbp ? 'sbp    ' : 'no-sbp ') : ''}epoch ${e + 1}/${req.epochs}`;
+    const record = ({ run, r }: (typeof pending)[number], out: EpochOutcome): void => {
       runs[r] = { sbp: run.sbp, epochs: [...run.epochs, epochReport(e + 1, out.train, out.test, net.image)], synapses: out.synapses };
+    };
+    if (jobs > 1) {
+      // Each run's epoch on its own thread: the same results as in turn, in about half the time on two cores.
+      const outs = await Promise.all(pending.map(({ run, r }) =>
+        runEpochInWorker({ net: nets[r], dataset, synapses: run.synapses, epoch: e, options }, shared?.(label(run.sbp)))));
+      pending.forEach((p, k) => record(p, outs[k]));
+    } else {
+      for (const p of pending) {
+        const hook = progress === undefined || req.quiet ? undefined : progressHook(label(p.run.sbp), net.image, progress);
+        record(p, await runEpoch(nets[p.r], dataset, p.run.synapses, e, options, hook));
+      }
     }
     const cp: Checkpoint = { settings, runs };
     writeCheckpoint(checkpointPath, cp);
@@ -165,6 +179,7 @@ interface CliOptions {
   report?: string;
   html?: string;
   quiet?: boolean;
+  jobs?: number;
 }
 
 /** Adds `meso train` to the CLI. */
@@ -191,6 +206,7 @@ export function addTrainCommand(program: Command): void {
     .option('--report <file>', 'write the training report as JSON (schema meso.train/v1)')
     .option('--html <file>', 'write the training report as one self-contained HTML page')
     .option('--quiet', 'print nothing but errors')
+    .option('--jobs <n>', 'under --compare, how many runs train at once, each on a worker thread (default: one per core, at most 2; 1 trains them in turn)', positiveInt('--jobs'))
     .action(async (file: string, o: CliOptions) => {
       if (o.compare && !o.sbp) throw new UserError('--compare runs both with and without SBP; drop --no-sbp');
       await train(
@@ -214,6 +230,7 @@ export function addTrainCommand(program: Command): void {
           report: o.report,
           html: o.html,
           quiet: o.quiet,
+          jobs: o.jobs,
         },
         process.stderr,
       );

@@ -39,3 +39,42 @@ export function progressHook(label: string, image: ChipImage, stream: NodeJS.Wri
     stream.write(`\r${line}\x1b[K${end ? '\n' : ''}`);
   };
 }
+
+/**
+ * Progress of runs trained at once (--compare on two threads): on a TTY one line
+ * redrawn in place with every run's phase, samples and running accuracy; on
+ * anything else the plain line of progressHook at each phase's end.
+ */
+export function sharedProgress(image: ChipImage, stream: NodeJS.WriteStream): (label: string) => SampleHook {
+  if (stream.isTTY !== true) return (label) => progressHook(label, image, stream);
+  const state = new Map<string, string>();
+  let last = 0;
+  const draw = (force: boolean): void => {
+    const now = performance.now();
+    if (!force && now - last < REDRAW_MS) return;
+    last = now;
+    stream.write(`\r${[...state.values()].join('  |  ')}\x1b[K`);
+  };
+  return (label) => {
+    let started = performance.now();
+    let phase = '';
+    return (p, done, total, correct, books) => {
+      const now = performance.now();
+      if (p !== phase) {
+        phase = p;
+        started = now;
+      }
+      const rate = done / Math.max(1e-3, (now - started) / 1000);
+      if (done === total) {
+        const b = books();
+        const e = energyOf(b.counters, image.profile, chipTimeS(b.cycles, image.profile)).totalJ;
+        stream.write(`\r${label} ${p}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(e, 'J')}, ${rate.toFixed(1)} samples/s\x1b[K\n`);
+        state.delete(label);
+        draw(true);
+        return;
+      }
+      state.set(label, `${label} ${p} ${done}/${total} ${rate.toFixed(1)}/s acc ${((100 * correct) / done).toFixed(1)}%`);
+      draw(false);
+    };
+  };
+}

@@ -109,6 +109,20 @@ describe('meso train on MNIST', () => {
     expect(report.runs[1].epochs[0].energy_j.by_category.sbp).toBe(0);
     expect(report.runs[0].epochs[0].energy_j.by_category.sbp).toBeGreaterThan(0);
   });
+
+  it('--compare gives the same results with both runs on worker threads as in turn on one thread', async () => {
+    const inTurn = await train(request({ compare: true, epochs: 2, jobs: 1, checkpoint: join(dir, 'jobs1.ckpt.json') }));
+    const threads = await train(request({ compare: true, epochs: 2, jobs: 2, checkpoint: join(dir, 'jobs2.ckpt.json') }));
+    // Both runs learned (weights moved) and differ from each other, so equal results below mean equal work.
+    expect(inTurn.synapses[0].some((s, c) => s.some((w, i) => w !== inTurn.synapses[1][c][i]))).toBe(true);
+    for (let r = 0; r < 2; r++) {
+      threads.synapses[r].forEach((s, c) => expect(Buffer.from(s.buffer).equals(Buffer.from(inTurn.synapses[r][c].buffer))).toBe(true));
+    }
+    const a = inTurn.report as CompareReport;
+    const b = threads.report as CompareReport;
+    expect(b.runs).toEqual(a.runs.map((run, r) => withoutWall(run, b.runs[r])));
+    expect(b.comparison).toEqual(a.comparison);
+  });
 });
 
 /** The straight run's report with the resumed run's host timings (wall clock differs run to run). */
