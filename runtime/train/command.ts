@@ -197,7 +197,7 @@ export function addTrainCommand(program: Command): void {
     .option('--compare', 'run with and without SBP on the same seed and compare accuracy and energy')
     .addOption(new Option('--backend <name>', 'emulator backend').choices([...BACKEND_NAMES]).default('cpu'))
     .option('--steps-per-sample <n>', 'time steps each sample is shown for', positiveInt('--steps-per-sample'), 50)
-    .option('--rest <n>', 'silent steps after each sample', wholeNumber('--rest'), 0)
+    .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), 20)
     .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default('poisson'))
     .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, 100)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
