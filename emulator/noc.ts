@@ -49,6 +49,23 @@
 // as a few runs already in order (each upstream link emits its packets in
 // increasing time), so a natural merge sort finishes them in O(m log runs).
 //
+// Chains. The links of one row in one direction (or one column) form a chain
+// that a packet enters at its source column (at the tile where its X run ends)
+// and leaves at its target column (row). A link emits its packets at strictly
+// increasing times, one cycle apart at least, and every packet on it crosses
+// the next link of the chain with the same latency: so where no packet joins
+// the chain, the next link serves the same packets minus those that turned
+// off, in the same order, and none of them waits. A chain is therefore served
+// as one stream, with times kept relative to the chain's start (the time at a
+// tile is the relative time plus the latency from the start to that tile),
+// and only the tiles where packets join need work: one pass that merges the
+// joiners in by (time, index), serves, and lets go of the packets that turned
+// off since the last pass. On a board of many chips a packet crosses dozens
+// of links but joins at most two chains: the work goes with packets and
+// joins, not hops (CUBA at 40,000 neurons: 1.3 M hops a step, ~0.6 M stream
+// steps). Link loads are kept as +1/-1 at each run's two ends and summed
+// along the chains when read (linkLoad).
+//
 // Outputs. arrival[p]: the cycle at which packet p is at its target core, ready
 // to be delivered; order: the packets grouped by target core (ascending), each
 // core's packets in the order they passed its input port, which is order of
@@ -108,7 +125,6 @@ export class MeshNoc {
   readonly linkCount: number;
   readonly linkLatency: Float64Array;
   readonly linkKind: Uint8Array;
-  readonly linkLoad: Float64Array;
   packets = 0;
   hopsEastWest = 0;
   hopsNorthSouth = 0;
@@ -119,11 +135,19 @@ export class MeshNoc {
 
   private readonly coreX: Int32Array;
   private readonly coreY: Int32Array;
-  /** Every link in the order they are served (the header's topological order). */
-  private readonly serveOrder: Int32Array;
-  /** Per link: the tile a packet is at after crossing it (for tile links; ports: the core's tile). */
-  private readonly linkToX: Int32Array;
-  private readonly linkToY: Int32Array;
+  /** Per core: its chip's column and row (a route's chip-to-chip hops follow). */
+  private readonly coreChipX: Int32Array;
+  private readonly coreChipY: Int32Array;
+  /** Packets that entered each link over the runs folded in so far; loadDiff holds the rest (see linkLoad). */
+  private readonly load: Float64Array;
+  /**
+   * Per tile link: +1 where a packet's straight run in that direction starts,
+   * -1 at the tile where it turns; the prefix sums along each row (column) in
+   * the direction of travel are the loads. Folded into `load` when read.
+   */
+  private readonly loadDiff: Float64Array;
+  /** Per tile link: the latency from the chain's first tile to the link's tile (the chain: its row or column, in its direction). */
+  private readonly cum: Float64Array;
   /** Per link: first and last packet of its pending requests (-1: none), linked through nextRequest. */
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
@@ -136,6 +160,15 @@ export class MeshNoc {
   private mergeTime = new Float64Array(0);
   private mergePacket = new Int32Array(0);
   private runStart = new Int32Array(0);
+  /** A chain's stream (relative time, packet, position it leaves at) and the next pass's copy. */
+  private streamTime = new Float64Array(0);
+  private streamPacket = new Int32Array(0);
+  private streamExit = new Int32Array(0);
+  private nextTime = new Float64Array(0);
+  private nextPacket = new Int32Array(0);
+  private nextExit = new Int32Array(0);
+  /** Running sums of the batch being routed (fields, so that the chain passes can add to them). */
+  private wait = 0;
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
@@ -145,10 +178,14 @@ export class MeshNoc {
     this.cores = coreSlots.length;
     this.coreX = new Int32Array(this.cores);
     this.coreY = new Int32Array(this.cores);
+    this.coreChipX = new Int32Array(this.cores);
+    this.coreChipY = new Int32Array(this.cores);
     for (let c = 0; c < this.cores; c++) {
       const pos = corePosition(profile, coreSlots[c]);
       this.coreX[c] = pos.x;
       this.coreY[c] = pos.y;
+      this.coreChipX[c] = pos.chipX;
+      this.coreChipY[c] = pos.chipY;
     }
     const tileLinks = this.width * this.height * 4;
     this.linkCount = tileLinks + 2 * this.cores;
@@ -179,36 +216,22 @@ export class MeshNoc {
       this.linkKind[tileLinks + 2 * c + 1] = LINK_PORT_IN;
       this.linkLatency[tileLinks + 2 * c + 1] = cyc.spike_in_tile;
     }
-    this.linkLoad = new Float64Array(this.linkCount);
+    this.load = new Float64Array(this.linkCount);
+    this.loadDiff = new Float64Array(tileLinks);
     this.head = new Int32Array(this.linkCount).fill(-1);
     this.tail = new Int32Array(this.linkCount).fill(-1);
-    this.linkToX = new Int32Array(this.linkCount);
-    this.linkToY = new Int32Array(this.linkCount);
-    const step = [
-      [1, 0],
-      [-1, 0],
-      [0, 1],
-      [0, -1],
-    ] as const;
-    for (let l = 0; l < tileLinks; l++) {
-      const tile = l >> 2;
-      this.linkToX[l] = (tile % this.width) + step[l & 3][0];
-      this.linkToY[l] = Math.floor(tile / this.width) + step[l & 3][1];
-    }
-    for (let c = 0; c < this.cores; c++) {
-      for (const l of [tileLinks + 2 * c, tileLinks + 2 * c + 1]) {
-        this.linkToX[l] = this.coreX[c];
-        this.linkToY[l] = this.coreY[c];
+    this.cum = new Float64Array(tileLinks);
+    for (let dir = 0; dir < 4; dir++) {
+      const chains = dir < 2 ? this.height : this.width;
+      for (let k = 0; k < chains; k++) {
+        const { first, stride, length } = this.chain(dir, k);
+        let sum = 0;
+        for (let i = 0; i < length; i++) {
+          this.cum[first + i * stride] = sum;
+          sum += this.linkLatency[first + i * stride];
+        }
       }
     }
-    const order: number[] = [];
-    for (let c = 0; c < this.cores; c++) order.push(tileLinks + 2 * c);
-    for (let x = 0; x < this.width; x++) for (let y = 0; y < this.height; y++) order.push(this.tileLink(x, y, EAST));
-    for (let x = this.width - 1; x >= 0; x--) for (let y = 0; y < this.height; y++) order.push(this.tileLink(x, y, WEST));
-    for (let y = 0; y < this.height; y++) for (let x = 0; x < this.width; x++) order.push(this.tileLink(x, y, SOUTH));
-    for (let y = this.height - 1; y >= 0; y--) for (let x = 0; x < this.width; x++) order.push(this.tileLink(x, y, NORTH));
-    for (let c = 0; c < this.cores; c++) order.push(tileLinks + 2 * c + 1);
-    this.serveOrder = Int32Array.from(order);
   }
 
   /** Output port of core c. */
@@ -226,12 +249,44 @@ export class MeshNoc {
     return (y * this.width + x) * 4 + direction;
   }
 
+  /**
+   * Chain k of a direction: the links of row k (east, west) or column k (south,
+   * north) in the order a packet crosses them, as first link, stride, length.
+   */
+  private chain(direction: number, k: number): { readonly first: number; readonly stride: number; readonly length: number } {
+    const w = this.width;
+    const h = this.height;
+    if (direction === EAST) return { first: this.tileLink(0, k, EAST), stride: 4, length: w };
+    if (direction === WEST) return { first: this.tileLink(w - 1, k, WEST), stride: -4, length: w };
+    if (direction === SOUTH) return { first: this.tileLink(k, 0, SOUTH), stride: 4 * w, length: h };
+    return { first: this.tileLink(k, h - 1, NORTH), stride: -4 * w, length: h };
+  }
+
   /** A person's name for link l: "core 3 out", "core 3 in", "tile (2,1) east". */
   linkLabel(l: number): string {
     const tileLinks = this.width * this.height * 4;
     if (l >= tileLinks) return `core ${(l - tileLinks) >> 1} ${(l - tileLinks) & 1 ? 'in' : 'out'}`;
     const tile = l >> 2;
     return `tile (${tile % this.width},${Math.floor(tile / this.width)}) ${DIRECTION_NAMES[l & 3]}${this.linkKind[l] === LINK_CHIP ? ' (chip-to-chip)' : ''}`;
+  }
+
+  /** Packets that entered each link so far, indexed like linkLabel() (the array itself: read it, do not keep it across route calls). */
+  get linkLoad(): Float64Array {
+    const diff = this.loadDiff;
+    const load = this.load;
+    for (let dir = 0; dir < 4; dir++) {
+      const chains = dir < 2 ? this.height : this.width;
+      for (let k = 0; k < chains; k++) {
+        const { first, stride, length } = this.chain(dir, k);
+        let acc = 0;
+        for (let i = 0, l = first; i < length; i++, l += stride) {
+          acc += diff[l];
+          diff[l] = 0;
+          load[l] += acc;
+        }
+      }
+    }
+    return load;
   }
 
   /** The run's totals and its busiest link or port (the lowest index on a tie), as the reports give them. */
@@ -265,98 +320,243 @@ export class MeshNoc {
     if (n === 0) return 0;
     if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
-    const { coreX, coreY, head, tail, requestTime, nextRequest, serveOrder, linkToX, linkToY, linkLatency, linkKind, linkLoad } = this;
+    const { coreX, coreY, coreChipX, coreChipY, head, loadDiff, load } = this;
     const width = this.width;
     const tileLinks = width * this.height * 4;
-    // Every packet first requests its source core's output port.
+    this.wait = 0;
+    // Every packet first requests its source core's output port. Its hops and
+    // the loads of its two straight runs are known from the two ends.
+    let hopsEW = 0;
+    let hopsNS = 0;
+    let hopsChip = 0;
     for (let p = 0; p < n; p++) {
-      const link = tileLinks + 2 * src[p];
-      requestTime[p] = ready[p];
-      nextRequest[p] = -1;
-      if (head[link] < 0) head[link] = p;
-      else nextRequest[tail[link]] = p;
-      tail[link] = p;
+      const s = src[p];
+      const d = dst[p];
+      this.push(tileLinks + 2 * s, ready[p], p);
+      const xs = coreX[s];
+      const ys = coreY[s];
+      const xd = coreX[d];
+      const yd = coreY[d];
+      const chipsX = Math.abs(coreChipX[s] - coreChipX[d]);
+      const chipsY = Math.abs(coreChipY[s] - coreChipY[d]);
+      hopsEW += Math.abs(xd - xs) - chipsX;
+      hopsNS += Math.abs(yd - ys) - chipsY;
+      hopsChip += chipsX + chipsY;
+      if (xd !== xs) {
+        const dir = xd > xs ? EAST : WEST;
+        loadDiff[(ys * width + xs) * 4 + dir]++;
+        loadDiff[(ys * width + xd) * 4 + dir]--;
+      }
+      if (yd !== ys) {
+        const dir = yd > ys ? SOUTH : NORTH;
+        loadDiff[(ys * width + xd) * 4 + dir]++;
+        loadDiff[(yd * width + xd) * 4 + dir]--;
+      }
     }
+    this.hopsEastWest += hopsEW;
+    this.hopsNorthSouth += hopsNS;
+    this.hopsChipToChip += hopsChip;
+    // Output ports (latency 0): each packet goes on from its own tile at the cycle it left.
+    for (let c = 0; c < this.cores; c++) {
+      const link = tileLinks + 2 * c;
+      if (head[link] < 0) continue;
+      const m = this.gather(link);
+      load[link] += m;
+      const times = this.sortTime;
+      const packets = this.sortPacket;
+      const x = coreX[c];
+      const y = coreY[c];
+      let free = 0;
+      let wait = 0;
+      for (let j = 0; j < m; j++) {
+        const time = times[j];
+        const enter = time > free ? time : free;
+        wait += enter - time;
+        free = enter + 1;
+        this.forward(packets[j], enter, x, y, dst);
+      }
+      this.wait += wait;
+    }
+    // The straight runs: rows before columns (a packet's Y run starts where its X run ends).
+    for (let k = 0; k < this.height; k++) this.serveChain(EAST, k, dst, coreX);
+    for (let k = 0; k < this.height; k++) this.serveChain(WEST, k, dst, coreX);
+    for (let k = 0; k < width; k++) this.serveChain(SOUTH, k, dst, coreY);
+    for (let k = 0; k < width; k++) this.serveChain(NORTH, k, dst, coreY);
+    // Input ports, by target core: the arrivals and their order.
+    const latency = this.linkLatency;
     let done = 0;
     let last = 0;
     let wait = 0;
     let latencySum = 0;
     let latencyMax = this.latencyMaxCycles;
-    for (let k = 0; k < serveOrder.length; k++) {
-      const link = serveOrder[k];
+    for (let c = 0; c < this.cores; c++) {
+      const link = tileLinks + 2 * c + 1;
       if (head[link] < 0) continue;
-      // Gather the link's requests and sort them by (time, packet): the order of service.
-      let times = this.sortTime;
-      let packets = this.sortPacket;
-      const runs = this.runStart;
-      let m = 0;
-      let runCount = 1;
-      runs[0] = 0;
-      for (let p = head[link]; p >= 0; p = nextRequest[p]) {
-        const time = requestTime[p];
-        if (m > 0 && (time < times[m - 1] || (time === times[m - 1] && p < packets[m - 1]))) runs[runCount++] = m;
-        times[m] = time;
-        packets[m] = p;
-        m++;
-      }
-      head[link] = -1;
-      if (runCount > 1) {
-        this.mergeRuns(m, runCount);
-        // mergeRuns leaves the result in sortTime/sortPacket (it swaps the buffers).
-        times = this.sortTime;
-        packets = this.sortPacket;
-      }
-      linkLoad[link] += m;
-      const latency = linkLatency[link];
-      const kind = linkKind[link];
+      const m = this.gather(link);
+      load[link] += m;
+      const times = this.sortTime;
+      const packets = this.sortPacket;
+      const lat = latency[link];
       let free = 0;
-      if (kind === LINK_PORT_IN) {
-        for (let j = 0; j < m; j++) {
-          const time = times[j];
-          const enter = time > free ? time : free;
-          wait += enter - time;
-          free = enter + 1;
-          const p = packets[j];
-          const next = enter + latency;
-          arrival[p] = next;
-          order[done++] = p;
-          const took = next - ready[p];
-          latencySum += took;
-          if (took > latencyMax) latencyMax = took;
-          if (next > last) last = next;
-        }
-        continue;
-      }
-      if (kind === LINK_EAST_WEST) this.hopsEastWest += m;
-      else if (kind === LINK_NORTH_SOUTH) this.hopsNorthSouth += m;
-      else if (kind === LINK_CHIP) this.hopsChipToChip += m;
-      // The tile every packet of this link is at once it has crossed it.
-      const x = linkToX[link];
-      const y = linkToY[link];
-      const base = (y * width + x) * 4;
       for (let j = 0; j < m; j++) {
         const time = times[j];
         const enter = time > free ? time : free;
         wait += enter - time;
         free = enter + 1;
         const p = packets[j];
-        const d = dst[p];
-        const tx = coreX[d];
-        const ty = coreY[d];
-        const to = x < tx ? base + EAST : x > tx ? base + WEST : y < ty ? base + SOUTH : y > ty ? base + NORTH : tileLinks + 2 * d + 1;
-        requestTime[p] = enter + latency;
-        nextRequest[p] = -1;
-        if (head[to] < 0) head[to] = p;
-        else nextRequest[tail[to]] = p;
-        tail[to] = p;
+        const next = enter + lat;
+        arrival[p] = next;
+        order[done++] = p;
+        const took = next - ready[p];
+        latencySum += took;
+        if (took > latencyMax) latencyMax = took;
+        if (next > last) last = next;
       }
     }
     // Integer sums below 2^53: exact in any order, so the totals are the event simulation's.
-    this.waitCycles += wait;
+    this.waitCycles += this.wait + wait;
     this.latencySumCycles += latencySum;
     this.latencyMaxCycles = latencyMax;
     this.packets += n;
     return last;
+  }
+
+  /** Appends a request of packet p for `link` at `time`. */
+  private push(link: number, time: number, p: number): void {
+    this.requestTime[p] = time;
+    this.nextRequest[p] = -1;
+    if (this.head[link] < 0) this.head[link] = p;
+    else this.nextRequest[this.tail[link]] = p;
+    this.tail[link] = p;
+  }
+
+  /** Packet p is at tile (x, y) at `time`: it requests its next link (X first, then Y, then its core's input port). */
+  private forward(p: number, time: number, x: number, y: number, dst: Uint16Array): void {
+    const d = dst[p];
+    const tx = this.coreX[d];
+    const ty = this.coreY[d];
+    const base = (y * this.width + x) * 4;
+    this.push(x < tx ? base + EAST : x > tx ? base + WEST : y < ty ? base + SOUTH : y > ty ? base + NORTH : this.width * this.height * 4 + 2 * d + 1, time, p);
+  }
+
+  /**
+   * Serves one chain of links (a row eastward or westward, a column southward or
+   * northward). Its packets form a stream kept in order of service, with times
+   * relative to the chain's start (time at position i = relative time + cum):
+   * where no packet joins, every link serves the stream as it comes (strictly
+   * increasing times, one cycle apart at least, all on one latency: nobody
+   * waits), so only positions where packets join need a pass, which merges the
+   * joiners in by (time, index), serves, and lets go of the packets that turned
+   * off before it. A packet leaves at its target column (row) at relative time
+   * + cum there.
+   */
+  private serveChain(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
+    const { first, stride, length } = this.chain(direction, k);
+    const { head, tail, cum, requestTime, nextRequest, coreX, coreY } = this;
+    // Position along the chain of a coordinate: ascending or descending.
+    const reverse = direction === WEST || direction === NORTH;
+    const horizontal = direction === EAST || direction === WEST;
+    const width = this.width;
+    const inPorts = width * this.height * 4 + 1;
+    let s = 0;
+    for (let i = 0, link = first; i <= length; i++, link += stride) {
+      // Position `length`: past the end, where every packet still in the stream leaves.
+      if (i < length && head[link] < 0) continue;
+      const m = i < length ? this.gather(link) : 0;
+      const offset = i < length ? cum[link] : 0;
+      const jt = this.sortTime;
+      const jp = this.sortPacket;
+      const st = this.streamTime;
+      const sp = this.streamPacket;
+      const se = this.streamExit;
+      const nt = this.nextTime;
+      const np = this.nextPacket;
+      const ne = this.nextExit;
+      let a = 0;
+      let o = 0;
+      let free = -offset;
+      let wait = 0;
+      for (let b = 0; b <= m; b++) {
+        // Joiner b's request; after the last one, none (the rest of the stream comes first).
+        const t = b < m ? jt[b] - offset : Infinity;
+        const q = b < m ? jp[b] : 0;
+        while (a < s) {
+          const time = st[a];
+          const p = sp[a];
+          if (time > t || (time === t && p > q)) break;
+          const exit = se[a];
+          a++;
+          if (exit <= i) {
+            // Turned off before this position: on to its column's chain, or to its core.
+            const at = time + cum[first + exit * stride];
+            const d = dst[p];
+            let to: number;
+            if (horizontal) {
+              const ty = coreY[d];
+              const base = (k * width + coreX[d]) * 4;
+              to = k < ty ? base + SOUTH : k > ty ? base + NORTH : inPorts + 2 * d;
+            } else to = inPorts + 2 * d;
+            requestTime[p] = at;
+            nextRequest[p] = -1;
+            if (head[to] < 0) head[to] = p;
+            else nextRequest[tail[to]] = p;
+            tail[to] = p;
+            continue;
+          }
+          // Served as it comes unless a joiner just delayed the packet before it.
+          const enter = time > free ? time : free;
+          wait += enter - time;
+          free = enter + 1;
+          nt[o] = enter;
+          np[o] = p;
+          ne[o] = exit;
+          o++;
+        }
+        if (b === m) break;
+        const e = coord[dst[q]];
+        const enter = t > free ? t : free;
+        wait += enter - t;
+        free = enter + 1;
+        nt[o] = enter;
+        np[o] = q;
+        ne[o] = reverse ? length - 1 - e : e;
+        o++;
+      }
+      this.wait += wait;
+      this.streamTime = nt;
+      this.streamPacket = np;
+      this.streamExit = ne;
+      this.nextTime = st;
+      this.nextPacket = sp;
+      this.nextExit = se;
+      s = o;
+    }
+  }
+
+  /**
+   * Takes `link`'s pending requests off its list and sorts them by (time,
+   * packet) into sortTime/sortPacket[0..m); returns m. They arrive as a few
+   * ascending runs (each upstream link emits its packets in increasing time),
+   * so a natural merge sort finishes them in O(m log runs).
+   */
+  private gather(link: number): number {
+    const { requestTime, nextRequest } = this;
+    const times = this.sortTime;
+    const packets = this.sortPacket;
+    const runs = this.runStart;
+    let m = 0;
+    let runCount = 1;
+    runs[0] = 0;
+    for (let p = this.head[link]; p >= 0; p = nextRequest[p]) {
+      const time = requestTime[p];
+      if (m > 0 && (time < times[m - 1] || (time === times[m - 1] && p < packets[m - 1]))) runs[runCount++] = m;
+      times[m] = time;
+      packets[m] = p;
+      m++;
+    }
+    this.head[link] = -1;
+    if (runCount > 1) this.mergeRuns(m, runCount);
+    return m;
   }
 
   /**
@@ -424,6 +624,12 @@ export class MeshNoc {
     this.mergeTime = new Float64Array(size);
     this.mergePacket = new Int32Array(size);
     this.runStart = new Int32Array(size + 1);
+    this.streamTime = new Float64Array(size);
+    this.streamPacket = new Int32Array(size);
+    this.streamExit = new Int32Array(size);
+    this.nextTime = new Float64Array(size);
+    this.nextPacket = new Int32Array(size);
+    this.nextExit = new Int32Array(size);
   }
 }
 

@@ -52,6 +52,9 @@ const GROUP_SPIKE_LIST = 3;
 
 const NO_SPIKES = new Uint32Array(0);
 
+/** routeOps' mark for a synapse count it does not hold (255 or more). */
+const ROUTE_OPS_MORE = 255;
+
 /** Initial capacity of the step-indexed logs (cycles, latency, per-step counters); they grow by doubling. */
 const INITIAL_LOG = 1024;
 
@@ -108,6 +111,82 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
   return { n: core.neuronCount, slots: maxDelay + 1 };
 }
 
+/**
+ * Every core's neuron state in one array per field (CpuCore's arrays are views
+ * into them): with thousands of small cores, a step over per-core arrays spent
+ * its time fetching each core's dozen array objects, not on the neurons.
+ * Core c's neurons start at stateStart[c], its accumulators at accumStart[c].
+ */
+export interface CpuChipMemory {
+  readonly uE: Int32Array;
+  readonly uI: Int32Array;
+  readonly v: Int32Array;
+  readonly theta: Int32Array;
+  readonly ref: Int32Array;
+  readonly accum: Int32Array;
+  readonly accumInh: Int32Array;
+  readonly spiked: Uint32Array;
+}
+
+export interface CpuChipLayout {
+  readonly stateStart: Int32Array;
+  readonly accumStart: Int32Array;
+  /** Per core: neurons n and delay slots (cpuCoreShape). */
+  readonly n: Int32Array;
+  readonly slots: Int32Array;
+  readonly neurons: number;
+  readonly accums: number;
+}
+
+export function cpuChipLayout(image: ChipImage): CpuChipLayout {
+  const cores = image.cores.length;
+  const stateStart = new Int32Array(cores + 1);
+  const accumStart = new Int32Array(cores + 1);
+  const n = new Int32Array(cores);
+  const slots = new Int32Array(cores);
+  image.cores.forEach((core, c) => {
+    const shape = cpuCoreShape(core);
+    n[c] = shape.n;
+    slots[c] = shape.slots;
+    stateStart[c + 1] = stateStart[c] + shape.n;
+    accumStart[c + 1] = accumStart[c] + shape.n * shape.slots;
+  });
+  return { stateStart, accumStart, n, slots, neurons: stateStart[cores], accums: accumStart[cores] };
+}
+
+/** The chip's state arrays, each made by `alloc` (plain or shared memory), zeroed. */
+export function cpuChipMemory(layout: CpuChipLayout, alloc: (length: number) => Int32Array): CpuChipMemory {
+  const spiked = alloc(layout.neurons);
+  return {
+    uE: alloc(layout.neurons),
+    uI: alloc(layout.neurons),
+    v: alloc(layout.neurons),
+    theta: alloc(layout.neurons),
+    ref: alloc(layout.neurons),
+    accum: alloc(layout.accums),
+    accumInh: alloc(layout.accums),
+    spiked: new Uint32Array(spiked.buffer, spiked.byteOffset, spiked.length),
+  };
+}
+
+/** Core c's part of the chip's state arrays. */
+export function cpuCoreViews(chip: CpuChipMemory, layout: CpuChipLayout, c: number): CpuCoreMemory {
+  const s0 = layout.stateStart[c];
+  const s1 = layout.stateStart[c + 1];
+  const a0 = layout.accumStart[c];
+  const a1 = layout.accumStart[c + 1];
+  return {
+    uE: chip.uE.subarray(s0, s1),
+    uI: chip.uI.subarray(s0, s1),
+    v: chip.v.subarray(s0, s1),
+    theta: chip.theta.subarray(s0, s1),
+    ref: chip.ref.subarray(s0, s1),
+    accum: chip.accum.subarray(a0, a1),
+    accumInh: chip.accumInh.subarray(a0, a1),
+    spiked: chip.spiked.subarray(s0, s1),
+  };
+}
+
 export class CpuCore {
   readonly n: number;
   /** Delay slots D: the largest delay + 1, at least 2. */
@@ -147,12 +226,13 @@ export class CpuCore {
   readonly routeAxon: Uint16Array;
   /** Cycles of this step's learn phase on this core: the learn phase adds to it; step() resets it and times it. */
   stepLearnCycles = 0;
-  /** Running totals, indexed like COUNTER_NAMES. */
-  readonly counters = new Float64Array(COUNTERS);
+  /** Running totals, indexed like COUNTER_NAMES (a view into the emulator's table of every core's, when it gives one). */
+  readonly counters: Float64Array;
   readonly record: boolean;
 
-  constructor(image: ChipImage, index: number, record: boolean, memory?: CpuCoreMemory) {
+  constructor(image: ChipImage, index: number, record: boolean, memory?: CpuCoreMemory, counters?: Float64Array) {
     const core = image.cores[index];
+    this.counters = counters ?? new Float64Array(COUNTERS);
     const shape = cpuCoreShape(core);
     this.n = shape.n;
     this.slots = shape.slots;
@@ -238,12 +318,25 @@ function buildGroupTable(core: CoreImage): GroupTable {
 }
 
 /**
- * Phase 1, deliver: adds every synapse of every arrived packet's axon into the
+ * Phase 1, deliver, on accumulators that start at `at` in accum/accumInh (a
+ * core's part of the chip's arrays): adds every synapse of every arrived packet's axon into the
  * delay slot it is due in. A packet arrived at step t was sent at t - 1, so a
  * delay d lands in the update of step t - 1 + d. Returns the synaptic ops done.
  */
-function cpuDeliver(core: CpuCore, t: number, inbox: Uint16Array, start: number, count: number): number {
-  const { n, slots, accum, accumInh, axonStart, axonWeightExp, synapses } = core;
+function cpuDeliver(
+  accum: Int32Array,
+  accumInh: Int32Array,
+  at: number,
+  n: number,
+  slots: number,
+  axonStart: Uint32Array,
+  axonWeightExp: Uint8Array,
+  synapses: Uint32Array,
+  t: number,
+  inbox: Uint16Array,
+  start: number,
+  count: number,
+): number {
   // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
   const sent = (t - 1) % slots;
   let ops = 0;
@@ -255,7 +348,7 @@ function cpuDeliver(core: CpuCore, t: number, inbox: Uint16Array, start: number,
       const word = synapses[s];
       let slot = sent + synapseDelay(word);
       if (slot >= slots) slot -= slots;
-      const i = slot * n + synapseTarget(word);
+      const i = at + slot * n + synapseTarget(word);
       // The weight's sign picks the current it feeds (isa/fixed.ts): excitatory or inhibitory.
       const w = synapseWeight(word) << exp;
       if (w >= 0) accum[i] = (accum[i] + w) | 0;
@@ -289,7 +382,7 @@ function cpuLifStep(core: CpuCore, g: number, t: number): void {
     // No adaptation: theta stays 0 (emulator/cpu/kernels.ts), the same arithmetic without it.
     const out = core.scratch;
     out[0] = core.spikedCount;
-    lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, groups.first[g], end, du, duInh, dv, vth, reset, bias, refractory);
+    lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, groups.first[g], end, du, duInh, dv, vth, reset, bias, refractory, 0);
     core.spikedCount = out[0];
     core.stepActive += out[1];
     core.stepInactive += end - groups.first[g] - out[1];
@@ -365,24 +458,108 @@ function cpuInputStep(core: CpuCore, g: number, t: number, seed: number): number
   return spikedCount - before;
 }
 
+/** Group kinds of CpuChipCompute's table: a LIF group without adaptation (the kernel), anything else (the general path). */
+const FLAT_PLAIN = 0;
+const FLAT_OTHER = 1;
+/** Per group in CpuChipCompute's parameter table: first, end, du, duInh, dv, vth, reset, bias, refractory. */
+const FLAT_PARAMS = 9;
+
 /**
- * Phases 1 and 2 of one core in step t: deliver the arrived packets, then update
- * every group in order. Leaves the step's spikes in core.spiked[0..spikedCount)
- * and its update counts in stepActive, stepInactive, stepInputSpikes. Touches
- * nothing outside the core, so cores can run in any order or in parallel.
+ * Phases 1 and 2 of step t for a range of cores whose state lives in the chip's
+ * arrays (CpuChipMemory): each core delivers its arrived packets, then updates
+ * every group in order, leaving the step's spikes in core.spiked[0..spikedCount)
+ * and its update counts in stepActive, stepInactive, stepInputSpikes. A core
+ * touches nothing outside itself, so cores can run in any order or in parallel.
+ * The common group, LIF without adaptation, runs the kernel on the chip's arrays
+ * with its parameters from one flat table; other groups take the general path
+ * (cpuLifStep, cpuInputStep) through the core's views.
  */
-export function cpuComputeCore(core: CpuCore, t: number, inbox: Uint16Array, start: number, count: number, seed: number): void {
-  cpuDeliver(core, t, inbox, start, count);
-  core.spikedCount = 0;
-  core.stepActive = 0;
-  core.stepInactive = 0;
-  let inputSpikes = 0;
-  const groups = core.groups;
-  for (let g = 0; g < groups.count; g++) {
-    if (groups.kind[g] === GROUP_NEURONS) cpuLifStep(core, g, t);
-    else inputSpikes += cpuInputStep(core, g, t, seed);
+export class CpuChipCompute {
+  private readonly cores: readonly CpuCore[];
+  private readonly first: number;
+  private readonly chip: CpuChipMemory;
+  private readonly layout: CpuChipLayout;
+  /** Per core (from `first`): its groups are groupKind[groupStart[c]..groupStart[c + 1]). */
+  private readonly groupStart: Int32Array;
+  private readonly groupKind: Uint8Array;
+  private readonly groupIndex: Int32Array;
+  private readonly params: Int32Array;
+  private readonly out = new Int32Array(2);
+
+  /** `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews). */
+  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout) {
+    this.cores = cores;
+    this.first = first;
+    this.chip = chip;
+    this.layout = layout;
+    let total = 0;
+    for (const core of cores) total += core.groups.count;
+    this.groupStart = new Int32Array(cores.length + 1);
+    this.groupKind = new Uint8Array(total);
+    this.groupIndex = new Int32Array(total);
+    this.params = new Int32Array(total * FLAT_PARAMS);
+    let k = 0;
+    cores.forEach((core, i) => {
+      const g = core.groups;
+      for (let j = 0; j < g.count; j++, k++) {
+        this.groupIndex[k] = j;
+        const plain = g.kind[j] === GROUP_NEURONS && g.thetaPlus[j] === 0;
+        this.groupKind[k] = plain ? FLAT_PLAIN : FLAT_OTHER;
+        const at = k * FLAT_PARAMS;
+        const row = [g.first[j], g.first[j] + g.size[j], g.du[j], g.duInh[j], g.dv[j], g.vth[j], g.reset[j], g.bias[j], g.refractory[j]];
+        for (let q = 0; q < FLAT_PARAMS; q++) this.params[at + q] = row[q];
+      }
+      this.groupStart[i + 1] = k;
+    });
   }
-  core.stepInputSpikes = inputSpikes;
+
+  /** Phases 1 and 2 of step t for cores [from, to) (indices into ChipImage.cores, within this compute's range). */
+  run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number): void {
+    const { uE, uI, v, ref, accum, accumInh, spiked } = this.chip;
+    const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
+    const { groupStart, groupKind, groupIndex, params, out, cores, first } = this;
+    for (let c = from; c < to; c++) {
+      const core = cores[c - first];
+      const n = ns[c];
+      const slots = slotCounts[c];
+      const s0 = stateStart[c];
+      const a0 = accumStart[c];
+      const count = counts[c];
+      if (count > 0) cpuDeliver(accum, accumInh, a0, n, slots, core.axonStart, core.axonWeightExp, core.synapses, t, inbox, inboxStart[c], count);
+      // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
+      const base = a0 + (t % slots) * n - s0;
+      let spikedCount = 0;
+      let active = 0;
+      let inactive = 0;
+      let inputSpikes = 0;
+      for (let k = groupStart[c - first]; k < groupStart[c - first + 1]; k++) {
+        const at = k * FLAT_PARAMS;
+        if (groupKind[k] === FLAT_PLAIN) {
+          const lo = params[at];
+          const hi = params[at + 1];
+          out[0] = s0 + spikedCount;
+          lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, s0 + lo, s0 + hi, params[at + 2], params[at + 3], params[at + 4], params[at + 5], params[at + 6], params[at + 7], params[at + 8], s0);
+          spikedCount = out[0] - s0;
+          active += out[1];
+          inactive += hi - lo - out[1];
+          continue;
+        }
+        core.spikedCount = spikedCount;
+        core.stepActive = active;
+        core.stepInactive = inactive;
+        const g = groupIndex[k];
+        if (core.groups.kind[g] === GROUP_NEURONS) cpuLifStep(core, g, t);
+        else inputSpikes += cpuInputStep(core, g, t, seed);
+        spikedCount = core.spikedCount;
+        active = core.stepActive;
+        inactive = core.stepInactive;
+      }
+      core.spikedCount = spikedCount;
+      core.stepActive = active;
+      core.stepInactive = inactive;
+      core.stepInputSpikes = inputSpikes;
+    }
+  }
 }
 
 export class CpuEmulatorImpl implements CpuEmulator {
@@ -392,14 +569,28 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** The learn phase; undefined for an image without learning. */
   protected readonly learning: CpuLearning | undefined;
   protected readonly cores: readonly CpuCore[];
+  /** Every core's running counters, core-major (CpuCore.counters are views): one array to sum per step. */
+  private readonly counterTable: Float64Array;
+  /** Phases 1 and 2 over the chip's state arrays. */
+  protected readonly compute: CpuChipCompute;
   protected readonly seed: number;
   private readonly barrier: number;
-  /** Packets in flight, as destination axons: the inbox of core c is [inboxStart[c], inboxStart[c] + count[c]). */
+  /**
+   * Packets in flight, as destination axons: the inbox of core c is
+   * [inboxStartNow[c], inboxStartNow[c] + countNow[c]), packed by target core
+   * after each step's send (fillInbox), so it holds the step's packets rather
+   * than a place for every route (a random write into a table of every route
+   * per packet was a cache and TLB miss each).
+   */
   protected inboxNow: Uint16Array;
   protected inboxNext: Uint16Array;
   protected countNow: Int32Array;
   protected countNext: Int32Array;
-  protected readonly inboxStart: Int32Array;
+  protected inboxStartNow: Int32Array;
+  protected inboxStartNext: Int32Array;
+  /** Per packet of this step: its target axon (packed into inboxNext by fillInbox); per core: fillInbox's cursor. */
+  private packetAxon: Uint16Array;
+  private readonly inboxFill: Int32Array;
   /** Step timing (docs/chip-model.md): the NoC, this step's packets and, per core, when it is next free. */
   private readonly noc: MeshNoc;
   private readonly tick: number;
@@ -420,6 +611,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly coreChipY: Int32Array;
   /** Per core: its axonStart (a packet's synaptic ops are its target axon's synapses). */
   private readonly axonStarts: readonly Uint32Array[];
+  /**
+   * Per core, per route: its target axon's synapse count, or ROUTE_OPS_MORE when
+   * that is ROUTE_OPS_MORE or more (then read from axonStarts). Read in route
+   * order, where looking the count up in the target's axon table at send time
+   * was a cache miss per packet. One byte a route.
+   */
+  private readonly routeOps: readonly Uint8Array[];
   /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
   private readonly stepOps: Float64Array;
   private readonly coreFree: Float64Array;
@@ -436,29 +634,34 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private disposed = false;
 
   /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
-  constructor(image: ChipImage, options: RunOptions, memory?: readonly CpuCoreMemory[], packetCapacity: number = initialPacketCapacity(image)) {
+  /** `memory`: the chip's state arrays (the threaded engine's are shared), by default plain ones. */
+  constructor(image: ChipImage, options: RunOptions, memory?: CpuChipMemory, packetCapacity: number = initialPacketCapacity(image)) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
     this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
-    this.cores = image.cores.map((_, c) => new CpuCore(image, c, options.recordCores?.[c] === true, memory?.[c]));
+    const layout = cpuChipLayout(image);
+    const chip = memory ?? cpuChipMemory(layout, (length) => new Int32Array(length));
+    this.counterTable = new Float64Array(image.cores.length * COUNTERS);
+    this.cores = image.cores.map(
+      (_, c) => new CpuCore(image, c, options.recordCores?.[c] === true, cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
+    );
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
     this.barrier = barrierCycles(image.profile, tiles.size);
-    // A slot spikes at most once per step, so a core receives at most one packet per route aimed at it:
-    // sizing each inbox by its incoming routes means it can never overflow.
-    const incoming = new Int32Array(image.cores.length);
-    for (const core of image.cores) for (let r = 0; r < core.routeCore.length; r++) incoming[core.routeCore[r]]++;
-    this.inboxStart = new Int32Array(image.cores.length + 1);
-    for (let c = 0; c < image.cores.length; c++) this.inboxStart[c + 1] = this.inboxStart[c] + incoming[c];
-    const total = this.inboxStart[image.cores.length];
-    this.inboxNow = new Uint16Array(total);
-    this.inboxNext = new Uint16Array(total);
+    const capacity = Math.max(1, packetCapacity);
+    // The inboxes hold one step's packets: sized like the packet buffers, grown with them (fillInbox).
+    this.inboxNow = new Uint16Array(capacity);
+    this.inboxNext = new Uint16Array(capacity);
     this.countNow = new Int32Array(image.cores.length);
     this.countNext = new Int32Array(image.cores.length);
+    this.inboxStartNow = new Int32Array(image.cores.length + 1);
+    this.inboxStartNext = new Int32Array(image.cores.length + 1);
+    this.packetAxon = new Uint16Array(capacity);
+    this.inboxFill = new Int32Array(image.cores.length);
     this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
     this.tick = image.profile.tickCycles;
-    const capacity = Math.max(1, packetCapacity);
     this.packets = { count: 0, src: new Uint16Array(capacity), dst: new Uint16Array(capacity), ready: new Float64Array(capacity) };
     this.packetWork = new Float64Array(capacity);
     this.arrival = new Float64Array(capacity);
@@ -469,6 +672,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
     this.axonStarts = image.cores.map((core) => core.axonStart);
+    this.routeOps = image.cores.map((core) => {
+      const ops = new Uint8Array(core.routeCore.length);
+      for (let r = 0; r < ops.length; r++) {
+        const axonStart = image.cores[core.routeCore[r]].axonStart;
+        const axon = core.routeAxon[r];
+        ops[r] = Math.min(ROUTE_OPS_MORE, axonStart[axon + 1] - axonStart[axon]);
+      }
+      return ops;
+    });
     this.stepOps = new Float64Array(image.cores.length);
     this.coreFree = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
@@ -588,33 +800,40 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // inboxes, counters, the packet list), so this is the per-core order's result.
     this.computeCores(t);
     this.packets.count = 0;
+    const table = this.counterTable;
+    const phaseCycles = this.phaseCycles;
+    const coreFree = this.coreFree;
+    const activeCycles = cyc.neuron_update_active;
+    const inactiveCycles = cyc.neuron_update_inactive;
     for (let c = 0; c < this.cores.length; c++) {
       const core = this.cores[c];
       core.stepLearnCycles = 0;
       const inputSpikes = core.stepInputSpikes;
-      const update = core.stepActive * cyc.neuron_update_active + core.stepInactive * cyc.neuron_update_inactive;
-      this.coreFree[c] = update;
-      this.phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
-      this.send(c, core, t, update);
+      const update = core.stepActive * activeCycles + core.stepInactive * inactiveCycles;
+      coreFree[c] = update;
+      phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
+      // A core without spikes sends nothing (its packet and hop counters would add 0).
+      if (core.spikedCount > 0) this.send(c, core, t, update);
 
-      const counters = core.counters;
-      counters[ACTIVE] += core.stepActive;
-      counters[INACTIVE] += core.stepInactive;
-      counters[SPIKES] += core.spikedCount - inputSpikes;
-      counters[INPUT_SPIKES] += inputSpikes;
+      const at = c * COUNTERS;
+      table[at + ACTIVE] += core.stepActive;
+      table[at + INACTIVE] += core.stepInactive;
+      table[at + SPIKES] += core.spikedCount - inputSpikes;
+      table[at + INPUT_SPIKES] += inputSpikes;
     }
+    this.fillInbox();
     // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
     const stepOps = this.stepOps;
     const opCycles = cyc.synaptic_op;
     for (let c = 0; c < this.cores.length; c++) {
       const ops = stepOps[c];
       if (ops === 0) continue;
-      this.cores[c].counters[SYNAPTIC_OPS] += ops;
+      table[c * COUNTERS + SYNAPTIC_OPS] += ops;
       this.phaseCycles[c * PHASE_NAMES.length + PHASE_DELIVER] += ops * opCycles;
       stepOps[c] = 0;
     }
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
-    this.learning?.step(t, this.inboxNow, this.inboxStart, this.countNow);
+    this.learning?.step(t, this.inboxNow, this.inboxStartNow, this.countNow);
     this.finishStep(t);
 
     // Packets sent in this step are the next step's arrivals.
@@ -625,12 +844,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.countNow = this.countNext;
     this.countNext = count;
     count.fill(0);
+    const start = this.inboxStartNow;
+    this.inboxStartNow = this.inboxStartNext;
+    this.inboxStartNext = start;
     this.t = t + 1;
   }
 
   /** Phases 1 and 2 of step t on every core; the threaded engine spreads them over workers. */
   protected computeCores(t: number): void {
-    for (let c = 0; c < this.cores.length; c++) cpuComputeCore(this.cores[c], t, this.inboxNow, this.inboxStart[c], this.countNow[c], this.seed);
+    this.compute.run(0, this.cores.length, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
   }
 
   /**
@@ -672,25 +894,53 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const log = this.stepLog;
     const last = this.lastTotals;
     const base = t * COUNTERS;
+    const table = this.counterTable;
     for (let k = 0; k < COUNTERS; k++) log[base + k] = -last[k];
-    for (let c = 0; c < this.cores.length; c++) {
-      const counters = this.cores[c].counters;
-      for (let k = 0; k < COUNTERS; k++) log[base + k] += counters[k];
+    for (let at = 0; at < table.length; at += COUNTERS) {
+      for (let k = 0; k < COUNTERS; k++) log[base + k] += table[at + k];
     }
     for (let k = 0; k < COUNTERS; k++) last[k] += log[base + k];
   }
 
   /**
+   * Packs this step's packets into the next step's inbox by target core, each
+   * core's in the order they were sent (the order the per-route inbox had).
+   */
+  private fillInbox(): void {
+    const n = this.packets.count;
+    const count = this.countNext;
+    const start = this.inboxStartNext;
+    const fill = this.inboxFill;
+    const cores = this.cores.length;
+    let at = 0;
+    for (let c = 0; c < cores; c++) {
+      start[c] = at;
+      at += count[c];
+    }
+    start[cores] = at;
+    // The threaded engine's shared inboxes hold every route, so only the one-thread engine's grow.
+    if (this.inboxNext.length < n) this.inboxNext = new Uint16Array(Math.max(n, 2 * this.inboxNext.length));
+    const inbox = this.inboxNext;
+    const dst = this.packets.dst;
+    const axon = this.packetAxon;
+    for (let p = 0; p < n; p++) {
+      const d = dst[p];
+      inbox[start[d] + fill[d]++] = axon[p];
+    }
+    fill.fill(0);
+  }
+
+  /**
    * Counts, records and routes this step's spikes of core c: one packet per route
-   * entry, into the destination's inbox for step t + 1 (the arithmetic) and into
-   * this step's packet list (the timing), ready at cycle `ready`. The packet's
+   * entry, counted into the destination's inbox for step t + 1 (the arithmetic; fillInbox
+   * packs them) and into this step's packet list (the timing), ready at cycle `ready`. The packet's
    * synaptic ops are counted on its target core now (see step()).
    */
   private send(c: number, core: CpuCore, t: number, ready: number): void {
     const { spiked, spikeCount, routeStart, routeCore, routeAxon, counters } = core;
-    const inbox = this.inboxNext;
+    const routeOps = this.routeOps[c];
     const count = this.countNext;
-    const inboxStart = this.inboxStart;
+    let axons = this.packetAxon;
     const { coreX, coreY, coreChipX, coreChipY, axonStarts, stepOps } = this;
     const opCycles = this.profile.cycles.synaptic_op;
     let { src, dst, ready: readyAt } = this.packets;
@@ -716,18 +966,23 @@ export class CpuEmulatorImpl implements CpuEmulator {
         this.growPackets(p + end - first);
         ({ src, dst, ready: readyAt } = this.packets);
         work = this.packetWork;
+        axons = this.packetAxon;
       }
       for (let r = first; r < end; r++) {
         const dest = routeCore[r];
         const axon = routeAxon[r];
-        inbox[inboxStart[dest] + count[dest]++] = axon;
+        count[dest]++;
+        axons[p] = axon;
         const chipsX = Math.abs(chipX - coreChipX[dest]);
         const chipsY = Math.abs(chipY - coreChipY[dest]);
         hopsEW += Math.abs(x - coreX[dest]) - chipsX;
         hopsNS += Math.abs(y - coreY[dest]) - chipsY;
         hopsChip += chipsX + chipsY;
-        const axonStart = axonStarts[dest];
-        const ops = axonStart[axon + 1] - axonStart[axon];
+        let ops = routeOps[r];
+        if (ops === ROUTE_OPS_MORE) {
+          const axonStart = axonStarts[dest];
+          ops = axonStart[axon + 1] - axonStart[axon];
+        }
         stepOps[dest] += ops;
         src[p] = c;
         dst[p] = dest;
@@ -751,6 +1006,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.packets.dst = grow(this.packets.dst, size);
     this.packets.ready = grow(this.packets.ready, size);
     this.packetWork = grow(this.packetWork, size);
+    this.packetAxon = grow(this.packetAxon, size);
     // Filled by the NoC and the delivery schedule from scratch each step: no copy needed.
     this.arrival = new Float64Array(size);
     this.arrivalOrder = new Int32Array(size);

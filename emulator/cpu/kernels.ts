@@ -26,8 +26,9 @@ if (BITS !== DECAY_BITS || ONE !== DECAY_ONE || MASK !== DECAY_ONE - 1 || MAX !=
  * One step of neurons [first, end) of a group whose thetaPlus is 0: theta starts
  * at 0 and can never grow, so it stays 0 and is neither read nor written.
  * Reads and clears the delay slot at `base`, appends spiking slots to `spiked`
- * from out[0] on. Leaves the new spike count in out[0] and the active updates in
- * out[1] (a reused scratch array: no object per call).
+ * from out[0] on, as slot i - shift (state arrays shared by several cores index
+ * by the chip's slot; `spiked` wants the core's). Leaves the new spike count in
+ * out[0] and the active updates in out[1] (a reused scratch array: no object per call).
  */
 export function lifStepPlain(
   uE: Int32Array,
@@ -48,6 +49,7 @@ export function lifStepPlain(
   reset: number,
   bias: number,
   refractory: number,
+  shift: number,
 ): void {
   const kE = ONE - du;
   const kI = ONE - duInh;
@@ -93,7 +95,7 @@ export function lifStepPlain(
       v1 = reset;
       ref[i] = r - 1;
     } else if (v1 >= vth) {
-      spiked[spikedCount++] = i;
+      spiked[spikedCount++] = i - shift;
       v1 = reset;
       ref[i] = refractory;
     }

@@ -5,31 +5,38 @@
 import { chipGrid } from '../../isa/profile.js';
 import { SYNAPSE_BYTES, synapseDelay } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import { PHASE_NAMES } from '../interface.js';
+import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
-/** Per packet of capacity: the step's batch (src, dst: Uint16; ready, work, arrival: Float64; order: Int32). */
-const PACKET_BYTES = 2 + 2 + 8 + 8 + 8 + 4;
-/** Per packet of the NoC's capacity: request time and merge buffers (Float64 x 3), list links, packets, run starts (Int32 x 4). */
-const NOC_PACKET_BYTES = 3 * 8 + 4 * 4;
-/** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail, exit tile x and y, place in the serving order (Int32). */
-const NOC_LINK_BYTES = 2 * 8 + 1 + 5 * 4;
+/** Per packet of capacity: the step's batch (src, dst, axon: Uint16; ready, work, arrival: Float64; order: Int32) and the two inboxes (Uint16 each). */
+const PACKET_BYTES = 3 * 2 + 8 + 8 + 8 + 4 + 2 * 2;
 /**
- * Per core: inbox start and two inbox counts (Int32 x 3), tile and chip position
- * (Int32 x 4, and x 2 in the NoC), step ops and free cycle (Float64 x 2), busy
- * cycles per phase (Float64).
+ * Per packet of the NoC's capacity: request, sort, merge and two stream times
+ * (Float64 x 5); list links, sorted and merged packets, run starts, two streams'
+ * packets and exit positions (Int32 x 8).
  */
-const CORE_BYTES = 3 * 4 + 6 * 4 + 2 * 8 + PHASE_NAMES.length * 8;
+const NOC_PACKET_BYTES = 5 * 8 + 8 * 4;
+/** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail (Int32); per tile link also its load difference and chain offset (Float64 x 2, counted for every link). */
+const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
+/**
+ * Per core: two inbox starts, two inbox counts and a fill cursor (Int32 x 5), tile and chip position
+ * (Int32 x 4, and x 4 in the NoC), step ops and free cycle (Float64 x 2), busy
+ * cycles per phase and running counters (Float64), its place in the chip's state
+ * arrays (start, accumulator start, size, delay slots, first group: Int32 x 5).
+ */
+const CORE_BYTES = 5 * 4 + 8 * 4 + 2 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length) * 8 + 5 * 4;
+/** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
+const GROUP_BYTES = 1 + 4 + 9 * 4;
 
 export interface CpuMemory {
   /** The packed synapse words (isa/synapse.ts): 4 bytes each. */
   readonly synapseBytes: number;
   /** Per axon: its start index and weight exponent. */
   readonly axonBytes: number;
-  /** Per route: its destination core and axon, and per slot its first route (the image's tables). */
+  /** Per route: its destination core and axon, and per slot its first route (the image's tables); the emulator's synaptic-op count per route (1 byte). */
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators, spike lists and counts. */
   readonly neuronBytes: number;
-  /** Per-step packet buffers of the whole chip: the two inboxes (by route), the NoC batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
+  /** Per-step packet buffers of the whole chip: the two inboxes and the NoC batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
   readonly packetBytes: number;
   readonly totalBytes: number;
   readonly synapses: number;
@@ -57,22 +64,22 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
   let axonBytes = 0;
   let routeBytes = 0;
   let neuronBytes = 0;
-  let routes = 0;
   for (const core of image.cores) {
     const n = core.neuronCount;
     let maxDelay = 1;
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     synapses += core.synapses.length;
     axonBytes += core.axonStart.byteLength + core.axonWeightExp.byteLength;
-    routes += core.routeCore.length;
-    routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength;
+    routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength + core.routeCore.length;
     // uE, uI, v, theta, ref, spikeCount, spiked: 4 bytes each; two accumulators per delay slot.
     neuronBytes += n * 4 * 7 + 2 * (maxDelay + 1) * n * 4;
   }
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
-  // Two Uint16 inboxes by route; the batch and the NoC's buffers by packet capacity; the NoC's links; per-core tables.
-  const packetBytes = routes * 2 * 2 + packetCapacity * (PACKET_BYTES + NOC_PACKET_BYTES) + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES;
+  // The inboxes, the batch and the NoC's buffers by packet capacity (the threaded engine's shared inboxes hold every route: 4 bytes a route more); the NoC's links; per-core tables.
+  let groups = 0;
+  for (const core of image.cores) groups += core.groups.length;
+  const packetBytes = packetCapacity * (PACKET_BYTES + NOC_PACKET_BYTES) + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
   const synapseBytes = synapses * SYNAPSE_BYTES;
   return {
     synapseBytes,

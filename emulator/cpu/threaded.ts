@@ -1,5 +1,5 @@
 // The CPU backend over several threads (`meso run --threads N`): the same step
-// as cpu.ts, with the per-core phases (deliver, update: cpuComputeCore) of
+// as cpu.ts, with the per-core phases (deliver, update: CpuChipCompute) of
 // each step spread over worker threads and the main thread, and the rest (send,
 // counters, the NoC timing) on the main thread in core order. The result is the
 // one-thread result to the bit whatever the thread count:
@@ -13,8 +13,8 @@
 //    before step t + 1's send.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
-import { CpuEmulatorImpl, cpuComputeCore, cpuCoreShape, createCpuEmulator, type CpuCoreMemory, type CpuEmulator } from './cpu.js';
-import type { ChipImage, CoreImage } from '../../isa/image/types.js';
+import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipMemory, type CpuEmulator } from './cpu.js';
+import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, RunOptions } from '../interface.js';
 
 /** Indices into the control array shared with the workers. */
@@ -38,12 +38,14 @@ export interface WorkerSetup {
   readonly image: ChipImage;
   readonly first: number;
   readonly end: number;
-  readonly memory: readonly CpuCoreMemory[];
+  /** The chip's state arrays (shared); the worker's cores are views into them. */
+  readonly memory: CpuChipMemory;
   readonly control: Int32Array;
   readonly stats: Int32Array;
   readonly inboxes: readonly [Uint16Array, Uint16Array];
   readonly counts: readonly [Int32Array, Int32Array];
-  readonly inboxStart: Int32Array;
+  /** Per parity: where each core's inbox starts (the main thread packs them after each send). */
+  readonly inboxStarts: readonly [Int32Array, Int32Array];
   readonly seed: number;
 }
 
@@ -59,20 +61,6 @@ export function threadingObstacle(image: ChipImage): string | undefined {
 
 function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4)).subarray(0, length);
-}
-
-function sharedMemory(core: CoreImage): CpuCoreMemory {
-  const { n, slots } = cpuCoreShape(core);
-  return {
-    uE: sharedInt32(n),
-    uI: sharedInt32(n),
-    v: sharedInt32(n),
-    theta: sharedInt32(n),
-    ref: sharedInt32(n),
-    accum: sharedInt32(slots * n),
-    accumInh: sharedInt32(slots * n),
-    spiked: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)).subarray(0, n),
-  };
 }
 
 /** The image with its synapse tables in shared memory, so that workers read them without a copy each. */
@@ -130,17 +118,22 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
   private pending = -1;
   private stopped = false;
 
-  constructor(image: ChipImage, options: RunOptions, memory: readonly CpuCoreMemory[], ranges: readonly (readonly [number, number])[]) {
+  constructor(image: ChipImage, options: RunOptions, memory: CpuChipMemory, ranges: readonly (readonly [number, number])[]) {
     super(image, options, memory);
     this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
-    const total = this.inboxNow.length;
+    // Every route's worth, so that they never grow (fillInbox): workers hold these very buffers.
+    let total = 0;
+    for (const core of image.cores) total += core.routeCore.length;
     this.inboxA = new Uint16Array(new SharedArrayBuffer(Math.max(2, total * 2))).subarray(0, total);
     this.inboxNow = this.inboxA;
     this.inboxB = new Uint16Array(new SharedArrayBuffer(Math.max(2, total * 2))).subarray(0, total);
     this.inboxNext = this.inboxB;
     this.countNow = sharedInt32(image.cores.length);
     this.countNext = sharedInt32(image.cores.length);
+    this.inboxStartNow = sharedInt32(image.cores.length + 1);
+    this.inboxStartNext = sharedInt32(image.cores.length + 1);
+    const starts: [Int32Array, Int32Array] = [this.inboxStartNow, this.inboxStartNext];
     const counts: [Int32Array, Int32Array] = [this.countNow, this.countNext];
     this.mainEnd = ranges[0][1];
     this.workerFirst = this.mainEnd;
@@ -150,12 +143,12 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
         image: shared,
         first,
         end,
-        memory: memory.slice(first, end),
+        memory,
         control: this.control,
         stats: this.stats,
         inboxes: [this.inboxA, this.inboxB],
         counts,
-        inboxStart: this.inboxStart,
+        inboxStarts: starts,
         seed: this.seed,
       };
       const worker = new Worker(WORKER_URL, { workerData: setup });
@@ -190,7 +183,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
       super.finishStep(this.pending);
       this.pending = -1;
     }
-    for (let c = 0; c < this.mainEnd; c++) cpuComputeCore(this.cores[c], t, this.inboxNow, this.inboxStart[c], this.countNow[c], this.seed);
+    this.compute.run(0, this.mainEnd, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
     const workers = this.workers.length;
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; done = Atomics.load(ctl, CTL_DONE)) Atomics.wait(ctl, CTL_DONE, done);
     const stats = this.stats;
@@ -237,7 +230,7 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
   const n = Math.min(threads, image.cores.length);
   if (n <= 1 || threadingObstacle(image) !== undefined) return (await createCpuEmulator(image, options)) as CpuEmulator;
-  const memory = image.cores.map(sharedMemory);
+  const memory = cpuChipMemory(cpuChipLayout(image), sharedInt32);
   const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n));
   try {
     await emulator.ready();

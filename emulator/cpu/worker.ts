@@ -1,15 +1,17 @@
 // A worker of the threaded CPU engine (emulator/cpu/threaded.ts): builds its
 // cores over the shared memory, then per step waits for the main thread's
-// signal, runs cpuComputeCore on its cores, writes their step counts and
+// signal, runs CpuChipCompute on its cores, writes their step counts and
 // joins the barrier.
 import { parentPort, workerData } from 'node:worker_threads';
-import { CpuCore, cpuComputeCore } from './cpu.js';
+import { CpuChipCompute, CpuCore, cpuChipLayout, cpuCoreViews } from './cpu.js';
 import { CTL_DONE, CTL_GENERATION, CTL_PARITY, CTL_STEP, CTL_STOP, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
 
 const setup = workerData as WorkerSetup;
-const { control, stats, inboxes, counts, inboxStart, seed, first, end } = setup;
+const { control, stats, inboxes, counts, inboxStarts, seed, first, end } = setup;
 const cores: CpuCore[] = [];
-for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.memory[c - first]));
+const layout = cpuChipLayout(setup.image);
+for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, cpuCoreViews(setup.memory, layout, c)));
+const compute = new CpuChipCompute(cores, first, setup.memory, layout);
 // Read before saying ready: the main thread starts step 0 as soon as it hears it.
 let generation = Atomics.load(control, CTL_GENERATION);
 parentPort?.postMessage('ready');
@@ -21,10 +23,10 @@ for (;;) {
   const parity = Atomics.load(control, CTL_PARITY);
   const inbox = inboxes[parity];
   const count = counts[parity];
+  compute.run(first, end, t, inbox, inboxStarts[parity], count, seed);
   for (let k = 0; k < cores.length; k++) {
     const c = first + k;
     const core = cores[k];
-    cpuComputeCore(core, t, inbox, inboxStart[c], count[c], seed);
     const s = c * STATS_PER_CORE;
     stats[s] = core.spikedCount;
     stats[s + 1] = core.stepActive;

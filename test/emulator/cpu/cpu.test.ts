@@ -659,3 +659,31 @@ connect a -> a { pattern = random(p = 0.01, seed = 3); weight = uniform(-0.3, 0.
     expect(small.counters().total.packets).toBeGreaterThan(0);
   });
 });
+
+describe('synaptic ops of axons of every size', () => {
+  // The backend keeps each route's synapse count in a byte and looks up counts of
+  // 255 or more in the target's axon table: one packet into each of axons of 254,
+  // 255 and 300 synapses must count and time exactly those ops.
+  const sizes = [254, 255, 300];
+  const image = chipImage([
+    {
+      slot: 0,
+      groups: [{ kind: 'input', count: 1, encoding: { kind: 'periodic', period: 1000, phase: 0 } }],
+      routes: { 0: sizes.map((_, axon) => ({ core: 1, axon })) },
+    },
+    {
+      slot: 41,
+      groups: [{ kind: 'neurons', count: 2, params: lif({ du: 4096, dv: 4096, vth: UNIT }) }],
+      axons: sizes.map((size) => ({ exp: 0, synapses: Array.from({ length: size }, (_, s) => ({ target: s & 1, weight: 1, delay: 1 })) })),
+    },
+  ]);
+
+  it('counts and times every synapse of each packet on its target core', async () => {
+    const emulator = await createCpuEmulator(image, { seed: 1 });
+    await emulator.run(2);
+    const ops = 254 + 255 + 300;
+    expect(emulator.counters().byCore[1].synaptic_ops).toBe(ops);
+    const phases = emulator.timing().phaseCyclesByCore;
+    expect(phases[3]).toBe(ops * image.profile.cycles.synaptic_op);
+  });
+});

@@ -50,7 +50,7 @@ describe('lifStepPlain', () => {
         inI[i] = accumInh[base + i] = i % 3 === 0 ? 0 : -Math.abs(draw(40 + t, i, 4 * STATE_MAX));
       }
       out[0] = 0;
-      lifStepPlain(fast.uE, fast.uI, fast.v, fast.ref, accum, accumInh, spiked, out, base, 0, n, params[0], params[1], params[2], params[3], params[4], params[5], params[6]);
+      lifStepPlain(fast.uE, fast.uI, fast.v, fast.ref, accum, accumInh, spiked, out, base, 0, n, params[0], params[1], params[2], params[3], params[4], params[5], params[6], 0);
       const expected: number[] = [];
       for (let i = 0; i < n; i++) if (reference(slow, i, inE[i], inI[i], params)) expected.push(i);
       expect(Array.from(spiked.subarray(0, out[0]))).toEqual(expected);
@@ -86,7 +86,7 @@ describe('lifStepPlain', () => {
         if (pick <= 5 || bias !== 0) expected++;
       }
       const out = Int32Array.of(0, -1);
-      lifStepPlain(uE, uI, v, ref, accum, accumInh, new Uint32Array(n), out, n, 0, n, 100, 100, 100, UNIT, 0, bias, 2);
+      lifStepPlain(uE, uI, v, ref, accum, accumInh, new Uint32Array(n), out, n, 0, n, 100, 100, 100, UNIT, 0, bias, 2, 0);
       expect(out[1]).toBe(expected);
       if (bias === 0) expect(expected).toBeLessThan(n);
     }
