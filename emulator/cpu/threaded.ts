@@ -34,6 +34,13 @@ export const STATS_PER_CORE = 4;
 const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulator/cpu/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
 
 /** What a worker receives (structured clone: the SharedArrayBuffer-backed arrays are shared, not copied). */
+/**
+ * Loads of a shared counter a thread makes before it sleeps in Atomics.wait at a
+ * barrier (about 10-40 us): a step of a small network takes about 100 us, and being
+ * woken from a futex costs tens of them, which ate the second thread's gain.
+ */
+export const SPIN_LOADS = 1 << 15;
+
 export interface WorkerSetup {
   readonly image: ChipImage;
   readonly first: number;
@@ -185,6 +192,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     }
     this.compute.run(0, this.mainEnd, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
     const workers = this.workers.length;
+    // Spin a little before sleeping: a step is ~100 us, and a futex wake-up costs tens of them.
+    for (let spin = 0; spin < SPIN_LOADS && Atomics.load(ctl, CTL_DONE) < workers; spin++);
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; done = Atomics.load(ctl, CTL_DONE)) Atomics.wait(ctl, CTL_DONE, done);
     const stats = this.stats;
     for (let c = this.workerFirst; c < this.cores.length; c++) {
