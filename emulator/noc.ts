@@ -98,20 +98,8 @@ export interface PacketBatch {
   readonly ready: Float64Array;
 }
 
-/** Running totals over every batch routed so far. */
-export interface NocTotals {
-  readonly packets: number;
-  readonly hopsEastWest: number;
-  readonly hopsNorthSouth: number;
-  readonly hopsChipToChip: number;
-  /** Σ over packets of (arrival - ready), and the largest such latency. */
-  readonly latencySumCycles: number;
-  readonly latencyMaxCycles: number;
-  /** Σ over packets and links of the cycles spent waiting for a busy link (contention). */
-  readonly waitCycles: number;
-  /** Packets that entered each link, indexed like linkLabel(). */
-  readonly linkLoad: Float64Array;
-}
+/** Running totals over every batch routed so far: NocStats without the busiest link, which stats() derives. */
+export type NocTotals = Omit<NocStats, 'busiestLink'>;
 
 /**
  * The NoC of one image on one profile. Buffers are sized when it is made and

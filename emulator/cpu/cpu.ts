@@ -87,7 +87,6 @@ interface GroupTable {
   readonly external: Uint8Array;
 }
 
-/** The state and the read-only tables of one core. One object per core, never per neuron. */
 /**
  * Neuron state a core can be given instead of allocating its own: the threaded
  * engine (emulator/cpu/threaded.ts) puts it in shared memory so that workers and
@@ -115,18 +114,10 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
  * Every core's neuron state in one array per field (CpuCore's arrays are views
  * into them): with thousands of small cores, a step over per-core arrays spent
  * its time fetching each core's dozen array objects, not on the neurons.
- * Core c's neurons start at stateStart[c], its accumulators at accumStart[c].
+ * Core c's neurons start at stateStart[c], its accumulators at accumStart[c]
+ * (CpuChipLayout); cpuCoreViews gives one core's part, the same record.
  */
-export interface CpuChipMemory {
-  readonly uE: Int32Array;
-  readonly uI: Int32Array;
-  readonly v: Int32Array;
-  readonly theta: Int32Array;
-  readonly ref: Int32Array;
-  readonly accum: Int32Array;
-  readonly accumInh: Int32Array;
-  readonly spiked: Uint32Array;
-}
+export type CpuChipMemory = CpuCoreMemory;
 
 export interface CpuChipLayout {
   readonly stateStart: Int32Array;
@@ -187,6 +178,7 @@ export function cpuCoreViews(chip: CpuChipMemory, layout: CpuChipLayout, c: numb
   };
 }
 
+/** The state and the read-only tables of one core. One object per core, never per neuron. */
 export class CpuCore {
   readonly n: number;
   /** Delay slots D: the largest delay + 1, at least 2. */

@@ -4,7 +4,7 @@
 // cycles; the NoC's link state starts free every step), and the running NoC
 // totals are sums of integers and a maximum, so the steps of a batch can be
 // timed in any order, on any thread, with the same result to the bit.
-import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../noc.js';
+import { MeshNoc, scheduleDeliveries, type NocTotals, type PacketBatch } from '../noc.js';
 import type { ChipProfile } from '../../isa/profile.js';
 
 /** What a timer needs besides the profile: per global route its source and target core and its delivery cycles. */
@@ -27,16 +27,7 @@ export interface TimingJob {
 }
 
 /** NoC totals a timer gathered (to add into the backend's MeshNoc). */
-export interface NocDelta {
-  readonly packets: number;
-  readonly hopsEastWest: number;
-  readonly hopsNorthSouth: number;
-  readonly hopsChipToChip: number;
-  readonly latencySumCycles: number;
-  readonly latencyMaxCycles: number;
-  readonly waitCycles: number;
-  readonly linkLoad: Float64Array;
-}
+export type NocDelta = NocTotals;
 
 export class StepTimer {
   readonly noc: MeshNoc;

@@ -3,11 +3,21 @@
 import { chipTimeS, energyOf } from '../../emulator/energy.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { si } from '../report.js';
-import type { SampleHook } from './loop.js';
+import type { PhaseBooks, SampleHook } from './loop.js';
 
 const BAR = 24;
 /** Redraws at most this often (ms): drawing is not free on slow terminals. */
 const REDRAW_MS = 200;
+
+/** The chip energy of a phase's books so far, in joules. */
+function booksJ(image: ChipImage, b: PhaseBooks): number {
+  return energyOf(b.counters, image.profile, chipTimeS(b.cycles, image.profile)).totalJ;
+}
+
+/** The line that closes a phase, the same on a TTY and elsewhere. */
+function phaseSummary(label: string, phase: string, total: number, correct: number, energyJ: number, samplesPerS: number): string {
+  return `${label} ${phase}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(energyJ, 'J')}, ${samplesPerS.toFixed(1)} samples/s`;
+}
 
 export function progressHook(label: string, image: ChipImage, stream: NodeJS.WriteStream): SampleHook {
   const tty = stream.isTTY === true;
@@ -22,17 +32,12 @@ export function progressHook(label: string, image: ChipImage, stream: NodeJS.Wri
     }
     const end = done === total;
     if (!tty) {
-      if (end) {
-        const b = books();
-        const e = energyOf(b.counters, image.profile, chipTimeS(b.cycles, image.profile)).totalJ;
-        stream.write(`${label} ${p}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(e, 'J')}, ${(total / ((now - started) / 1000)).toFixed(1)} samples/s\n`);
-      }
+      if (end) stream.write(`${phaseSummary(label, p, total, correct, booksJ(image, books()), total / ((now - started) / 1000))}\n`);
       return;
     }
     if (!end && now - last < REDRAW_MS) return;
     last = now;
-    const b = books();
-    const e = energyOf(b.counters, image.profile, chipTimeS(b.cycles, image.profile)).totalJ;
+    const e = booksJ(image, books());
     const filled = Math.round((BAR * done) / total);
     const rate = done / Math.max(1e-3, (now - started) / 1000);
     const line = `${label} ${p.padEnd(5)} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${done}/${total} ${rate.toFixed(1)} samples/s  acc ${((100 * correct) / done).toFixed(1)}%  energy ${si(e, 'J')}`;
@@ -66,9 +71,7 @@ export function sharedProgress(image: ChipImage, stream: NodeJS.WriteStream): (l
       }
       const rate = done / Math.max(1e-3, (now - started) / 1000);
       if (done === total) {
-        const b = books();
-        const e = energyOf(b.counters, image.profile, chipTimeS(b.cycles, image.profile)).totalJ;
-        stream.write(`\r${label} ${p}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(e, 'J')}, ${rate.toFixed(1)} samples/s\x1b[K\n`);
+        stream.write(`\r${phaseSummary(label, p, total, correct, booksJ(image, books()), rate)}\x1b[K\n`);
         state.delete(label);
         draw(true);
         return;
