@@ -19,27 +19,36 @@ function phaseSummary(label: string, phase: string, total: number, correct: numb
   return `${label} ${phase}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(energyJ, 'J')}, ${samplesPerS.toFixed(1)} samples/s`;
 }
 
-export function progressHook(label: string, image: ChipImage, stream: NodeJS.WriteStream): SampleHook {
-  const tty = stream.isTTY === true;
+/** Samples per second since the current phase began: a phase starts when the hook hears a new phase name. */
+function phaseRate(): (phase: string, done: number) => number {
   let started = performance.now();
-  let last = 0;
-  let phase = '';
-  return (p, done, total, correct, books) => {
+  let current = '';
+  return (phase, done) => {
     const now = performance.now();
-    if (p !== phase) {
-      phase = p;
+    if (phase !== current) {
+      current = phase;
       started = now;
     }
+    return done / Math.max(1e-3, (now - started) / 1000);
+  };
+}
+
+export function progressHook(label: string, image: ChipImage, stream: NodeJS.WriteStream): SampleHook {
+  const tty = stream.isTTY === true;
+  const rateOf = phaseRate();
+  let last = 0;
+  return (p, done, total, correct, books) => {
+    const rate = rateOf(p, done);
     const end = done === total;
     if (!tty) {
-      if (end) stream.write(`${phaseSummary(label, p, total, correct, booksJ(image, books()), total / ((now - started) / 1000))}\n`);
+      if (end) stream.write(`${phaseSummary(label, p, total, correct, booksJ(image, books()), rate)}\n`);
       return;
     }
+    const now = performance.now();
     if (!end && now - last < REDRAW_MS) return;
     last = now;
     const e = booksJ(image, books());
     const filled = Math.round((BAR * done) / total);
-    const rate = done / Math.max(1e-3, (now - started) / 1000);
     const line = `${label} ${p.padEnd(5)} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${done}/${total} ${rate.toFixed(1)} samples/s  acc ${((100 * correct) / done).toFixed(1)}%  energy ${si(e, 'J')}`;
     stream.write(`\r${line}\x1b[K${end ? '\n' : ''}`);
   };
@@ -61,15 +70,9 @@ export function sharedProgress(image: ChipImage, stream: NodeJS.WriteStream): (l
     stream.write(`\r${[...state.values()].join('  |  ')}\x1b[K`);
   };
   return (label) => {
-    let started = performance.now();
-    let phase = '';
+    const rateOf = phaseRate();
     return (p, done, total, correct, books) => {
-      const now = performance.now();
-      if (p !== phase) {
-        phase = p;
-        started = now;
-      }
-      const rate = done / Math.max(1e-3, (now - started) / 1000);
+      const rate = rateOf(p, done);
       if (done === total) {
         stream.write(`\r${phaseSummary(label, p, total, correct, booksJ(image, books()), rate)}\x1b[K\n`);
         state.delete(label);

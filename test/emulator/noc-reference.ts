@@ -4,20 +4,13 @@
 // randomized test in noc.test.ts checks that MeshNoc.route gives the same
 // arrivals, order per target core, and totals to the bit.
 import { chipGrid, corePosition, type ChipProfile } from '../../isa/profile.js';
-import { LINK_CHIP, LINK_EAST_WEST, LINK_NORTH_SOUTH, type PacketBatch } from '../../emulator/noc.js';
+import { LINK_CHIP, LINK_EAST_WEST, LINK_NORTH_SOUTH, type NocTotals, type PacketBatch } from '../../emulator/noc.js';
 
-export interface ReferenceResult {
+export interface ReferenceResult extends Omit<NocTotals, 'packets'> {
   readonly arrival: Float64Array;
   /** Packets in the order the event simulation passed them through their input ports. */
   readonly order: Int32Array;
   readonly last: number;
-  readonly hopsEastWest: number;
-  readonly hopsNorthSouth: number;
-  readonly hopsChipToChip: number;
-  readonly latencySumCycles: number;
-  readonly latencyMaxCycles: number;
-  readonly waitCycles: number;
-  readonly linkLoad: Float64Array;
 }
 
 /** Routes one batch from free links; link indices and kinds as MeshNoc numbers them. */
