@@ -19,35 +19,29 @@ function phaseSummary(label: string, phase: string, total: number, correct: numb
   return `${label} ${phase}: ${total} samples, accuracy ${((100 * correct) / total).toFixed(2)}%, energy ${si(energyJ, 'J')}, ${samplesPerS.toFixed(1)} samples/s`;
 }
 
-/** Samples per second since the current phase began: a phase starts when the hook hears a new phase name. */
-function phaseRate(): (phase: string, done: number) => number {
-  let started = performance.now();
-  let current = '';
-  return (phase, done) => {
-    const now = performance.now();
-    if (phase !== current) {
-      current = phase;
-      started = now;
-    }
-    return done / Math.max(1e-3, (now - started) / 1000);
-  };
+/** Samples per second of a phase so far, from its books' wall clock (which starts with the phase, wherever it runs). */
+function samplesPerS(done: number, b: PhaseBooks): number {
+  return done / Math.max(1e-3, b.wallS);
 }
 
 export function progressHook(label: string, image: ChipImage, stream: NodeJS.WriteStream): SampleHook {
   const tty = stream.isTTY === true;
-  const rateOf = phaseRate();
   let last = 0;
   return (p, done, total, correct, books) => {
-    const rate = rateOf(p, done);
     const end = done === total;
     if (!tty) {
-      if (end) stream.write(`${phaseSummary(label, p, total, correct, booksJ(image, books()), rate)}\n`);
+      if (end) {
+        const b = books();
+        stream.write(`${phaseSummary(label, p, total, correct, booksJ(image, b), samplesPerS(done, b))}\n`);
+      }
       return;
     }
     const now = performance.now();
     if (!end && now - last < REDRAW_MS) return;
     last = now;
-    const e = booksJ(image, books());
+    const b = books();
+    const e = booksJ(image, b);
+    const rate = samplesPerS(done, b);
     const filled = Math.round((BAR * done) / total);
     const line = `${label} ${p.padEnd(5)} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${done}/${total} ${rate.toFixed(1)} samples/s  acc ${((100 * correct) / done).toFixed(1)}%  energy ${si(e, 'J')}`;
     stream.write(`\r${line}\x1b[K${end ? '\n' : ''}`);
@@ -69,18 +63,17 @@ export function sharedProgress(image: ChipImage, stream: NodeJS.WriteStream): (l
     last = now;
     stream.write(`\r${[...state.values()].join('  |  ')}\x1b[K`);
   };
-  return (label) => {
-    const rateOf = phaseRate();
-    return (p, done, total, correct, books) => {
-      const rate = rateOf(p, done);
-      if (done === total) {
-        stream.write(`\r${phaseSummary(label, p, total, correct, booksJ(image, books()), rate)}\x1b[K\n`);
-        state.delete(label);
-        draw(true);
-        return;
-      }
-      state.set(label, `${label} ${p} ${done}/${total} ${rate.toFixed(1)}/s acc ${((100 * correct) / done).toFixed(1)}%`);
-      draw(false);
-    };
+  return (label) => (p, done, total, correct, books) => {
+    // The books come with every worker message: reading them costs nothing here.
+    const b = books();
+    const rate = samplesPerS(done, b);
+    if (done === total) {
+      stream.write(`\r${phaseSummary(label, p, total, correct, booksJ(image, b), rate)}\x1b[K\n`);
+      state.delete(label);
+      draw(true);
+      return;
+    }
+    state.set(label, `${label} ${p} ${done}/${total} ${rate.toFixed(1)}/s acc ${((100 * correct) / done).toFixed(1)}%`);
+    draw(false);
   };
 }
