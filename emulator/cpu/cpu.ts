@@ -14,7 +14,8 @@ import { splitExternalSpikes } from '../external-input.js';
 import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { initialPacketCapacity } from './memory.js';
+import { lifSimdStep, type LifStep } from './lif-simd.js';
+import { chipMemoryPlan, initialPacketCapacity } from './memory.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -117,7 +118,10 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
  * Core c's neurons start at stateStart[c], its accumulators at accumStart[c]
  * (CpuChipLayout); cpuCoreViews gives one core's part, the same record.
  */
-export type CpuChipMemory = CpuCoreMemory;
+export interface CpuChipMemory extends CpuCoreMemory {
+  /** The WebAssembly memory the arrays are views into: the SIMD neuron kernel (lif-simd.ts) works on them in place. */
+  readonly memory: WebAssembly.Memory;
+}
 
 export interface CpuChipLayout {
   readonly stateStart: Int32Array;
@@ -145,18 +149,25 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
   return { stateStart, accumStart, n, slots, neurons: stateStart[cores], accums: accumStart[cores] };
 }
 
-/** The chip's state arrays, each made by `alloc` (plain or shared memory), zeroed. */
-export function cpuChipMemory(layout: CpuChipLayout, alloc: (length: number) => Int32Array): CpuChipMemory {
-  const spiked = alloc(layout.neurons);
+/**
+ * The chip's state arrays, zeroed, as views into one WebAssembly memory
+ * (memory.ts chipMemoryPlan): shared between threads for the threaded engine,
+ * plain otherwise.
+ */
+export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
+  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums);
+  const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
+  const view = (k: number): Int32Array => new Int32Array(memory.buffer, starts[k], lengths[k]);
   return {
-    uE: alloc(layout.neurons),
-    uI: alloc(layout.neurons),
-    v: alloc(layout.neurons),
-    theta: alloc(layout.neurons),
-    ref: alloc(layout.neurons),
-    accum: alloc(layout.accums),
-    accumInh: alloc(layout.accums),
-    spiked: new Uint32Array(spiked.buffer, spiked.byteOffset, spiked.length),
+    memory,
+    uE: view(0),
+    uI: view(1),
+    v: view(2),
+    theta: view(3),
+    ref: view(4),
+    accum: view(5),
+    accumInh: view(6),
+    spiked: new Uint32Array(memory.buffer, starts[7], lengths[7]),
   };
 }
 
@@ -477,6 +488,8 @@ export class CpuChipCompute {
   private readonly groupIndex: Int32Array;
   private readonly params: Int32Array;
   private readonly out = new Int32Array(2);
+  /** The plain LIF groups' update: the SIMD kernel over the chip memory (lif-simd.ts). */
+  private readonly lifPlain: LifStep;
 
   /** `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews). */
   constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout) {
@@ -484,6 +497,7 @@ export class CpuChipCompute {
     this.first = first;
     this.chip = chip;
     this.layout = layout;
+    this.lifPlain = lifSimdStep(chip);
     let total = 0;
     for (const core of cores) total += core.groups.count;
     this.groupStart = new Int32Array(cores.length + 1);
@@ -507,9 +521,9 @@ export class CpuChipCompute {
 
   /** Phases 1 and 2 of step t for cores [from, to) (indices into ChipImage.cores, within this compute's range). */
   run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number): void {
-    const { uE, uI, v, ref, accum, accumInh, spiked } = this.chip;
+    const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
-    const { groupStart, groupKind, groupIndex, params, out, cores, first } = this;
+    const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain } = this;
     for (let c = from; c < to; c++) {
       const core = cores[c - first];
       const n = ns[c];
@@ -530,7 +544,7 @@ export class CpuChipCompute {
           const lo = params[at];
           const hi = params[at + 1];
           out[0] = s0 + spikedCount;
-          lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, s0 + lo, s0 + hi, params[at + 2], params[at + 3], params[at + 4], params[at + 5], params[at + 6], params[at + 7], params[at + 8], s0);
+          lifPlain(out, base, s0 + lo, s0 + hi, params[at + 2], params[at + 3], params[at + 4], params[at + 5], params[at + 6], params[at + 7], params[at + 8], s0);
           spikedCount = out[0] - s0;
           active += out[1];
           inactive += hi - lo - out[1];
@@ -633,7 +647,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
     const layout = cpuChipLayout(image);
-    const chip = memory ?? cpuChipMemory(layout, (length) => new Int32Array(length));
+    const chip = memory ?? cpuChipMemory(layout, false);
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
     this.cores = image.cores.map(
       (_, c) => new CpuCore(image, c, options.recordCores?.[c] === true, cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),

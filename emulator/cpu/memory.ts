@@ -27,6 +27,30 @@ const CORE_BYTES = 5 * 4 + 8 * 4 + 2 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.l
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
+/** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
+const WASM_PAGE = 65536;
+/** The SIMD kernel's vector width in bytes: each state array starts on it. */
+const VECTOR_BYTES = 16;
+
+/** Where the chip's state arrays lie in their WebAssembly memory (cpu.ts cpuChipMemory). */
+export interface ChipMemoryPlan {
+  /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked): byte offset and length in elements. */
+  readonly starts: readonly number[];
+  readonly lengths: readonly number[];
+  readonly pages: number;
+}
+
+export function chipMemoryPlan(neurons: number, accums: number): ChipMemoryPlan {
+  const lengths = [neurons, neurons, neurons, neurons, neurons, accums, accums, neurons];
+  const starts: number[] = [];
+  let bytes = 0;
+  for (const length of lengths) {
+    starts.push(bytes);
+    bytes += Math.ceil((length * 4) / VECTOR_BYTES) * VECTOR_BYTES;
+  }
+  return { starts, lengths, pages: Math.max(1, Math.ceil(bytes / WASM_PAGE)) };
+}
+
 export interface CpuMemory {
   /** The packed synapse words (isa/synapse.ts): 4 bytes each. */
   readonly synapseBytes: number;
@@ -34,7 +58,7 @@ export interface CpuMemory {
   readonly axonBytes: number;
   /** Per route: its destination core and axon, and per slot its first route (the image's tables); the emulator's synaptic-op count per route (1 byte). */
   readonly routeBytes: number;
-  /** Neuron state, delay-slot accumulators, spike lists and counts. */
+  /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), and spike counts. */
   readonly neuronBytes: number;
   /** Per-step packet buffers of the whole chip: the two inboxes and the NoC batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
   readonly packetBytes: number;
@@ -63,7 +87,8 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
   let synapses = 0;
   let axonBytes = 0;
   let routeBytes = 0;
-  let neuronBytes = 0;
+  let neurons = 0;
+  let accums = 0;
   for (const core of image.cores) {
     const n = core.neuronCount;
     let maxDelay = 1;
@@ -71,9 +96,11 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
     synapses += core.synapses.length;
     axonBytes += core.axonStart.byteLength + core.axonWeightExp.byteLength;
     routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength + core.routeCore.length;
-    // uE, uI, v, theta, ref, spikeCount, spiked: 4 bytes each; two accumulators per delay slot.
-    neuronBytes += n * 4 * 7 + 2 * (maxDelay + 1) * n * 4;
+    neurons += n;
+    accums += (maxDelay + 1) * n;
   }
+  // The chip memory's pages, and each core's spike counts (4 bytes a neuron).
+  const neuronBytes = chipMemoryPlan(neurons, accums).pages * WASM_PAGE + 4 * neurons;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The inboxes, the batch and the NoC's buffers by packet capacity (the threaded engine's shared inboxes hold every route: 4 bytes a route more); the NoC's links; per-core tables.

@@ -239,7 +239,7 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
   const n = Math.min(threads, image.cores.length);
   if (n <= 1 || threadingObstacle(image) !== undefined) return (await createCpuEmulator(image, options)) as CpuEmulator;
-  const memory = cpuChipMemory(cpuChipLayout(image), sharedInt32);
+  const memory = cpuChipMemory(cpuChipLayout(image), true);
   const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n));
   try {
     await emulator.ready();

@@ -1,0 +1,159 @@
+// The plain LIF step (emulator/cpu/kernels.ts lifStepPlain: the CUBA LIF of
+// isa/fixed.ts without an adaptive threshold) as a WebAssembly SIMD kernel,
+// four neurons per instruction: the step loop's largest cost in JavaScript
+// (V8 does not vectorise), about five times faster here (docs/performance.md).
+// It works on the chip's state arrays in place, so they live in the kernel's
+// linear memory (cpuChipMemory in cpu.ts). Every lane does exactly the scalar
+// arithmetic, so results agree to the bit; a group's last (size mod 4) neurons
+// go through lifStepPlain.
+import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
+import { lifStepPlain } from './kernels.js';
+import { I32, V128, ops, simdOps as v, wasmModule, type Code } from './wasm-binary.js';
+
+const PARAMS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked', 'first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
+const SCALARS = ['i', 'at', 'accAt', 'mask', 'lane'] as const;
+const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'sign', 'magnitude', 'active',
+  'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'ONE', 'ZERO', 'MIN', 'MAX', 'FRACTION'] as const;
+type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
+
+const INDEX = new Map<Local, number>([...PARAMS, ...SCALARS, ...VECTORS].map((n, i) => [n, i]));
+const get = (n: Local): Code => ops.localGet(INDEX.get(n)!);
+const set = (n: Local): Code => ops.localSet(INDEX.get(n)!);
+const tee = (n: Local): Code => ops.localTee(INDEX.get(n)!);
+const ACTIVE_GLOBAL = 0;
+
+/** Pushes the byte address of array `array` at element `index` (a local holding a byte offset). */
+const address = (array: Local, offset: Local): Code => [...get(offset), ...get(array), ...ops.i32Add];
+
+/** decay(x, d) of isa/fixed.ts with k = ONE - d: |x| times k rounded toward zero, in two halves, with x's sign. */
+const decay = (x: Local, k: Local): Code => [
+  ...get(x), ...ops.i32Const(31), ...v.shrS, ...set('sign'),
+  ...get(x), ...v.abs, ...tee('magnitude'), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.mul,
+  ...get('magnitude'), ...get('FRACTION'), ...v.and, ...get(k), ...v.mul, ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
+  ...get('sign'), ...v.xor, ...get('sign'), ...v.sub,
+];
+const clamp: Code = [...get('MIN'), ...v.maxS, ...get('MAX'), ...v.minS];
+const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
+const constant = (value: number, to: Local): Code => [...ops.i32Const(value), ...v.splat, ...set(to)];
+
+const BODY: Code = [
+  ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
+  ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
+  ...constant(1, 'ONE'), ...constant(STATE_MIN, 'MIN'), ...constant(STATE_MAX, 'MAX'), ...constant(DECAY_ONE - 1, 'FRACTION'),
+  ...get('first'), ...set('i'),
+  ...ops.block, ...ops.loop,
+  ...get('i'), ...get('end'), ...ops.i32LtS, ...ops.i32Eqz, ...ops.brIf(1),
+  ...get('i'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
+  ...get('base'), ...get('i'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
+  // Read and clear the step's delay slot.
+  ...address('accum', 'accAt'), ...v.load, ...set('inE'),
+  ...address('accumInh', 'accAt'), ...v.load, ...set('inI'),
+  ...address('accum', 'accAt'), ...get('ZERO'), ...v.store,
+  ...address('accumInh', 'accAt'), ...get('ZERO'), ...v.store,
+  ...address('uE', 'at'), ...v.load, ...set('e0'),
+  ...address('uI', 'at'), ...v.load, ...set('i0'),
+  ...address('v', 'at'), ...v.load, ...set('v0'),
+  ...address('ref', 'at'), ...v.load, ...set('r'),
+  // Active: any state, input, bias or refractory count non-zero; a true lane is -1, so subtracting counts it.
+  ...get('active'),
+  ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('BIAS'), ...v.or, ...get('r'), ...v.or,
+  ...get('ZERO'), ...v.ne, ...v.sub, ...set('active'),
+  // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
+  ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
+  ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
+  ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...get('BIAS'), ...v.add, ...clamp, ...set('v1'),
+  // Refractory lanes reset and count down; the others fire at threshold, reset and start the period.
+  ...get('r'), ...get('ZERO'), ...v.gtS, ...set('refractoryNow'),
+  ...get('v1'), ...get('VTH'), ...v.geS, ...get('refractoryNow'), ...v.andNot, ...set('fire'),
+  ...address('uE', 'at'), ...get('e1'), ...v.store,
+  ...address('uI', 'at'), ...get('i1'), ...v.store,
+  ...address('v', 'at'), ...get('RESET'), ...get('v1'), ...get('refractoryNow'), ...get('fire'), ...v.or, ...v.bitselect, ...v.store,
+  ...address('ref', 'at'),
+  ...get('r'), ...get('ONE'), ...v.sub, ...get('REFRACTORY'), ...get('r'), ...get('fire'), ...v.bitselect, ...get('refractoryNow'), ...v.bitselect,
+  ...v.store,
+  // Spikes are rare: append the firing lanes' slots in lane order, as the scalar loop does.
+  ...get('fire'), ...v.bitmask, ...tee('mask'),
+  ...ops.if,
+  ...get('i'), ...get('shift'), ...ops.i32Sub, ...set('lane'),
+  ...ops.block, ...ops.loop,
+  ...get('mask'), ...ops.i32Eqz, ...ops.brIf(1),
+  ...get('mask'), ...ops.i32Const(1), ...ops.i32And,
+  ...ops.if,
+  ...get('count'), ...ops.i32Const(2), ...ops.i32Shl, ...get('spiked'), ...ops.i32Add, ...get('lane'), ...ops.i32Store,
+  ...get('count'), ...ops.i32Const(1), ...ops.i32Add, ...set('count'),
+  ...ops.end,
+  ...get('mask'), ...ops.i32Const(1), ...ops.i32ShrU, ...set('mask'),
+  ...get('lane'), ...ops.i32Const(1), ...ops.i32Add, ...set('lane'),
+  ...ops.br(0),
+  ...ops.end, ...ops.end,
+  ...ops.end,
+  ...get('i'), ...ops.i32Const(4), ...ops.i32Add, ...set('i'),
+  ...ops.br(0),
+  ...ops.end, ...ops.end,
+  ...get('active'), ...v.extractLane(0), ...get('active'), ...v.extractLane(1), ...ops.i32Add,
+  ...get('active'), ...v.extractLane(2), ...ops.i32Add, ...get('active'), ...v.extractLane(3), ...ops.i32Add,
+  ...ops.globalSet(ACTIVE_GLOBAL),
+  ...get('count'),
+];
+
+/** The kernel's module for a shared (threaded engine) or a plain memory. */
+export function lifSimdModule(shared: boolean): Uint8Array {
+  return wasmModule(
+    shared,
+    [{ name: 'lif', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: BODY }],
+    ['active'],
+  );
+}
+
+const modules = new Map<boolean, WebAssembly.Module>();
+
+type WasmLif = (...args: number[]) => number;
+
+/** The chip's state arrays, as views into one WebAssembly memory (cpuChipMemory). */
+export interface LifSimdArrays {
+  readonly memory: WebAssembly.Memory;
+  readonly uE: Int32Array;
+  readonly uI: Int32Array;
+  readonly v: Int32Array;
+  readonly ref: Int32Array;
+  readonly accum: Int32Array;
+  readonly accumInh: Int32Array;
+  readonly spiked: Uint32Array;
+}
+
+/**
+ * lifStepPlain over `arrays` with the same arguments after the arrays:
+ * out[0] in (spike count) and out (new count, active updates in out[1]).
+ * One instance per thread: the active count is the instance's global.
+ */
+export type LifStep = (out: Int32Array, base: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number) => void;
+
+export function lifSimdStep(arrays: LifSimdArrays): LifStep {
+  const shared = arrays.memory.buffer instanceof SharedArrayBuffer;
+  let module = modules.get(shared);
+  if (module === undefined) {
+    module = new WebAssembly.Module(lifSimdModule(shared));
+    modules.set(shared, module);
+  }
+  const instance = new WebAssembly.Instance(module, { env: { memory: arrays.memory } });
+  const lif = instance.exports.lif as WasmLif;
+  const active = instance.exports.active as WebAssembly.Global;
+  const { uE, uI, v, ref, accum, accumInh, spiked } = arrays;
+  for (const a of [uE, uI, v, ref, accum, accumInh, spiked]) {
+    if (a.buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the state arrays must be views into the kernel memory');
+  }
+  const [aE, aI, aV, aRef, aAcc, aAccInh, aSpiked] = [uE, uI, v, ref, accum, accumInh, spiked].map((a) => a.byteOffset);
+  return (out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift) => {
+    const vectorEnd = first + ((end - first) & ~3);
+    let activeCount = 0;
+    if (vectorEnd > first) {
+      out[0] = lif(aE, aI, aV, aRef, aAcc, aAccInh, aSpiked, first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
+      activeCount = active.value;
+    }
+    if (vectorEnd < end) {
+      lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, vectorEnd, end, du, duInh, dv, vth, reset, bias, refractory, shift);
+      activeCount += out[1];
+    }
+    out[1] = activeCount;
+  };
+}

@@ -1,0 +1,140 @@
+// The part of the WebAssembly binary format (core specification 2.0, chapter 5,
+// with the fixed-width SIMD instructions) that the CPU backend's kernels need:
+// one imported linear memory, exported functions over i32 and v128 values, and
+// exported i32 globals. Kernels are written as instruction lists with these
+// helpers and assembled at load, so the project ships no compiled binary and
+// needs no assembler.
+
+export type Code = readonly number[];
+
+/** Value types (spec 5.3.1). */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+type ValType = typeof I32 | typeof V128;
+
+/** Unsigned LEB128 (spec 5.2.2). */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const vector = (items: readonly Code[]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (text: string): number[] => vector([...Buffer.from(text, 'utf8')].map((b) => [b]));
+const section = (id: number, body: Code): number[] => [id, ...uleb(body.length), ...body];
+
+/** Control and scalar instructions (spec 5.4). Blocks here take no values (block type 0x40). */
+export const ops = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  end: [0x0b],
+  br: (depth: number): Code => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): Code => [0x0d, ...uleb(depth)],
+  localGet: (i: number): Code => [0x20, ...uleb(i)],
+  localSet: (i: number): Code => [0x21, ...uleb(i)],
+  localTee: (i: number): Code => [0x22, ...uleb(i)],
+  globalGet: (i: number): Code => [0x23, ...uleb(i)],
+  globalSet: (i: number): Code => [0x24, ...uleb(i)],
+  /** i32.store with 4-byte alignment, offset 0. */
+  i32Store: [0x36, 2, 0],
+  i32Const: (n: number): Code => [0x41, ...sleb(n)],
+  i32Eqz: [0x45],
+  i32LtS: [0x48],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32And: [0x71],
+  i32Shl: [0x74],
+  i32ShrU: [0x76],
+} as const;
+
+/** A SIMD instruction: the 0xfd prefix and its opcode (SIMD proposal's binary encoding, as standardised in 2.0). */
+const simd = (opcode: number, ...immediates: number[]): Code => [0xfd, ...uleb(opcode), ...immediates];
+
+/** The v128 and i32x4 instructions the kernels use (opcodes of the 2.0 specification's SIMD instruction table). */
+export const simdOps = {
+  /** v128.load / v128.store, alignment hint 1 byte (a state slice need not start on 16 bytes), offset 0. */
+  load: simd(0x00, 0, 0),
+  store: simd(0x0b, 0, 0),
+  splat: simd(0x11),
+  extractLane: (lane: number): Code => simd(0x1b, lane),
+  ne: simd(0x38),
+  gtS: simd(0x3b),
+  geS: simd(0x3f),
+  and: simd(0x4e),
+  andNot: simd(0x4f),
+  or: simd(0x50),
+  xor: simd(0x51),
+  bitselect: simd(0x52),
+  abs: simd(0xa0),
+  bitmask: simd(0xa4),
+  shrS: simd(0xac),
+  add: simd(0xae),
+  sub: simd(0xb1),
+  mul: simd(0xb5),
+  minS: simd(0xb6),
+  maxS: simd(0xb8),
+} as const;
+
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+  /** Locals after the parameters, in runs of one type. */
+  readonly locals: readonly (readonly [count: number, type: ValType])[];
+  readonly body: Code;
+}
+
+/**
+ * A module importing `env.memory` (shared or not; any size) and exporting the
+ * functions and the mutable i32 globals named, the globals starting at 0.
+ */
+export function wasmModule(shared: boolean, functions: readonly WasmFunction[], globals: readonly string[]): Uint8Array {
+  // Limits (spec 5.3.4): a shared memory must declare a maximum; 65,536 pages accepts any.
+  const limits = shared ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector(f.results.map((t) => [t]))]))),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(6, vector(globals.map(() => [I32, 0x01, ...ops.i32Const(0), ...ops.end]))),
+    ...section(
+      7,
+      vector([
+        ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
+        ...globals.map((g, i) => [...name(g), 0x03, ...uleb(i)]),
+      ]),
+    ),
+    ...section(
+      10,
+      vector(
+        functions.map((f) => {
+          const code = [...vector(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...ops.end];
+          return [...uleb(code.length), ...code];
+        }),
+      ),
+    ),
+  ];
+  return Uint8Array.from(bytes);
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
+import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
+import { lifSimdModule, lifSimdStep } from '../../../emulator/cpu/lif-simd.js';
+import { STATE_MAX, UNIT } from '../../../isa/fixed.js';
+import { random32 } from '../../../isa/random.js';
+
+/** A chip memory of `neurons` slots and two delay slots, and a plain copy of it for lifStepPlain. */
+function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: CpuChipMemory } {
+  const simd = cpuChipMemory({ stateStart: Int32Array.of(0, neurons), accumStart: Int32Array.of(0, 2 * neurons), n: Int32Array.of(neurons), slots: Int32Array.of(2), neurons, accums: 2 * neurons }, shared);
+  const plain = {
+    memory: simd.memory,
+    uE: new Int32Array(neurons),
+    uI: new Int32Array(neurons),
+    v: new Int32Array(neurons),
+    theta: new Int32Array(neurons),
+    ref: new Int32Array(neurons),
+    accum: new Int32Array(2 * neurons),
+    accumInh: new Int32Array(2 * neurons),
+    spiked: new Uint32Array(neurons),
+  };
+  return { simd, plain };
+}
+
+describe('lifSimdModule', () => {
+  it('is a valid WebAssembly module for a plain and for a shared memory', () => {
+    expect(WebAssembly.validate(lifSimdModule(false))).toBe(true);
+    expect(WebAssembly.validate(lifSimdModule(true))).toBe(true);
+    expect(Array.from(lifSimdModule(true))).not.toEqual(Array.from(lifSimdModule(false)));
+  });
+});
+
+describe('lifSimdStep', () => {
+  for (const shared of [false, true]) {
+    it(`agrees with lifStepPlain to the bit on ragged groups, saturation, refractory neurons and spikes in every lane (${shared ? 'shared' : 'plain'} memory)`, () => {
+      const n = 203;
+      const { simd, plain } = twins(n, shared);
+      const draw = (k: number, i: number, range: number): number => (random32(5, 77, k, i) % (2 * range + 1)) - range;
+      for (let i = 0; i < n; i++) {
+        simd.uE[i] = plain.uE[i] = draw(1, i, STATE_MAX);
+        simd.uI[i] = plain.uI[i] = draw(2, i, STATE_MAX);
+        simd.v[i] = plain.v[i] = draw(3, i, 2 * UNIT);
+        simd.ref[i] = plain.ref[i] = i % 7 === 0 ? 3 : 0;
+      }
+      const step = lifSimdStep(simd);
+      // Groups that start and end off the vector width, as a core's groups do; shift: the core's first slot.
+      const groups = [
+        [1, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 3000, 4],
+        [38, 40, 100, 100, 100, UNIT >> 1, 0, 0, 2],
+        [40, 203, 2000, 50, 4095, UNIT, 17, -2000, 1],
+      ] as const;
+      const shift = 1;
+      const fast = Int32Array.of(0, 0);
+      const slow = Int32Array.of(0, 0);
+      const laneSpikes = new Set<number>();
+      let spikes = 0;
+      for (let t = 0; t < 30; t++) {
+        const base = (t % 2) * n;
+        for (let i = 0; i < n; i++) {
+          // Inputs beyond the state range: both kernels must clamp them first.
+          const inE = i % 5 === 0 ? 0 : Math.abs(draw(4 + t, i, t % 3 === 0 ? 4 * STATE_MAX : UNIT));
+          const inI = i % 3 === 0 ? 0 : -Math.abs(draw(40 + t, i, t % 4 === 0 ? 4 * STATE_MAX : UNIT >> 1));
+          simd.accum[base + i] = plain.accum[base + i] = inE;
+          simd.accumInh[base + i] = plain.accumInh[base + i] = inI;
+        }
+        fast[0] = slow[0] = 5 * t;
+        for (const [first, end, du, duInh, dv, vth, reset, bias, refractory] of groups) {
+          fast[1] = slow[1] = -1;
+          step(fast, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift);
+          lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, slow, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift);
+          expect(Array.from(fast)).toEqual(Array.from(slow));
+        }
+        expect(Array.from(simd.spiked.subarray(5 * t, fast[0]))).toEqual(Array.from(plain.spiked.subarray(5 * t, slow[0])));
+        for (const s of simd.spiked.subarray(5 * t, fast[0])) laneSpikes.add((s + shift) % 4);
+        spikes += fast[0] - 5 * t;
+        for (const key of ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh'] as const) expect(Array.from(simd[key])).toEqual(Array.from(plain[key]));
+      }
+      expect(spikes).toBeGreaterThan(50);
+      expect(laneSpikes.size).toBe(4);
+      expect(simd.memory.buffer instanceof SharedArrayBuffer).toBe(shared);
+    });
+  }
+
+  it('fires at exactly the threshold, not below it', () => {
+    const { simd } = twins(8, false);
+    // Full decay (d = 4096): each current is its input, and v the sum of the currents.
+    const inputs = [UNIT, UNIT - 1, UNIT + 1, UNIT, 0, UNIT - 1, UNIT, 2 * UNIT];
+    inputs.forEach((x, i) => (simd.accum[i] = x));
+    const out = Int32Array.of(0, 0);
+    lifSimdStep(simd)(out, 0, 0, 8, 4096, 4096, 4096, UNIT, 0, 0, 2, 0);
+    expect(Array.from(simd.spiked.subarray(0, out[0]))).toEqual([0, 2, 3, 6, 7]);
+    expect(Array.from(simd.ref)).toEqual([2, 0, 2, 2, 0, 0, 2, 2]);
+    expect(out[1]).toBe(7);
+  });
+
+  it('refuses state arrays outside its memory', () => {
+    const { simd, plain } = twins(8, false);
+    expect(() => lifSimdStep({ ...simd, v: plain.v })).toThrow(/views into the kernel memory/);
+  });
+});
