@@ -13,7 +13,7 @@ import { I32, V128, ops, simdOps as v, wasmModule, type Code } from './wasm-bina
 const PARAMS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked', 'first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
 const SCALARS = ['i', 'at', 'accAt', 'mask', 'lane'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'sign', 'magnitude', 'active',
-  'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'ONE', 'ZERO', 'MIN', 'MAX', 'FRACTION'] as const;
+  'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
 const INDEX = new Map<Local, number>([...PARAMS, ...SCALARS, ...VECTORS].map((n, i) => [n, i]));
@@ -25,21 +25,26 @@ const ACTIVE_GLOBAL = 0;
 /** Pushes the byte address of array `array` at element `index` (a local holding a byte offset). */
 const address = (array: Local, offset: Local): Code => [...get(offset), ...get(array), ...ops.i32Add];
 
-/** decay(x, d) of isa/fixed.ts with k = ONE - d: |x| times k rounded toward zero, in two halves, with x's sign. */
+/**
+ * decay(x, d) of isa/fixed.ts with k = ONE - d: |x| times k rounded toward zero,
+ * in two halves, with x's sign. Both halves (|x| >> 12 < 2^11, |x| & 4095) and k
+ * (at most 4096) fit in a lane's low 16 bits with zeros above, so a 16-bit dot
+ * product (one fast pmaddwd on x86) is their exact 32-bit product.
+ */
 const decay = (x: Local, k: Local): Code => [
   ...get(x), ...ops.i32Const(31), ...v.shrS, ...set('sign'),
-  ...get(x), ...v.abs, ...tee('magnitude'), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.mul,
-  ...get('magnitude'), ...get('FRACTION'), ...v.and, ...get(k), ...v.mul, ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
+  ...get(x), ...v.abs, ...tee('magnitude'), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.dotI16,
+  ...get('magnitude'), ...v.i32x4(DECAY_ONE - 1), ...v.and, ...get(k), ...v.dotI16, ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
   ...get('sign'), ...v.xor, ...get('sign'), ...v.sub,
 ];
-const clamp: Code = [...get('MIN'), ...v.maxS, ...get('MAX'), ...v.minS];
+const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ...v.minS];
+const ZERO = v.i32x4(0);
 const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
-const constant = (value: number, to: Local): Code => [...ops.i32Const(value), ...v.splat, ...set(to)];
 
-const BODY: Code = [
+/** The kernel; `countActive` false for a group with a bias, where every update is active. */
+const body = (countActive: boolean): Code => [
   ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
   ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
-  ...constant(1, 'ONE'), ...constant(STATE_MIN, 'MIN'), ...constant(STATE_MAX, 'MAX'), ...constant(DECAY_ONE - 1, 'FRACTION'),
   ...get('first'), ...set('i'),
   ...ops.block, ...ops.loop,
   ...get('i'), ...get('end'), ...ops.i32LtS, ...ops.i32Eqz, ...ops.brIf(1),
@@ -48,28 +53,32 @@ const BODY: Code = [
   // Read and clear the step's delay slot.
   ...address('accum', 'accAt'), ...v.load, ...set('inE'),
   ...address('accumInh', 'accAt'), ...v.load, ...set('inI'),
-  ...address('accum', 'accAt'), ...get('ZERO'), ...v.store,
-  ...address('accumInh', 'accAt'), ...get('ZERO'), ...v.store,
+  ...address('accum', 'accAt'), ...ZERO, ...v.store,
+  ...address('accumInh', 'accAt'), ...ZERO, ...v.store,
   ...address('uE', 'at'), ...v.load, ...set('e0'),
   ...address('uI', 'at'), ...v.load, ...set('i0'),
   ...address('v', 'at'), ...v.load, ...set('v0'),
   ...address('ref', 'at'), ...v.load, ...set('r'),
   // Active: any state, input, bias or refractory count non-zero; a true lane is -1, so subtracting counts it.
-  ...get('active'),
-  ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('BIAS'), ...v.or, ...get('r'), ...v.or,
-  ...get('ZERO'), ...v.ne, ...v.sub, ...set('active'),
+  ...(countActive
+    ? [
+      ...get('active'),
+      ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('r'), ...v.or,
+      ...ZERO, ...v.ne, ...v.sub, ...set('active'),
+    ]
+    : []),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
   ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
   ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
   ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...get('BIAS'), ...v.add, ...clamp, ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold, reset and start the period.
-  ...get('r'), ...get('ZERO'), ...v.gtS, ...set('refractoryNow'),
+  ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.geS, ...get('refractoryNow'), ...v.andNot, ...set('fire'),
   ...address('uE', 'at'), ...get('e1'), ...v.store,
   ...address('uI', 'at'), ...get('i1'), ...v.store,
   ...address('v', 'at'), ...get('RESET'), ...get('v1'), ...get('refractoryNow'), ...get('fire'), ...v.or, ...v.bitselect, ...v.store,
   ...address('ref', 'at'),
-  ...get('r'), ...get('ONE'), ...v.sub, ...get('REFRACTORY'), ...get('r'), ...get('fire'), ...v.bitselect, ...get('refractoryNow'), ...v.bitselect,
+  ...get('r'), ...v.i32x4(1), ...v.sub, ...get('REFRACTORY'), ...get('r'), ...get('fire'), ...v.bitselect, ...get('refractoryNow'), ...v.bitselect,
   ...v.store,
   // Spikes are rare: append the firing lanes' slots in lane order, as the scalar loop does.
   ...get('fire'), ...v.bitmask, ...tee('mask'),
@@ -90,9 +99,13 @@ const BODY: Code = [
   ...get('i'), ...ops.i32Const(4), ...ops.i32Add, ...set('i'),
   ...ops.br(0),
   ...ops.end, ...ops.end,
-  ...get('active'), ...v.extractLane(0), ...get('active'), ...v.extractLane(1), ...ops.i32Add,
-  ...get('active'), ...v.extractLane(2), ...ops.i32Add, ...get('active'), ...v.extractLane(3), ...ops.i32Add,
-  ...ops.globalSet(ACTIVE_GLOBAL),
+  ...(countActive
+    ? [
+      ...get('active'), ...v.extractLane(0), ...get('active'), ...v.extractLane(1), ...ops.i32Add,
+      ...get('active'), ...v.extractLane(2), ...ops.i32Add, ...get('active'), ...v.extractLane(3), ...ops.i32Add,
+      ...ops.globalSet(ACTIVE_GLOBAL),
+    ]
+    : []),
   ...get('count'),
 ];
 
@@ -100,7 +113,10 @@ const BODY: Code = [
 export function lifSimdModule(shared: boolean): Uint8Array {
   return wasmModule(
     shared,
-    [{ name: 'lif', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: BODY }],
+    [
+      { name: 'lif', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: body(true) },
+      { name: 'lifBiased', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: body(false) },
+    ],
     ['active'],
   );
 }
@@ -137,6 +153,7 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
   }
   const instance = new WebAssembly.Instance(module, { env: { memory: arrays.memory } });
   const lif = instance.exports.lif as WasmLif;
+  const lifBiased = instance.exports.lifBiased as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
   const { uE, uI, v, ref, accum, accumInh, spiked } = arrays;
   for (const a of [uE, uI, v, ref, accum, accumInh, spiked]) {
@@ -147,8 +164,9 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
     const vectorEnd = first + ((end - first) & ~3);
     let activeCount = 0;
     if (vectorEnd > first) {
-      out[0] = lif(aE, aI, aV, aRef, aAcc, aAccInh, aSpiked, first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
-      activeCount = active.value;
+      const kernel = bias === 0 ? lif : lifBiased;
+      out[0] = kernel(aE, aI, aV, aRef, aAcc, aAccInh, aSpiked, first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
+      activeCount = bias === 0 ? active.value : vectorEnd - first;
     }
     if (vectorEnd < end) {
       lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, vectorEnd, end, du, duInh, dv, vth, reset, bias, refractory, shift);

@@ -77,6 +77,8 @@ export const simdOps = {
   /** v128.load / v128.store, alignment hint 1 byte (a state slice need not start on 16 bytes), offset 0. */
   load: simd(0x00, 0, 0),
   store: simd(0x0b, 0, 0),
+  /** v128.const with the same 32-bit value in the four lanes (little-endian). */
+  i32x4: (value: number): Code => simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
   splat: simd(0x11),
   extractLane: (lane: number): Code => simd(0x1b, lane),
   ne: simd(0x38),
@@ -93,6 +95,8 @@ export const simdOps = {
   add: simd(0xae),
   sub: simd(0xb1),
   mul: simd(0xb5),
+  /** i32x4.dot_i16x8_s: per 32-bit lane, the sum of the products of its two signed 16-bit halves. */
+  dotI16: simd(0xba),
   minS: simd(0xb6),
   maxS: simd(0xb8),
 } as const;
