@@ -217,8 +217,8 @@ export class CpuCore {
   readonly groups: GroupTable;
   readonly axonStart: Uint32Array;
   readonly axonWeightExp: Uint8Array;
-  /** Per axon: the delay all its synapses share, or 0 when they differ (delays are at least 1); learning never changes a delay. */
-  readonly axonDelay: Uint8Array;
+  /** The delay all the core's synapses share, or 0 when they differ (delays are at least 1); learning never changes a delay. */
+  readonly uniformDelay: number;
   readonly synapses: Uint32Array;
   /**
    * Routes of each slot: routeCore/routeAxon[routeStart[i] .. routeStart[i + 1]]
@@ -255,7 +255,7 @@ export class CpuCore {
     this.groups = buildGroupTable(core);
     this.axonStart = core.axonStart;
     this.axonWeightExp = core.axonWeightExp;
-    this.axonDelay = uniformDelays(core.axonStart, core.synapses);
+    this.uniformDelay = uniformDelay(core.synapses);
     // Learning rewrites weights: a copy, so the image the caller holds keeps its own.
     this.synapses = image.learning === undefined ? core.synapses : core.synapses.slice();
     this.routeStart = core.routeStart;
@@ -337,7 +337,7 @@ function cpuDeliver(
   slots: number,
   axonStart: Uint32Array,
   axonWeightExp: Uint8Array,
-  axonDelay: Uint8Array,
+  uniformDelay: number,
   synapses: Uint32Array,
   t: number,
   inbox: Uint16Array,
@@ -346,18 +346,17 @@ function cpuDeliver(
 ): number {
   // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
   const sent = (t - 1) % slots;
+  // One delay for the whole core (the usual case): one delay slot, found once.
+  let uniformSlot = sent + uniformDelay;
+  if (uniformSlot >= slots) uniformSlot -= slots;
+  const row = at + uniformSlot * n;
   let ops = 0;
   for (let p = start; p < start + count; p++) {
     const a = inbox[p];
     const exp = axonWeightExp[a];
     const first = axonStart[a];
     const end = axonStart[a + 1];
-    const delay = axonDelay[a];
-    if (delay !== 0) {
-      // One delay for the whole axon (the usual case): one delay slot, found once.
-      let slot = sent + delay;
-      if (slot >= slots) slot -= slots;
-      const row = at + slot * n;
+    if (uniformDelay !== 0) {
       for (let s = first; s < end; s++) {
         const word = synapses[s];
         const i = row + synapseTarget(word);
@@ -382,20 +381,12 @@ function cpuDeliver(
   return ops;
 }
 
-/** Per axon, the delay its synapses share, or 0 where they differ (CpuCore.axonDelay). */
-function uniformDelays(axonStart: Uint32Array, synapses: Uint32Array): Uint8Array {
-  const axons = Math.max(0, axonStart.length - 1);
-  const delays = new Uint8Array(axons);
-  for (let a = 0; a < axons; a++) {
-    const first = axonStart[a];
-    const end = axonStart[a + 1];
-    if (first === end) continue;
-    const d = synapseDelay(synapses[first]);
-    let s = first + 1;
-    while (s < end && synapseDelay(synapses[s]) === d) s++;
-    if (s === end) delays[a] = d;
-  }
-  return delays;
+/** The delay all of a core's synapses share, or 0 where they differ (CpuCore.uniformDelay). */
+function uniformDelay(synapses: Uint32Array): number {
+  if (synapses.length === 0) return 0;
+  const d = synapseDelay(synapses[0]);
+  for (let s = 1; s < synapses.length; s++) if (synapseDelay(synapses[s]) !== d) return 0;
+  return d;
 }
 
 /**
@@ -567,7 +558,7 @@ export class CpuChipCompute {
       const s0 = stateStart[c];
       const a0 = accumStart[c];
       const count = counts[c];
-      if (count > 0) cpuDeliver(accum, accumInh, a0, n, slots, core.axonStart, core.axonWeightExp, core.axonDelay, core.synapses, t, inbox, inboxStart[c], count);
+      if (count > 0) cpuDeliver(accum, accumInh, a0, n, slots, core.axonStart, core.axonWeightExp, core.uniformDelay, core.synapses, t, inbox, inboxStart[c], count);
       // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
       const base = a0 + (t % slots) * n - s0;
       let spikedCount = 0;

@@ -54,7 +54,7 @@ export function chipMemoryPlan(neurons: number, accums: number): ChipMemoryPlan 
 export interface CpuMemory {
   /** The packed synapse words (isa/synapse.ts): 4 bytes each. */
   readonly synapseBytes: number;
-  /** Per axon: its start index, weight exponent and shared delay (cpu.ts CpuCore.axonDelay). */
+  /** Per axon: its start index and weight exponent. */
   readonly axonBytes: number;
   /** Per route: its destination core and axon, and per slot its first route (the image's tables); the emulator's synaptic-op count per route (1 byte). */
   readonly routeBytes: number;
@@ -94,7 +94,7 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
     let maxDelay = 1;
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     synapses += core.synapses.length;
-    axonBytes += core.axonStart.byteLength + 2 * core.axonWeightExp.byteLength;
+    axonBytes += core.axonStart.byteLength + core.axonWeightExp.byteLength;
     routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength + core.routeCore.length;
     neurons += n;
     accums += (maxDelay + 1) * n;
