@@ -41,6 +41,24 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulato
  */
 export const SPIN_LOADS = 1 << 15;
 
+/**
+ * Waits until control[index] differs from `seen` (spinning `spins` loads
+ * first) and returns the new value. It re-checks after every wake-up:
+ * Atomics.wait returned with the value unchanged under heavy load, and a
+ * worker that took that for a new step ran the step again while the main
+ * thread was still sending from its spike lists (about one 2,000-step CUBA run
+ * in ten diverged with three busy processes beside it).
+ */
+export function waitForChange(control: Int32Array, index: number, seen: number, spins: number): number {
+  let now = Atomics.load(control, index);
+  for (let spin = 0; spin < spins && now === seen; spin++) now = Atomics.load(control, index);
+  while (now === seen) {
+    Atomics.wait(control, index, seen);
+    now = Atomics.load(control, index);
+  }
+  return now;
+}
+
 export interface WorkerSetup {
   readonly image: ChipImage;
   readonly first: number;

@@ -4,7 +4,7 @@
 // joins the barrier.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuChipCompute, CpuCore, cpuChipLayout, cpuCoreViews } from './cpu.js';
-import { SPIN_LOADS, CTL_DONE, CTL_GENERATION, CTL_PARITY, CTL_STEP, CTL_STOP, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
+import { SPIN_LOADS, waitForChange, CTL_DONE, CTL_GENERATION, CTL_PARITY, CTL_STEP, CTL_STOP, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
 
 const setup = workerData as WorkerSetup;
 const { control, stats, inboxes, counts, inboxStarts, seed, first, end } = setup;
@@ -16,9 +16,7 @@ const compute = new CpuChipCompute(cores, first, setup.memory, layout);
 let generation = Atomics.load(control, CTL_GENERATION);
 parentPort?.postMessage('ready');
 for (;;) {
-  for (let spin = 0; spin < SPIN_LOADS && Atomics.load(control, CTL_GENERATION) === generation; spin++);
-  Atomics.wait(control, CTL_GENERATION, generation);
-  generation = Atomics.load(control, CTL_GENERATION);
+  generation = waitForChange(control, CTL_GENERATION, generation, SPIN_LOADS);
   if (Atomics.load(control, CTL_STOP) !== 0) break;
   const t = Atomics.load(control, CTL_STEP);
   const parity = Atomics.load(control, CTL_PARITY);

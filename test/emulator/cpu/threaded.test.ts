@@ -1,6 +1,7 @@
 // The threaded CPU engine gives the one-thread result to the bit: spikes,
 // counters, cycles, per-step counters, timing and neuron state, for any thread
 // count. (Its worker runs from dist/, which `npm test` builds before vitest.)
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
@@ -102,5 +103,32 @@ describe('threaded CPU engine', () => {
       }
     }
     expect(threadingObstacle({ ...image, learning: {} as ChipImage['learning'] })).toMatch(/learns/);
+  });
+
+  it('waits for the step generation to change, not merely for a wake-up', async () => {
+    // A worker waits in waitForChange (from dist/, as the engine's workers run) on a
+    // shared word; a notify without a change must not release it, a change must.
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const url = new URL('../../../dist/emulator/cpu/threaded.js', import.meta.url).href;
+    const source = `const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.url).then((m) => parentPort.postMessage(m.waitForChange(workerData.control, 0, 0, 0)));`;
+    const worker = new Worker(source, { eval: true, workerData: { control, url } });
+    const results: number[] = [];
+    const got = new Promise<void>((resolve) => worker.on('message', (v: number) => (results.push(v), resolve())));
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    // Once it is parked in Atomics.wait, notify wakes it (and says so) without changing the word.
+    let woken = 0;
+    for (let i = 0; i < 300 && woken === 0; i++) {
+      await sleep(10);
+      woken = Atomics.notify(control, 0);
+    }
+    expect(woken).toBe(1);
+    await sleep(100);
+    expect(results).toEqual([]);
+    Atomics.store(control, 0, 7);
+    Atomics.notify(control, 0);
+    await got;
+    expect(results).toEqual([7]);
+    await worker.terminate();
   });
 });
