@@ -157,6 +157,8 @@ export class MeshNoc {
   private nextExit = new Int32Array(0);
   /** Running sums of the batch being routed (fields, so that the chain passes can add to them). */
   private wait = 0;
+  /** Per core: the ready time of its last packet so far in the batch, then the cycle its output port is free again. */
+  private readonly portTime: Float64Array;
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
@@ -208,6 +210,7 @@ export class MeshNoc {
     this.loadDiff = new Float64Array(tileLinks);
     this.head = new Int32Array(this.linkCount).fill(-1);
     this.tail = new Int32Array(this.linkCount).fill(-1);
+    this.portTime = new Float64Array(this.cores);
     this.cum = new Float64Array(tileLinks);
     for (let dir = 0; dir < 4; dir++) {
       const chains = dir < 2 ? this.height : this.width;
@@ -308,7 +311,7 @@ export class MeshNoc {
     if (n === 0) return 0;
     if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
-    const { coreX, coreY, coreChipX, coreChipY, head, loadDiff, load } = this;
+    const { coreX, coreY, coreChipX, coreChipY, head, loadDiff, load, portTime } = this;
     const width = this.width;
     const tileLinks = width * this.height * 4;
     this.wait = 0;
@@ -317,10 +320,17 @@ export class MeshNoc {
     let hopsEW = 0;
     let hopsNS = 0;
     let hopsChip = 0;
+    // Whether each core's packets come in order of ready time (the CPU backend's
+    // batches: one ready time per core): then each output port serves its
+    // packets in batch order, and no port needs its requests listed and sorted.
+    let inOrder = true;
+    portTime.fill(-Infinity);
     for (let p = 0; p < n; p++) {
       const s = src[p];
       const d = dst[p];
-      this.push(tileLinks + 2 * s, ready[p], p);
+      const r = ready[p];
+      if (!(r >= portTime[s])) inOrder = false;
+      portTime[s] = r;
       const xs = coreX[s];
       const ys = coreY[s];
       const xd = coreX[d];
@@ -345,6 +355,22 @@ export class MeshNoc {
     this.hopsNorthSouth += hopsNS;
     this.hopsChipToChip += hopsChip;
     // Output ports (latency 0): each packet goes on from its own tile at the cycle it left.
+    if (inOrder) {
+      // Batch order is each port's (time, index) order: serve the ports side by side.
+      portTime.fill(0);
+      let wait = 0;
+      for (let p = 0; p < n; p++) {
+        const s = src[p];
+        const time = ready[p];
+        const free = portTime[s];
+        const enter = time > free ? time : free;
+        wait += enter - time;
+        portTime[s] = enter + 1;
+        load[tileLinks + 2 * s]++;
+        this.forward(p, enter, coreX[s], coreY[s], dst);
+      }
+      this.wait += wait;
+    } else for (let p = 0; p < n; p++) this.push(tileLinks + 2 * src[p], ready[p], p);
     for (let c = 0; c < this.cores; c++) {
       const link = tileLinks + 2 * c;
       if (head[link] < 0) continue;
