@@ -15,7 +15,7 @@ import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -156,6 +156,9 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
  */
 export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
   const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums);
+  if (pages > WASM_MAX_PAGES) {
+    throw new RangeError(`the chip's neuron state and delay slots need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
+  }
   const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
   const view = (k: number): Int32Array => new Int32Array(memory.buffer, starts[k], lengths[k]);
   return {

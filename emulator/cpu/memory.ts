@@ -29,6 +29,8 @@ const GROUP_BYTES = 1 + 4 + 9 * 4;
 
 /** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
 const WASM_PAGE = 65536;
+/** Pages a 32-bit WebAssembly memory can hold (4 GiB). */
+export const WASM_MAX_PAGES = 65536;
 /** The SIMD kernel's vector width in bytes: each state array starts on it. */
 const VECTOR_BYTES = 16;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { chipMemoryPlan } from '../../../emulator/cpu/memory.js';
 
 describe('chipMemoryPlan', () => {
@@ -14,5 +15,14 @@ describe('chipMemoryPlan', () => {
       expect(pages * 65536).toBeGreaterThanOrEqual(end);
       expect((pages - 1) * 65536).toBeLessThan(end);
     }
+  });
+});
+
+describe('cpuChipMemory', () => {
+  it('refuses neuron state beyond one WebAssembly memory (4 GiB), saying why', () => {
+    const neurons = 1 << 20;
+    const accums = 1 << 29;
+    expect(chipMemoryPlan(neurons, accums).pages).toBeGreaterThan(65536);
+    expect(() => cpuChipMemory({ stateStart: Int32Array.of(0, neurons), accumStart: Int32Array.of(0, accums), n: Int32Array.of(neurons), slots: Int32Array.of(512), neurons, accums }, false)).toThrow(/at most 65536 \(4 GiB\)/);
   });
 });
