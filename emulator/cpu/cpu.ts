@@ -931,11 +931,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const last = this.lastTotals;
     const base = t * COUNTERS;
     const table = this.counterTable;
-    for (let k = 0; k < COUNTERS; k++) log[base + k] = -last[k];
-    for (let at = 0; at < table.length; at += COUNTERS) {
-      for (let k = 0; k < COUNTERS; k++) log[base + k] += table[at + k];
+    // Each total summed in a register: the log is large and cold, so it is written once per counter.
+    for (let k = 0; k < COUNTERS; k++) {
+      let total = 0;
+      for (let at = k; at < table.length; at += COUNTERS) total += table[at];
+      log[base + k] = total - last[k];
+      last[k] = total;
     }
-    for (let k = 0; k < COUNTERS; k++) last[k] += log[base + k];
   }
 
   /**
