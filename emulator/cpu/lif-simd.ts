@@ -8,7 +8,8 @@
 // go through lifStepPlain.
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { lifStepPlain } from './kernels.js';
-import { I32, V128, ops, simdOps as v, wasmModule, type Code } from './wasm-binary.js';
+import type { CpuChipMemory } from './cpu.js';
+import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
 
 const PARAMS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked', 'first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
 const SCALARS = ['i', 'at', 'accAt', 'mask', 'lane'] as const;
@@ -109,14 +110,20 @@ const body = (countActive: boolean): Code => [
   ...get('count'),
 ];
 
+/** One exported kernel: the same signature and locals, with or without the active count. */
+const kernel = (name: string, countActive: boolean): WasmFunction => ({
+  name,
+  params: PARAMS.map(() => I32),
+  results: [I32],
+  locals: [[SCALARS.length, I32], [VECTORS.length, V128]],
+  body: body(countActive),
+});
+
 /** The kernel's module for a shared (threaded engine) or a plain memory. */
 export function lifSimdModule(shared: boolean): Uint8Array {
   return wasmModule(
     shared,
-    [
-      { name: 'lif', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: body(true) },
-      { name: 'lifBiased', params: PARAMS.map(() => I32), results: [I32], locals: [[SCALARS.length, I32], [VECTORS.length, V128]], body: body(false) },
-    ],
+    [kernel('lif', true), kernel('lifBiased', false)],
     ['active'],
   );
 }
@@ -125,17 +132,8 @@ const modules = new Map<boolean, WebAssembly.Module>();
 
 type WasmLif = (...args: number[]) => number;
 
-/** The chip's state arrays, as views into one WebAssembly memory (cpuChipMemory). */
-export interface LifSimdArrays {
-  readonly memory: WebAssembly.Memory;
-  readonly uE: Int32Array;
-  readonly uI: Int32Array;
-  readonly v: Int32Array;
-  readonly ref: Int32Array;
-  readonly accum: Int32Array;
-  readonly accumInh: Int32Array;
-  readonly spiked: Uint32Array;
-}
+/** The chip's state arrays the kernel updates, as views into one WebAssembly memory (cpuChipMemory). */
+export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'uE' | 'uI' | 'v' | 'ref' | 'accum' | 'accumInh' | 'spiked'>;
 
 /**
  * lifStepPlain over `arrays` with the same arguments after the arrays:

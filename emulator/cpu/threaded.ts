@@ -33,7 +33,6 @@ export const STATS_PER_CORE = 4;
  */
 const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulator/cpu/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
 
-/** What a worker receives (structured clone: the SharedArrayBuffer-backed arrays are shared, not copied). */
 /**
  * Loads of a shared counter a thread makes before it sleeps in Atomics.wait at a
  * barrier (about 10-40 us): a step of a small network takes about 100 us, and being
@@ -59,6 +58,7 @@ export function waitForChange(control: Int32Array, index: number, seen: number, 
   return now;
 }
 
+/** What a worker receives (structured clone: the SharedArrayBuffer-backed arrays are shared, not copied). */
 export interface WorkerSetup {
   readonly image: ChipImage;
   readonly first: number;
@@ -210,9 +210,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     }
     this.compute.run(0, this.mainEnd, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
     const workers = this.workers.length;
-    // Spin a little before sleeping: a step is ~100 us, and a futex wake-up costs tens of them.
-    for (let spin = 0; spin < SPIN_LOADS && Atomics.load(ctl, CTL_DONE) < workers; spin++);
-    for (let done = Atomics.load(ctl, CTL_DONE); done < workers; done = Atomics.load(ctl, CTL_DONE)) Atomics.wait(ctl, CTL_DONE, done);
+    // Spin a little before sleeping (SPIN_LOADS), then sleep until every worker has counted itself done.
+    for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
     const stats = this.stats;
     for (let c = this.workerFirst; c < this.cores.length; c++) {
       const core = this.cores[c];
