@@ -211,20 +211,41 @@ export function energyTrace(run: Pick<RunOutcome, 'image' | 'stepCounters' | 'st
   return { bin_steps: width, by_category: byCategory };
 }
 
-/** The tiles an X-then-Y route visits from (x0, y0) to (x1, y1), as successive directed links. */
-export function xyRoute(x0: number, y0: number, x1: number, y1: number): { x: number; y: number; to_x: number; to_y: number }[] {
-  const links: { x: number; y: number; to_x: number; to_y: number }[] = [];
-  let x = x0;
-  let y = y0;
-  while (x !== x1) {
-    const nx = x + Math.sign(x1 - x);
-    links.push({ x, y, to_x: nx, to_y: y });
-    x = nx;
+// The four directions of meshFigure's difference arrays.
+const LINK_EAST = 0;
+const LINK_WEST = 1;
+const LINK_SOUTH = 2;
+const LINK_NORTH = 3;
+
+/**
+ * The loaded links from meshFigure's difference arrays: east and west by row
+ * (index y * width + x), south and north by column (index x * height + y). A
+ * route from a to b adds +k at a and -k at b; link a -> a+1 then carries the
+ * prefix sum up to a (east, south), link a -> a-1 the suffix sum from a (west, north).
+ */
+function linkLoads(diff: readonly Float64Array[], width: number, height: number): LinkFigure[] {
+  const links: LinkFigure[] = [];
+  for (let y = 0; y < height; y++) {
+    let east = 0;
+    let west = 0;
+    for (let x = 0; x < width; x++) {
+      east += diff[LINK_EAST][y * width + x];
+      if (east !== 0) links.push({ x, y, to_x: x + 1, to_y: y, packets: east });
+      const xr = width - 1 - x;
+      west += diff[LINK_WEST][y * width + xr];
+      if (west !== 0) links.push({ x: xr, y, to_x: xr - 1, to_y: y, packets: west });
+    }
   }
-  while (y !== y1) {
-    const ny = y + Math.sign(y1 - y);
-    links.push({ x, y, to_x: x, to_y: ny });
-    y = ny;
+  for (let x = 0; x < width; x++) {
+    let south = 0;
+    let north = 0;
+    for (let y = 0; y < height; y++) {
+      south += diff[LINK_SOUTH][x * height + y];
+      if (south !== 0) links.push({ x, y, to_x: x, to_y: y + 1, packets: south });
+      const yr = height - 1 - y;
+      north += diff[LINK_NORTH][x * height + yr];
+      if (north !== 0) links.push({ x, y: yr, to_x: x, to_y: yr - 1, packets: north });
+    }
   }
   return links;
 }
@@ -240,7 +261,14 @@ export function meshFigure(run: Pick<RunOutcome, 'image' | 'counters' | 'spikeCo
   const profile = image.profile;
   const energy = energyByCore(run.counters, profile);
   const positions = image.cores.map((c) => corePosition(profile, c.slot));
-  const load = new Map<string, LinkFigure & { packets: number }>();
+  // Packets per (source core, destination core) pair, then the link loads from
+  // difference arrays along each route's row and column (X then Y), so the work
+  // is per pair and per link, not per hop.
+  const width = Math.max(1, ...positions.map((p) => p.x + 1));
+  const height = Math.max(1, ...positions.map((p) => p.y + 1));
+  const diff = Array.from({ length: 4 }, () => new Float64Array(width * height + 1));
+  const perTarget = new Float64Array(image.cores.length);
+  const targets: number[] = [];
   let inTile = 0;
   const cores: CoreFigure[] = image.cores.map((core, c) => {
     const from = positions[c];
@@ -253,16 +281,25 @@ export function meshFigure(run: Pick<RunOutcome, 'image' | 'counters' | 'spikeCo
       if (k === 0) continue;
       for (let r = core.routeStart[i]; r < core.routeStart[i + 1]; r++) {
         sent += k;
-        const to = positions[core.routeCore[r]];
-        if (to.tile === from.tile) inTile += k;
-        for (const l of xyRoute(from.x, from.y, to.x, to.y)) {
-          const key = `${l.x},${l.y},${l.to_x},${l.to_y}`;
-          const entry = load.get(key) ?? { ...l, packets: 0 };
-          entry.packets += k;
-          load.set(key, entry);
-        }
+        const d = core.routeCore[r];
+        if (perTarget[d] === 0) targets.push(d);
+        perTarget[d] += k;
       }
     }
+    for (const d of targets) {
+      const k = perTarget[d];
+      perTarget[d] = 0;
+      const to = positions[d];
+      if (to.tile === from.tile) inTile += k;
+      // Row from.y between from.x and to.x; column to.x between from.y and to.y.
+      const row = diff[to.x > from.x ? LINK_EAST : LINK_WEST];
+      row[from.y * width + from.x] += k;
+      row[from.y * width + to.x] -= k;
+      const column = diff[to.y > from.y ? LINK_SOUTH : LINK_NORTH];
+      column[to.x * height + from.y] += k;
+      column[to.x * height + to.y] -= k;
+    }
+    targets.length = 0;
     return {
       core: c,
       slot: core.slot,
@@ -277,7 +314,7 @@ export function meshFigure(run: Pick<RunOutcome, 'image' | 'counters' | 'spikeCo
       packets_sent: sent,
     };
   });
-  const links = [...load.values()].sort((a, b) => b.packets - a.packets || a.y - b.y || a.x - b.x || a.to_y - b.to_y || a.to_x - b.to_x);
+  const links = linkLoads(diff, width, height).sort((a, b) => b.packets - a.packets || a.y - b.y || a.x - b.x || a.to_y - b.to_y || a.to_x - b.to_x);
   return {
     tiles_x: profile.mesh.tilesX,
     tiles_y: profile.mesh.tilesY,

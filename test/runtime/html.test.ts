@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSource, hasErrors } from '../../compiler/index.js';
 import { COUNTER_NAMES } from '../../emulator/interface.js';
 import { ENERGY_CATEGORIES, energyOf, chipTimeS } from '../../emulator/energy.js';
-import { builtinProfile, parseProfile, type ChipProfile } from '../../isa/profile.js';
+import { builtinProfile, corePosition, parseProfile, type ChipProfile } from '../../isa/profile.js';
 import { buildRunReport, type RunReport } from '../../runtime/report.js';
 import { runImage } from '../../runtime/session.js';
-import { downsampleRaster, RASTER_MAX_MARKS, xyRoute, type PopulationSpikes } from '../../runtime/html/figures.js';
+import { downsampleRaster, RASTER_MAX_MARKS, type PopulationSpikes } from '../../runtime/html/figures.js';
 import { renderRunHtml, reportHtmlFromJson, ReportHtmlError, parseTrainReport, renderTrainHtml, TrainReportError } from '../../runtime/html/index.js';
 import { niceMax, ticks, viridis } from '../../runtime/html/svg.js';
 import { TRAIN_COMPARE_FIXTURE } from './html-fixtures.js';
@@ -81,16 +81,6 @@ describe('raster downsampling', () => {
 });
 
 describe('figure helpers', () => {
-  it('routes X then Y', () => {
-    expect(xyRoute(0, 0, 2, 1)).toEqual([
-      { x: 0, y: 0, to_x: 1, to_y: 0 },
-      { x: 1, y: 0, to_x: 2, to_y: 0 },
-      { x: 2, y: 0, to_x: 2, to_y: 1 },
-    ]);
-    expect(xyRoute(3, 2, 3, 2)).toEqual([]);
-    expect(xyRoute(1, 2, 0, 0).map((l) => [l.to_x, l.to_y])).toEqual([[0, 2], [0, 1], [0, 0]]);
-  });
-
   it('picks round axis ends and ticks, and the viridis end points', () => {
     expect(niceMax(69.5)).toBe(80);
     expect(niceMax(0.00123)).toBeCloseTo(0.0015, 12);
@@ -126,10 +116,11 @@ probe c { spikes }
 describe('the figures of a run agree with its counters', () => {
   let report: RunReport;
   let stepCounters: Float64Array;
+  let run: Awaited<ReturnType<typeof runImage>>;
   beforeAll(async () => {
     const compiled = compileSource(SPREAD_NET, 'spread.snn', { profile: spreadProfile() });
     expect(hasErrors(compiled.diagnostics)).toBe(false);
-    const run = await runImage(compiled.image!, { steps: 400, seed: 3, backend: 'cpu' });
+    run = await runImage(compiled.image!, { steps: 400, seed: 3, backend: 'cpu' });
     stepCounters = run.stepCounters;
     report = buildRunReport(run);
   });
@@ -155,6 +146,25 @@ describe('the figures of a run agree with its counters', () => {
     expect(ew).toBe(report.counters.hops_east_west);
     for (let i = 1; i < mesh.links.length; i++) expect(mesh.links[i].packets).toBeLessThanOrEqual(mesh.links[i - 1].packets);
     expect(mesh.cores.reduce((a, c) => a + c.packets_sent, 0)).toBe(report.counters.packets);
+    // Every link's load equals a hop-by-hop walk of every packet's X-then-Y route.
+    const profile = spreadProfile();
+    const walked = new Map<string, number>();
+    run.image.cores.forEach((core, c) => {
+      const from = corePosition(profile, core.slot);
+      for (let i = 0; i < core.neuronCount; i++) {
+        for (let r = core.routeStart[i]; r < core.routeStart[i + 1]; r++) {
+          const to = corePosition(profile, run.image.cores[core.routeCore[r]].slot);
+          let [x, y] = [from.x, from.y];
+          while (x !== to.x || y !== to.y) {
+            const [nx, ny] = x !== to.x ? [x + Math.sign(to.x - x), y] : [x, y + Math.sign(to.y - y)];
+            const key = `${x},${y},${nx},${ny}`;
+            walked.set(key, (walked.get(key) ?? 0) + run.spikeCounts[c][i]);
+            [x, y] = [nx, ny];
+          }
+        }
+      }
+    });
+    expect(new Map(mesh.links.map((l) => [`${l.x},${l.y},${l.to_x},${l.to_y}`, l.packets]))).toEqual(new Map([...walked].filter(([, k]) => k > 0)));
     // Per-core dynamic energy plus the chip's static energy is the total.
     const dynamic = mesh.cores.reduce((a, c) => a + c.energy_j, 0);
     expect(dynamic + report.energy_j.by_category.static).toBeCloseTo(report.energy_j.total, 15);
