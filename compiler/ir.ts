@@ -158,6 +158,8 @@ export interface SbpIR {
   readonly lateralPost: number;
   readonly mode: 'gain' | 'additive';
   readonly normalize: 'layer' | 'fanout' | 'none';
+  /** isa/learning/symbols.ts SBP_POLARITIES: what counts as potentiation of a source synapse. */
+  readonly polarity: 'change' | 'efficacy';
   readonly span: SourceSpan;
 }
 

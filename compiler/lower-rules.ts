@@ -46,6 +46,7 @@ export function lowerRule(rule: RuleIR, dtS: number): LoweredRule {
         op: 'sbp',
         mode: sbp.mode,
         normalize: sbp.normalize,
+        polarity: sbp.polarity,
         source: sbp.source,
         backward: quantizeGain(sbp.backward * sbp.fraction),
         lateralPre: quantizeGain(sbp.lateralPre * sbp.fraction),

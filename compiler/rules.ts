@@ -14,6 +14,7 @@ import {
   SBP_BASE,
   SBP_MODES,
   SBP_NORMALIZATIONS,
+  SBP_POLARITIES,
   SBP_SETTINGS,
   TEACH_SETTINGS,
   TEACH_SOURCES,
@@ -27,6 +28,7 @@ import {
   type EventName,
   type SbpMode,
   type SbpNormalization,
+  type SbpPolarity,
   type TraceName,
 } from '../isa/learning/symbols.js';
 import type * as Ast from './ast.js';
@@ -35,7 +37,7 @@ import type { PopulationIR, ProductIR, ProjectionIR, RuleEventIR, RuleIR, SbpIR,
 import { didYouMean, describeValue, indexSettings, positive, readPlain, readQuantity, type ReadContext } from './settings.js';
 
 /** SBP's defaults: the authors' code (../shared/SBP.md). */
-export const SBP_DEFAULTS = { fraction: 0.2, backward: 1.0, lateralPre: 1.0, lateralPost: 0.5, mode: 'gain', normalize: 'layer' } as const;
+export const SBP_DEFAULTS = { fraction: 0.2, backward: 1.0, lateralPre: 1.0, lateralPost: 0.5, mode: 'gain', normalize: 'layer', polarity: 'change' } as const;
 /** A plain rule learns every step unless it says otherwise (Loihi's default epoch is one step too). */
 export const DEFAULT_EPOCH_STEPS = 1;
 export const DEFAULT_IMPULSE = 1.0;
@@ -423,6 +425,7 @@ function checkSbp(p: PartialRule, ruleIndex: ReadonlyMap<string, number>, ctx: R
   const lateralPost = number('lateral_post', SBP_DEFAULTS.lateralPost);
   const mode = choice<SbpMode>('mode', Object.keys(SBP_MODES) as SbpMode[], SBP_DEFAULTS.mode);
   const normalize = choice<SbpNormalization>('normalize', Object.keys(SBP_NORMALIZATIONS) as SbpNormalization[], SBP_DEFAULTS.normalize);
+  const polarity = choice<SbpPolarity>('polarity', Object.keys(SBP_POLARITIES) as SbpPolarity[], SBP_DEFAULTS.polarity);
   for (const [key, lambda] of [['backward', backward], ['lateral_pre', lateralPre], ['lateral_post', lateralPost]] as const) {
     if (lambda * fraction > 1) {
       ctx.report(diag('ruleSbpLambdaRange', (settings.get(key) ?? settings.get('fraction'))?.value.span ?? p.decl.name.span, [key, +(lambda * fraction).toPrecision(6), fraction]));
@@ -438,7 +441,7 @@ function checkSbp(p: PartialRule, ruleIndex: ReadonlyMap<string, number>, ctx: R
     ok = false;
   }
   if (!ok || source === undefined) return undefined;
-  return { source, fraction, backward, lateralPre, lateralPost, mode, normalize, span: p.decl.name.span };
+  return { source, fraction, backward, lateralPre, lateralPost, mode, normalize, polarity, span: p.decl.name.span };
 }
 
 function checkTeach(decls: readonly Ast.TeachDecl[], populations: readonly PopulationIR[], ctx: ReadContext): TeachIR[] {

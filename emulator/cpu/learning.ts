@@ -100,6 +100,8 @@ interface SbpConfig {
   readonly additive: boolean;
   /** isa/learning/symbols.ts SBP_NORMALIZATIONS: layer, fanout, none. */
   readonly normalize: number;
+  /** isa/learning/symbols.ts SBP_POLARITIES: a source change counts as potentiation by the sign of dw (change) or of dw * w (efficacy). */
+  readonly efficacy: boolean;
   readonly backward: number;
   readonly lateralPre: number;
   readonly lateralPost: number;
@@ -134,7 +136,7 @@ function ruleTable(program: Uint32Array): RuleTable {
     } else if (ins.op === 'epoch') epoch = ins.steps;
     else if (ins.op === 'bounds') bounds = { low: ins.low, high: ins.high };
     else if (ins.op === 'sbp') {
-      sbp = { additive: ins.mode === 'additive', normalize: SBP_NORMALIZATIONS[ins.normalize], backward: ins.backward, lateralPre: ins.lateralPre, lateralPost: ins.lateralPost };
+      sbp = { additive: ins.mode === 'additive', normalize: SBP_NORMALIZATIONS[ins.normalize], efficacy: ins.polarity === 'efficacy', backward: ins.backward, lateralPre: ins.lateralPre, lateralPost: ins.lateralPost };
     } else if (ins.op === 'event') {
       const n = ins.products;
       const t: EventTable = {
@@ -791,17 +793,20 @@ export class CpuLearning {
     const { P, D, colP, colD, rowP, rowD, gBpP, gBpD, gPost, gPreP, gPreD } = st;
     P.fill(0);
     D.fill(0);
-    // 1. At the cores of the output synapses: P_j and |D_j| per presynaptic neuron j (retrograde packets carry them home).
+    // 1. At the cores of the output synapses: P_j and |D_j| per presynaptic neuron j (retrograde packets carry them home);
+    //    with polarity = efficacy, the change of a negative weight counts with its sign flipped.
+    const efficacy = cfg.efficacy;
     for (const s of st.sources) {
       const core = this.cores[s.core];
       const pending = this.pending[s.core];
+      const syn = core.synapses;
       for (let a = 0; a < s.set.axonCount; a++) {
         const j = s.set.axonPre[a];
         let p = P[j];
         let d = D[j];
         const end = core.axonStart[s.set.axonFirst + a + 1];
         for (let i = core.axonStart[s.set.axonFirst + a]; i < end; i++) {
-          const v = pending[i];
+          const v = efficacy && synapseWeight(syn[i]) < 0 ? -pending[i] : pending[i];
           if (v > 0) p = addSum(p, v);
           else if (v < 0) d = addSum(d, -v);
         }

@@ -88,6 +88,7 @@ const SBP = {
   srcCount: 11,
   ownList: 12,
   ownCount: 13,
+  efficacy: 14,
 } as const;
 const SBP_STRIDE = 16;
 
@@ -145,7 +146,7 @@ interface RuleInfo {
   epoch: number;
   bounds: { low: number; high: number } | undefined;
   readonly events: { first: number; count: number; has: boolean }[];
-  sbp: { additive: boolean; normalize: number; backward: number; lateralPre: number; lateralPost: number } | undefined;
+  sbp: { additive: boolean; normalize: number; efficacy: boolean; backward: number; lateralPre: number; lateralPost: number } | undefined;
 }
 
 export function buildLearningLayout(image: ChipImage, learning: LearningImage, layout: GpuLayout): GpuLearningLayout {
@@ -165,7 +166,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
         info.impulse[code] = x.impulse;
       } else if (x.op === 'epoch') info.epoch = x.steps;
       else if (x.op === 'bounds') info.bounds = { low: x.low, high: x.high };
-      else if (x.op === 'sbp') info.sbp = { additive: x.mode === 'additive', normalize: SBP_NORMALIZATIONS[x.normalize], backward: x.backward, lateralPre: x.lateralPre, lateralPost: x.lateralPost };
+      else if (x.op === 'sbp') info.sbp = { additive: x.mode === 'additive', normalize: SBP_NORMALIZATIONS[x.normalize], efficacy: x.polarity === 'efficacy', backward: x.backward, lateralPre: x.lateralPre, lateralPost: x.lateralPost };
       else if (x.op === 'event') {
         info.events[EVENTS[x.event]] = { first: products.length / PRODUCT_STRIDE, count: x.products, has: true };
         for (let p = 0; p < x.products; p++) {
@@ -283,6 +284,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
     row[SBP.I] = I.size;
     row[SBP.additive] = config.additive ? 1 : 0;
     row[SBP.normalize] = config.normalize;
+    row[SBP.efficacy] = config.efficacy ? 1 : 0;
     row[SBP.backward] = config.backward;
     row[SBP.lateralPre] = config.lateralPre;
     row[SBP.lateralPost] = config.lateralPost;
@@ -722,9 +724,11 @@ fn sbpSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   var p = 0u;
   var d = 0u;
   if (n < srcCount) {
-    // P_j, D_j of the neuron j this source axon leaves.
+    // P_j, D_j of the neuron j this source axon leaves; with polarity = efficacy a negative weight's change counts negated.
+    let efficacy = sbpField(${u(SBP.efficacy)}) != 0u;
     for (var i = axons[ga * 2u] + lid; i < end; i = i + ${u(WG)}) {
-      let v = lstate[pend + (i - synFirst)];
+      let change = lstate[pend + (i - synFirst)];
+      let v = select(change, -change, efficacy && weightOf(synapse(i)) < 0i);
       if (v > 0i) { p = addSum(p, u32(v)); } else if (v < 0i) { d = addSum(d, u32(-v)); }
     }
     satAdd(base + pre, p);

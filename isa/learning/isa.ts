@@ -27,12 +27,14 @@ import {
   OPERAND_NAMES,
   SBP_MODES,
   SBP_NORMALIZATIONS,
+  SBP_POLARITIES,
   TRACES,
   TRACE_NAMES,
   type EventName,
   type OperandName,
   type SbpMode,
   type SbpNormalization,
+  type SbpPolarity,
   type TraceName,
 } from './symbols.js';
 
@@ -62,6 +64,7 @@ export type Instruction =
       readonly op: 'sbp';
       readonly mode: SbpMode;
       readonly normalize: SbpNormalization;
+      readonly polarity: SbpPolarity;
       readonly source: number;
       readonly backward: number;
       readonly lateralPre: number;
@@ -139,7 +142,7 @@ export function encode(program: readonly Instruction[]): Uint32Array {
         break;
       }
       case 'sbp':
-        words.push((head | (SBP_MODES[ins.mode] << 24) | (SBP_NORMALIZATIONS[ins.normalize] << 25) | ins.source) >>> 0, ins.backward, ins.lateralPre, ins.lateralPost);
+        words.push((head | (SBP_MODES[ins.mode] << 24) | (SBP_NORMALIZATIONS[ins.normalize] << 25) | (SBP_POLARITIES[ins.polarity] << 27) | ins.source) >>> 0, ins.backward, ins.lateralPre, ins.lateralPost);
         break;
     }
   }
@@ -204,11 +207,12 @@ export function decode(words: Uint32Array): { readonly instructions: readonly In
         break;
       }
       case 'sbp': {
-        reserved(0x08ff0000);
+        reserved(0x00ff0000);
         const mode = keyOf(SBP_MODES, (w0 >>> 24) & 0x1);
         const normalize = keyOf(SBP_NORMALIZATIONS, (w0 >>> 25) & 0x3);
-        if (mode === undefined || normalize === undefined) throw new LearningIsaError(i, `unknown sbp normalization code ${(w0 >>> 25) & 0x3}`);
-        ins = { op, mode, normalize, source: w0 & 0xffff, backward: words[i + 1], lateralPre: words[i + 2], lateralPost: words[i + 3] };
+        const polarity = keyOf(SBP_POLARITIES, (w0 >>> 27) & 0x1);
+        if (mode === undefined || normalize === undefined || polarity === undefined) throw new LearningIsaError(i, `unknown sbp normalization code ${(w0 >>> 25) & 0x3}`);
+        ins = { op, mode, normalize, polarity, source: w0 & 0xffff, backward: words[i + 1], lateralPre: words[i + 2], lateralPost: words[i + 3] };
         break;
       }
     }
@@ -305,7 +309,7 @@ export function disassembleInstruction(ins: Instruction, options: DisassembleOpt
       const q = (v: number): string => decimal(v / GAIN_ONE);
       const source = options.ruleNames?.[ins.source] ?? `rule ${ins.source}`;
       return line(
-        `${MNEMONICS.sbp} mode=${ins.mode} normalize=${ins.normalize} source=${ins.source} backward=${ins.backward} lateral_pre=${ins.lateralPre} lateral_post=${ins.lateralPost}`,
+        `${MNEMONICS.sbp} mode=${ins.mode} normalize=${ins.normalize} polarity=${ins.polarity} source=${ins.source} backward=${ins.backward} lateral_pre=${ins.lateralPre} lateral_post=${ins.lateralPost}`,
         `inherits ${source}; gains ${q(ins.backward)}, ${q(ins.lateralPre)}, ${q(ins.lateralPost)}`,
       );
     }
@@ -384,11 +388,12 @@ export function assemble(text: string | readonly string[]): Uint32Array {
         break;
       }
       case MNEMONICS.sbp: {
-        const a = named(['mode', 'normalize', 'source', 'backward', 'lateral_pre', 'lateral_post']);
+        const a = named(['mode', 'normalize', 'polarity', 'source', 'backward', 'lateral_pre', 'lateral_post']);
         ins = {
           op: 'sbp',
           mode: choice(a.mode, Object.keys(SBP_MODES) as SbpMode[], 'mode'),
           normalize: choice(a.normalize, Object.keys(SBP_NORMALIZATIONS) as SbpNormalization[], 'normalize'),
+          polarity: choice(a.polarity, Object.keys(SBP_POLARITIES) as SbpPolarity[], 'polarity'),
           source: int(a.source, 'source'),
           backward: int(a.backward, 'backward'),
           lateralPre: int(a.lateral_pre, 'lateral_pre'),

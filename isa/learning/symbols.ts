@@ -56,10 +56,18 @@ export const SBP_MODES = { gain: 0, additive: 1 } as const;
 export type SbpMode = keyof typeof SBP_MODES;
 export const SBP_NORMALIZATIONS = { layer: 0, fanout: 1, none: 2 } as const;
 export type SbpNormalization = keyof typeof SBP_NORMALIZATIONS;
+/**
+ * What counts as potentiation of an output synapse when its changes travel back:
+ * `change`, a positive change of w (the authors' code); `efficacy`, a growth of
+ * |w| (the sign of dw * w: as biology calls an inhibitory synapse potentiated
+ * when it inhibits more).
+ */
+export const SBP_POLARITIES = { change: 0, efficacy: 1 } as const;
+export type SbpPolarity = keyof typeof SBP_POLARITIES;
 
 /** Settings of a `rule` block, and the extra ones of a `rule NAME : sbp` block. */
 export const RULE_SETTINGS = ['epoch'] as const;
-export const SBP_SETTINGS = ['source', 'fraction', 'backward', 'lateral_pre', 'lateral_post', 'mode', 'normalize'] as const;
+export const SBP_SETTINGS = ['source', 'fraction', 'backward', 'lateral_pre', 'lateral_post', 'mode', 'normalize', 'polarity'] as const;
 /** Trace arguments. */
 export const TRACE_ARGS = ['tau', 'impulse'] as const;
 /** Settings of a `teach` block. */

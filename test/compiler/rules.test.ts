@@ -38,7 +38,7 @@ describe('the DESIGN.md example', () => {
     expect(net.projections.map((p) => p.learn)).toEqual([1, 0]);
     expect(net.teach).toEqual([{ population: 2, rateHz: 200, span: expect.objectContaining({ line: 41 }) }]);
     const sbp = net.rules![1].sbp!;
-    expect(sbp).toMatchObject({ source: 0, fraction: 0.2, backward: 1, lateralPre: 1, lateralPost: 0.5, mode: 'gain', normalize: 'layer' });
+    expect(sbp).toMatchObject({ source: 0, fraction: 0.2, backward: 1, lateralPre: 1, lateralPost: 0.5, mode: 'gain', normalize: 'layer', polarity: 'change' });
     expect(net.rules![1].epochSteps).toBe(20); // inherited from its source
   });
 
@@ -122,6 +122,13 @@ describe('SBP diagnostics', () => {
       [2224, 12, 6, 'SBP rule `s` is in `gain` mode, which scales the rule\'s own base change, but it has no base terms (no `every epoch`, `on pre` or `on post` update); add a base update or set `mode = additive`'],
     ]);
     expect(diagnosticsOf(sbp('  source = d\n  mode = additive\n', ''))).toEqual([]);
+  });
+  it('reads the polarity, `change` unless said, and suggests the choice for a misspelt one', () => {
+    expect(check(sbp('  source = d\n')).network!.rules![1].sbp!.polarity).toBe('change');
+    expect(check(sbp('  source = d\n  polarity = efficacy\n')).network!.rules![1].sbp!.polarity).toBe('efficacy');
+    const bad = check(sbp('  source = d\n  polarity = eficacy\n')).diagnostics;
+    expect(bad.map((d) => [d.code, d.span.line])).toEqual([[2035, 16]]);
+    expect(bad[0].hint).toBe('did you mean `efficacy`?');
   });
   it('needs x1 in additive mode', () => {
     expect(diagnosticsOf(sbp('  source = d\n  mode = additive\n', '').replace('  trace x1 : pre (tau = 20 ms)\n}', '}').replace('rule s : sbp {\n  trace x1 : pre (tau = 20 ms)\n', 'rule s : sbp {\n')).map((d) => d[0])).toEqual([2225]);

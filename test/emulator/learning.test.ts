@@ -235,7 +235,8 @@ function referenceSbp(a: RefProjection, refs: readonly RefProjection[], rules: r
   const P = new Float64Array(J);
   const D = new Float64Array(J);
   for (const b of sources) for (let j = 0; j < J; j++) for (let k = 0; k < b.postSize; k++) {
-    const v = b.dw[j * b.postSize + k];
+    // polarity = efficacy: a change that shrinks |w| of a negative weight counts as depression, and the reverse.
+    const v = sbp.polarity === 'efficacy' && b.w[j * b.postSize + k] < 0 ? -b.dw[j * b.postSize + k] : b.dw[j * b.postSize + k];
     if (v > 0) P[j] += v;
     else D[j] -= v;
   }
@@ -314,8 +315,8 @@ teach out from labels { rate = 200 Hz }
 });
 
 /** This suite's rates: small steps, so that the fixed-point changes stay well inside the bounds. */
-function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none' = 'layer'): string {
-  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.05, hebb: 0.1, decay: 0.05 });
+function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none' = 'layer', polarity?: 'change' | 'efficacy'): string {
+  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.05, hebb: 0.1, decay: 0.05 }, polarity);
 }
 
 describe('SBP against the floating-point reference', () => {
@@ -335,6 +336,28 @@ describe('SBP against the floating-point reference', () => {
       const r = await compareWithReference(compile(sbpProgram('gain', true, normalize)), 4, (e) => e % 3);
       expect(r.worst, normalize).toBeLessThanOrEqual(0);
     }
+  });
+  it('agrees with polarity = efficacy on output weights of both signs, and the polarity changes what comes back', async () => {
+    for (const mode of ['gain', 'additive'] as const) {
+      const r = await compareWithReference(compile(sbpProgram(mode, true, 'fanout', 'efficacy')), 6, (e) => e % 3);
+      expect(r.worst, mode).toBeLessThanOrEqual(0);
+      expect(r.sbpEffect, mode).toBeGreaterThan(5);
+    }
+    // The same run with each polarity: the hidden weights part where a negative output weight flipped a sum's sign.
+    const hidden = async (text: string): Promise<Float64Array> => {
+      const c = compile(text);
+      const em = await createCpuEmulator(c.image, { seed: 1 });
+      em.setTeacher!('out', 1);
+      await em.run(60);
+      const w = dense(c.image, em.synapses!(), 0).w;
+      em.dispose();
+      return w;
+    };
+    const efficacy = await hidden(sbpProgram('additive', false, 'none', 'efficacy').replace('backward = 0.3', 'backward = 1.0'));
+    const change = await hidden(sbpProgram('additive', false, 'none', 'change').replace('backward = 0.3', 'backward = 1.0'));
+    let differ = 0;
+    for (let s = 0; s < efficacy.length; s++) if (Math.abs(efficacy[s] - change[s]) > 2) differ++;
+    expect(differ).toBeGreaterThan(0);
   });
   it('changes the hidden weights beyond the tolerance: SBP is not a no-op', async () => {
     // The same run with SBP's gains and without: the hidden changes must differ by more than the tolerance somewhere.

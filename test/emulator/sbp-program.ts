@@ -13,7 +13,11 @@ export interface SbpRates {
   readonly decay: number;
 }
 
-export function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none', rates: SbpRates): string {
+/**
+ * With `polarity` given, the rule names it and the output weights take both signs
+ * (uniform(-0.6, 0.6)), so that `efficacy` and `change` send different sums back.
+ */
+export function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none', rates: SbpRates, polarity?: 'change' | 'efficacy'): string {
   return `${LEARN_HEAD}
 input pre[6] { encoding = poisson(max_rate = 150 Hz) }
 population hid[4] : Lif
@@ -35,11 +39,11 @@ rule hsbp : sbp {
   lateral_pre = ${lateral ? 1.0 : 0}
   lateral_post = ${lateral ? 0.5 : 0}
   mode = ${mode}
-  normalize = ${normalize}
+  normalize = ${normalize}${polarity === undefined ? '' : `\n  polarity = ${polarity}`}
   bounds w in [-2, 2]
 }
 connect pre -> hid { pattern = all_to_all; weight = uniform(0.3, 0.6); learn = hsbp }
-connect hid -> out { pattern = all_to_all; weight = uniform(0.2, 0.6); learn = delta }
+connect hid -> out { pattern = all_to_all; weight = ${polarity === undefined ? 'uniform(0.2, 0.6)' : 'uniform(-0.6, 0.6)'}; learn = delta }
 teach out from labels { rate = 200 Hz }
 `;
 }

@@ -20,7 +20,7 @@ describe('formatLearning', () => {
       '          13: product -16777*2^-23 x1 y1',
     ]);
     expect(lines).toContain('  rule hidden_sbp (line 25): learns on pixels -> hidden (392000 plastic synapses on 13 cores)');
-    expect(lines.some((l) => /^\s+5: sbp mode=gain normalize=layer source=0 backward=13107 lateral_pre=13107 lateral_post=6554\s*; inherits delta/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+5: sbp mode=gain normalize=layer polarity=change source=0 backward=13107 lateral_pre=13107 lateral_post=6554\s*; inherits delta/.test(l))).toBe(true);
     expect(lines[lines.length - 1]).toBe('  teach digits from labels: a teaching spike with p=0.2000 per step (200.0 Hz)');
     expect(formatInspect(image)).toContain(lines.join('\n'));
   });

@@ -266,8 +266,8 @@ async function compareLearning(
 }
 
 /** This suite's rates: larger steps, so that weights move often and any disagreement shows. */
-function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none'): string {
-  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.2, hebb: 0.3, decay: 0.4 });
+function sbpProgram(mode: 'gain' | 'additive', lateral: boolean, normalize: 'layer' | 'fanout' | 'none', polarity?: 'change' | 'efficacy'): string {
+  return sharedSbpProgram(mode, lateral, normalize, { delta: 0.2, hebb: 0.3, decay: 0.4 }, polarity);
 }
 
 /** Epochs of 20 steps with the label changing, in chunks that do not line up with epochs or batches. */
@@ -329,6 +329,14 @@ teach out from labels { rate = 200 Hz }
         });
       }
     }
+  }
+
+  for (const mode of ['gain', 'additive'] as const) {
+    it(`learns with SBP, ${mode} mode, polarity = efficacy on output weights of both signs`, async () => {
+      const image = compile(sbpProgram(mode, true, 'fanout', 'efficacy'));
+      const r = await compareLearning(image, TAUGHT, { batchSteps: 11 });
+      expect(r.changed).toBeGreaterThan(10);
+    });
   }
 
   /** The SBP program with every population spread over cores of 4 neurons, one core per tile. */

@@ -22,7 +22,7 @@ const PROGRAM: readonly Instruction[] = [
   { op: 'trace', trace: 'teach', decay: 0, impulse: 1 },
   { op: 'epoch', steps: 20 },
   { op: 'bounds', low: -65536, high: 65536 },
-  { op: 'sbp', mode: 'additive', normalize: 'fanout', source: 3, backward: 13107, lateralPre: 65536, lateralPost: 0 },
+  { op: 'sbp', mode: 'additive', normalize: 'fanout', polarity: 'efficacy', source: 3, backward: 13107, lateralPre: 65536, lateralPost: 0 },
   { op: 'event', event: 'epoch', products: 3 },
   { op: 'product', mantissa: 16777, exponent: -23, factors: ['teach', 'x1'] },
   { op: 'product', mantissa: -32767, exponent: 127, factors: ['w', 'w', 'x0', 'y0'] },
