@@ -43,23 +43,33 @@ export function trainableNetwork(image: ChipImage, file: string): TrainableNetwo
 /**
  * The same image with its rules' SBP instruction removed (--no-sbp): each rule
  * keeps its own local change, nothing propagates back, and SBP costs nothing.
- * Mapping, initial weights and the rest of the program are unchanged, so the
- * comparison with SBP differs in SBP alone.
+ * A projection whose rule is left with no product to compute (an additive SBP
+ * rule without base terms) stops being plastic: a learning engine would not
+ * sweep synapses that cannot change, so the run without SBP is not billed for
+ * it. Mapping, initial weights and the rest of the program are unchanged, so
+ * the comparison with SBP differs in SBP alone.
  */
 export function withoutSbp(image: ChipImage): ChipImage {
   const learning = image.learning;
   if (learning === undefined) return image;
+  const inert: boolean[] = [];
   const rules = learning.rules.map((rule) => {
     const instructions = decode(rule.program).instructions;
     const keep = instructions.map((ins) => ins.op !== 'sbp');
+    inert.push(!instructions.some((ins) => ins.op === 'product'));
     return {
       ...rule,
       program: encode(instructions.filter((_, k) => keep[k])),
       sourceLines: Uint32Array.from(Array.from(rule.sourceLines).filter((_, k) => keep[k])),
     };
   });
-  const projections = learning.projections.map((p) => ({ ...p, sources: new Uint32Array(0) }));
-  return { ...image, learning: { ...learning, rules, projections } };
+  // New index of each projection that stays plastic, -1 for one that does not.
+  const renumber: number[] = [];
+  let kept = 0;
+  for (const p of learning.projections) renumber.push(inert[p.rule] ? -1 : kept++);
+  const projections = learning.projections.filter((p) => !inert[p.rule]).map((p) => ({ ...p, sources: new Uint32Array(0) }));
+  const cores = learning.cores.map((sets) => sets.filter((s) => renumber[s.projection] >= 0).map((s) => ({ ...s, projection: renumber[s.projection] })));
+  return { ...image, learning: { ...learning, rules, projections, cores } };
 }
 
 /** The image with every core's synapse words replaced (learned weights). */
