@@ -459,25 +459,24 @@ export class MeshNoc {
    * relative to the chain's start (time at position i = relative time + cum):
    * where no packet joins, every link serves the stream as it comes (strictly
    * increasing times, one cycle apart at least, all on one latency: nobody
-   * waits), so only positions where packets join need a pass, which merges the
-   * joiners in by (time, index), serves, and lets go of the packets that turned
-   * off before it. A packet leaves at its target column (row) at relative time
-   * + cum there.
+   * waits), so only positions where packets join need a pass. A pass leaves
+   * alone the packets served before the first joiner, merges the joiners in by
+   * (time, index), and stops where a packet after the last joiner is no longer
+   * delayed (nor is any after it); only that stretch is rewritten. Packets that
+   * turned off stay in the stream, unchanged, until a pass crosses them or the
+   * chain ends: a packet leaves at its target column (row) at relative time +
+   * cum there, and nothing it leaves for is served before this chain is done.
    */
   private serveChain(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
     const { first, stride, length } = this.chain(direction, k);
-    const { head, tail, cum, requestTime, nextRequest, coreX, coreY } = this;
+    const { cum } = this;
     // Position along the chain of a coordinate: ascending or descending.
     const reverse = direction === WEST || direction === NORTH;
-    const horizontal = direction === EAST || direction === WEST;
-    const width = this.width;
-    const inPorts = width * this.height * 4 + 1;
     let s = 0;
-    for (let i = 0, link = first; i <= length; i++, link += stride) {
-      // Position `length`: past the end, where every packet still in the stream leaves.
-      if (i < length && head[link] < 0) continue;
-      const m = i < length ? this.gather(link) : 0;
-      const offset = i < length ? cum[link] : 0;
+    for (let i = 0, link = first; i < length; i++, link += stride) {
+      if (this.head[link] < 0) continue;
+      const m = this.gather(link);
+      const offset = cum[link];
       const jt = this.sortTime;
       const jp = this.sortPacket;
       const st = this.streamTime;
@@ -486,14 +485,27 @@ export class MeshNoc {
       const nt = this.nextTime;
       const np = this.nextPacket;
       const ne = this.nextExit;
-      let a = 0;
+      // The first packet served after the first joiner, by binary search on (time, index).
+      const t0 = jt[0] - offset;
+      const q0 = jp[0];
+      let lo = 0;
+      let hi = s;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (st[mid] > t0 || (st[mid] === t0 && sp[mid] > q0)) hi = mid;
+        else lo = mid + 1;
+      }
+      const start = lo;
+      // The link is free after the last packet before it that is still on the chain here.
+      let before = start - 1;
+      while (before >= 0 && se[before] <= i) before--;
+      let free = before >= 0 ? st[before] + 1 : -offset;
+      let a = start;
       let o = 0;
-      let free = -offset;
       let wait = 0;
-      for (let b = 0; b <= m; b++) {
-        // Joiner b's request; after the last one, none (the rest of the stream comes first).
-        const t = b < m ? jt[b] - offset : Infinity;
-        const q = b < m ? jp[b] : 0;
+      for (let b = 0; b < m; b++) {
+        const t = jt[b] - offset;
+        const q = jp[b];
         while (a < s) {
           const time = st[a];
           const p = sp[a];
@@ -501,20 +513,7 @@ export class MeshNoc {
           const exit = se[a];
           a++;
           if (exit <= i) {
-            // Turned off before this position: on to its column's chain, or to its core.
-            const at = time + cum[first + exit * stride];
-            const d = dst[p];
-            let to: number;
-            if (horizontal) {
-              const ty = coreY[d];
-              const base = (k * width + coreX[d]) * 4;
-              to = k < ty ? base + SOUTH : k > ty ? base + NORTH : inPorts + 2 * d;
-            } else to = inPorts + 2 * d;
-            requestTime[p] = at;
-            nextRequest[p] = -1;
-            if (head[to] < 0) head[to] = p;
-            else nextRequest[tail[to]] = p;
-            tail[to] = p;
+            this.leave(direction, k, p, time + cum[first + exit * stride], dst);
             continue;
           }
           // Served as it comes unless a joiner just delayed the packet before it.
@@ -526,7 +525,6 @@ export class MeshNoc {
           ne[o] = exit;
           o++;
         }
-        if (b === m) break;
         const e = coord[dst[q]];
         const enter = t > free ? t : free;
         wait += enter - t;
@@ -536,15 +534,54 @@ export class MeshNoc {
         ne[o] = reverse ? length - 1 - e : e;
         o++;
       }
+      // After the last joiner, the delays carry on until a packet is not delayed.
+      while (a < s) {
+        const time = st[a];
+        const exit = se[a];
+        if (exit <= i) {
+          this.leave(direction, k, sp[a], time + cum[first + exit * stride], dst);
+          a++;
+          continue;
+        }
+        if (time >= free) break;
+        wait += free - time;
+        nt[o] = free;
+        np[o] = sp[a];
+        ne[o] = exit;
+        free++;
+        o++;
+        a++;
+      }
       this.wait += wait;
-      this.streamTime = nt;
-      this.streamPacket = np;
-      this.streamExit = ne;
-      this.nextTime = st;
-      this.nextPacket = sp;
-      this.nextExit = se;
-      s = o;
+      // stream = [0, start) + the rewritten stretch + [a, s) moved up or down.
+      const end = start + o;
+      if (a !== end && a < s) {
+        st.copyWithin(end, a, s);
+        sp.copyWithin(end, a, s);
+        se.copyWithin(end, a, s);
+      }
+      st.set(nt.subarray(0, o), start);
+      sp.set(np.subarray(0, o), start);
+      se.set(ne.subarray(0, o), start);
+      s = end + (s - a);
     }
+    // Every packet still in the stream has turned off by the chain's end.
+    const st = this.streamTime;
+    const sp = this.streamPacket;
+    const se = this.streamExit;
+    for (let a = 0; a < s; a++) this.leave(direction, k, sp[a], st[a] + cum[first + se[a] * stride], dst);
+  }
+
+  /** Packet p turns off chain k of `direction` at (relative time + cum) `at`: on to its column's chain, or to its core. */
+  private leave(direction: number, k: number, p: number, at: number, dst: Uint16Array): void {
+    const d = dst[p];
+    let to: number;
+    if (direction === EAST || direction === WEST) {
+      const ty = this.coreY[d];
+      const tile = (k * this.width + this.coreX[d]) * 4;
+      to = k < ty ? tile + SOUTH : k > ty ? tile + NORTH : this.width * this.height * 4 + 2 * d + 1;
+    } else to = this.width * this.height * 4 + 2 * d + 1;
+    this.push(to, at, p);
   }
 
   /**
