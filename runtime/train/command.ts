@@ -15,7 +15,7 @@ import { parseTrainReport, renderTrainHtml } from '../html/train.js';
 import { compileFile } from '../session.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type RunState } from './checkpoint.js';
 import { runEpoch, type EpochOutcome, type TrainOptions } from './loop.js';
-import { trainableNetwork, withoutSbp, withSynapses, type TrainableNetwork } from './network.js';
+import { straddledEpochs, trainableNetwork, withoutSbp, withSynapses, type TrainableNetwork } from './network.js';
 import { defaultJobs, runEpochInWorker } from './parallel.js';
 import { progressHook, sharedProgress } from './progress.js';
 import { compareRuns, epochReport, formatComparison, formatRun, runReport, type CompareReport, type RunSettings, type TrainRunReport } from './report.js';
@@ -77,6 +77,7 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
   if (req.compare && !net.hasSbp) {
     throw new UserError(`${req.file}: --compare runs with and without SBP, but no rule of the program is \`rule NAME : sbp\``);
   }
+  if (!req.quiet) for (const w of straddledEpochs(net.image, req.stepsPerSample + req.rest)) process.stderr.write(`${req.file}: warning: ${w}\n`);
   const dataset = { inputSize: full.inputSize, train: takeSamples(full.train, full.inputSize, req.train), test: takeSamples(full.test, full.inputSize, req.test) };
   const settings: RunSettings = {
     source: req.file,
@@ -196,9 +197,9 @@ export function addTrainCommand(program: Command): void {
     .option('--no-sbp', 'train without SBP: the rules\' own changes only')
     .option('--compare', 'run with and without SBP on the same seed and compare accuracy and energy')
     .addOption(new Option('--backend <name>', 'emulator backend').choices([...BACKEND_NAMES]).default('cpu'))
-    .option('--steps-per-sample <n>', 'time steps each sample is shown for', positiveInt('--steps-per-sample'), 50)
+    .option('--steps-per-sample <n>', 'time steps each sample is shown for', positiveInt('--steps-per-sample'), 100)
     .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), 20)
-    .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default('poisson'))
+    .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default('rate'))
     .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, 100)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
     .option('--checkpoint <file>', 'where to write the checkpoint after every epoch (default: FILE.ckpt.json)')

@@ -72,6 +72,29 @@ export function withoutSbp(image: ChipImage): ChipImage {
   return { ...image, learning: { ...learning, rules, projections, cores } };
 }
 
+/**
+ * What to say of each learning rule whose epoch does not line up with a
+ * presentation of `stepsPerPresentation` steps (sample and rest): its epochs
+ * would straddle two samples and mix their changes (SBP sends one sum per epoch).
+ */
+export function straddledEpochs(image: ChipImage, stepsPerPresentation: number): string[] {
+  const learning = image.learning;
+  if (learning === undefined) return [];
+  const used = new Set(learning.projections.map((p) => p.rule));
+  const out: string[] = [];
+  learning.rules.forEach((rule, r) => {
+    if (!used.has(r)) return;
+    const epoch = decode(rule.program).instructions.find((ins) => ins.op === 'epoch');
+    const steps = epoch?.op === 'epoch' ? epoch.steps : 1;
+    if (stepsPerPresentation % steps === 0) return;
+    out.push(
+      `rule \`${rule.name}\` has epochs of ${steps} steps, but a sample and its rest last ${stepsPerPresentation} steps, so its epochs straddle samples; ` +
+        `set \`epoch = ${stepsPerPresentation} steps\` or choose --steps-per-sample and --rest that add up to a multiple of ${steps}`,
+    );
+  });
+  return out;
+}
+
 /** The image with every core's synapse words replaced (learned weights). */
 export function withSynapses(image: ChipImage, synapses: readonly Uint32Array[]): ChipImage {
   if (synapses.length !== image.cores.length || synapses.some((s, c) => s.length !== image.cores[c].synapses.length)) {

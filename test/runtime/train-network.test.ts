@@ -5,7 +5,7 @@ import { compileSource, hasErrors } from '../../compiler/index.js';
 import { createCpuEmulator } from '../../emulator/cpu/cpu.js';
 import { readImage, writeImage } from '../../isa/image/format.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import { withoutSbp } from '../../runtime/train/network.js';
+import { straddledEpochs, withoutSbp } from '../../runtime/train/network.js';
 import { sbpProgram } from '../emulator/sbp-program.js';
 
 function compile(text: string, file: string): ChipImage {
@@ -53,5 +53,17 @@ describe('withoutSbp', () => {
     const changedCores = r.after.map((s, c) => s.some((w, i) => w !== r.before[c][i]));
     expect(changedCores.filter(Boolean).length).toBeGreaterThanOrEqual(1);
     expect(r.updates).toBe((6 * 4 + 4 * 3) * 3);
+  });
+});
+
+describe('straddledEpochs', () => {
+  it('is silent when every epoch lines up with a presentation, and names each rule and the fix when one does not', () => {
+    const image = compile(readFileSync(new URL('../../examples/mnist_sbp.snn', import.meta.url), 'utf8'), 'mnist_sbp.snn');
+    // examples/mnist_sbp.snn: epochs of 120 steps for 100 steps a digit and 20 of rest.
+    expect(straddledEpochs(image, 120)).toEqual([]);
+    expect(straddledEpochs(image, 240)).toEqual([]);
+    const said = straddledEpochs(image, 70);
+    expect(said.map((s) => /^rule `(\w+)`/.exec(s)?.[1])).toEqual(['delta', 'hidden_sbp']);
+    expect(said[0]).toContain('set `epoch = 70 steps`');
   });
 });

@@ -46,9 +46,9 @@ function request(over: Partial<TrainRequest>): TrainRequest {
     sbp: true,
     compare: false,
     backend: 'cpu',
-    stepsPerSample: 50,
+    stepsPerSample: 100,
     rest: 20,
-    encoder: 'poisson',
+    encoder: 'rate',
     maxRateHz: 100,
     quiet: true,
     ...over,
@@ -74,7 +74,7 @@ describe('meso train on MNIST', () => {
     // Chance is 10%; the untrained network scores about that or less (ties count as wrong), so the gain is learning's.
     const net = trainableNetwork(out.image, file);
     const digits = loadMnist();
-    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 50, restSteps: 20, encoder: { kind: 'poisson', maxRateHz: 100 } });
+    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 100, restSteps: 20, encoder: { kind: 'rate', maxRateHz: 100 } });
     expect(untrained.correct / untrained.samples).toBeLessThan(0.15);
     expect(e.test_accuracy).toBeGreaterThan(0.2);
     expect(e.energy_j.by_category.sbp).toBeGreaterThan(0);
