@@ -115,6 +115,11 @@ interface RuleTable {
   readonly bounds: { readonly low: number; readonly high: number } | undefined;
   readonly events: readonly (EventTable | undefined)[];
   readonly sbp: SbpConfig | undefined;
+  /**
+   * Whether an epoch's end sweeps the rule's synapses (the write-back pass): only a rule with
+   * products of its own; an additive SBP rule without them writes back in SBP's pass (sbp_updates).
+   */
+  readonly sweeps: boolean;
 }
 
 function ruleTable(program: Uint32Array): RuleTable {
@@ -170,7 +175,7 @@ function ruleTable(program: Uint32Array): RuleTable {
       k += n;
     }
   }
-  return { has, decay, impulse, epoch, bounds, events, sbp };
+  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: instructions.some((ins) => ins.op === 'product') };
 }
 
 /** One plastic set's state: its traces and tables, typed arrays only. */
@@ -466,7 +471,7 @@ export class CpuLearning {
         updates[c] += this.runEvents(s, arrived, fired);
         if ((t + 1) % s.rule.epoch === 0) {
           epochEnds = true;
-          updates[c] += s.synEnd - s.synFirst;
+          if (s.rule.sweeps) updates[c] += s.synEnd - s.synFirst;
           if (s.rule.events[EV_EPOCH] !== undefined) this.runEpoch(s, t);
         }
       }

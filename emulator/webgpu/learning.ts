@@ -569,6 +569,7 @@ fn events(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let has = ruleField(r, ${u(RULE.has)});
   let hasPre = (has & ${u(1 << EVENTS.pre)}) != 0u;
   let hasPost = (has & ${u(1 << EVENTS.post)}) != 0u;
+  let sweeps = preCount + postCount + epochCount > 0u;
   let ends = epochEnds(s);
   let ga = setField(s, ${u(SET.axonFirst)}) + a;
   let arrived = arrivedAxon(ga);
@@ -608,7 +609,8 @@ fn events(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
     if (ends) {
       dw = evaluate(epochFirst, epochCount, exponent, opv, w, dw);
-      updates = updates + 1u;
+      // The write-back pass, only for a rule with products of its own (emulator/cpu/learning.ts RuleTable.sweeps).
+      if (sweeps) { updates = updates + 1u; }
     }
     lstate[at] = dw;
   }

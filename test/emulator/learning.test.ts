@@ -402,6 +402,22 @@ describe('SBP on the books', () => {
     expect(e.byCategoryJ.sbp).toBeGreaterThan(0);
     expect(Math.abs(e.byCategoryJ.sbp - expected) / expected).toBeLessThan(1e-12);
   });
+
+  it('charges an additive rule without products of its own one pass per synapse and epoch: SBP\'s, not a write-back sweep too', async () => {
+    const hebb = '  every epoch { w += 0.1 * x1 * y1 - 0.05 * w * y1 }\n';
+    const text = sbpProgram('additive', false, 'none');
+    expect(text).toContain(hebb);
+    const c = compile(text.replace(hebb, ''));
+    const em = await createCpuEmulator(c.image, { seed: 1 });
+    em.setTeacher!('out', 0);
+    await em.run(100);
+    const counts = em.counters().total;
+    // 5 epochs of 20 steps: the output's 4 x 3 synapses are swept by the delta rule (its only event is the epoch's),
+    // the hidden layer's 6 x 4 only by SBP.
+    expect(counts.synaptic_updates).toBe(5 * 12);
+    expect(counts.sbp_updates).toBe(5 * 24);
+    em.dispose();
+  });
 });
 
 describe('examples/sbp_xor.snn learning on chip', () => {
