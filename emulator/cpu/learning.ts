@@ -23,7 +23,7 @@ import {
   weightOperand,
 } from '../../isa/learning/engine.js';
 import type { LearningImage, PlasticSet } from '../../isa/learning/image.js';
-import { decode, type Instruction } from '../../isa/learning/isa.js';
+import { decode, hasProducts, type Instruction } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import type { ChipProfile } from '../../isa/profile.js';
 import { random32, random32At, random32Prefix, STREAM } from '../../isa/random.js';
@@ -175,7 +175,7 @@ function ruleTable(program: Uint32Array): RuleTable {
       k += n;
     }
   }
-  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: instructions.some((ins) => ins.op === 'product') };
+  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: hasProducts(instructions) };
 }
 
 /** One plastic set's state: its traces and tables, typed arrays only. */

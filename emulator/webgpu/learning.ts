@@ -609,7 +609,7 @@ fn events(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
     if (ends) {
       dw = evaluate(epochFirst, epochCount, exponent, opv, w, dw);
-      // The write-back pass, only for a rule with products of its own (emulator/cpu/learning.ts RuleTable.sweeps).
+      // The write-back pass, only for a rule with products of its own (isa/learning/isa.ts hasProducts).
       if (sweeps) { updates = updates + 1u; }
     }
     lstate[at] = dw;

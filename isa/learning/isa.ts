@@ -231,6 +231,15 @@ export function decode(words: Uint32Array): { readonly instructions: readonly In
  * once), each followed by exactly its count of products, whose operands name
  * only declared traces.
  */
+/**
+ * Whether a rule computes changes of its own: it has at least one product. One
+ * without (an additive SBP rule that learns from SBP alone) has no write-back
+ * sweep of its own (docs/isa.md, "Counted").
+ */
+export function hasProducts(program: readonly Instruction[]): boolean {
+  return program.some((ins) => ins.op === 'product');
+}
+
 export function checkProgram(program: readonly Instruction[]): string | undefined {
   const declared = new Set<string>(['w', 'x0', 'y0']);
   const seen = new Set<string>();

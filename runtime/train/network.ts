@@ -1,7 +1,7 @@
 // What the training loop needs to know about a compiled program: which
 // population the host feeds (the `encoding = external` input), which one is
 // taught and read out, and the image with other weights or without SBP.
-import { decode, encode } from '../../isa/learning/isa.js';
+import { decode, encode, hasProducts } from '../../isa/learning/isa.js';
 import type { ChipImage, PopulationSymbol } from '../../isa/image/types.js';
 import { UserError } from '../errors.js';
 
@@ -56,7 +56,7 @@ export function withoutSbp(image: ChipImage): ChipImage {
   const rules = learning.rules.map((rule) => {
     const instructions = decode(rule.program).instructions;
     const keep = instructions.map((ins) => ins.op !== 'sbp');
-    inert.push(!instructions.some((ins) => ins.op === 'product'));
+    inert.push(!hasProducts(instructions));
     return {
       ...rule,
       program: encode(instructions.filter((_, k) => keep[k])),
