@@ -1,15 +1,16 @@
 // What one SBP exchange costs, per core: retrograde and reduction packets, their
-// hops, the reduction adds and the extra synaptic updates of one epoch of one
-// SBP projection. They depend only on the mapping, so both backends compute
-// them once here, at load, and add them at every epoch boundary.
+// hops and the reduction adds of one epoch of one SBP projection. They depend
+// only on the mapping, so both backends compute them once here, at load, and add
+// them at every epoch boundary. The update pass's sbp_updates depend on the
+// epoch's traces (isa/learning/isa.ts sbpSkipsIdleRows): the backends count them.
 import type { ChipImage } from '../isa/image/types.js';
 import type { LearningImage } from '../isa/learning/image.js';
 import { SBP_NORMALIZATIONS } from '../isa/learning/symbols.js';
 import { routeHops } from '../isa/profile.js';
 
 /** Columns of the per-core cost table: costs[core * SBP_COSTS + SBP_COST.x]. */
-export const SBP_COST = { retro: 0, reductionPackets: 1, ew: 2, ns: 3, chip: 4, ops: 5, updates: 6 } as const;
-export const SBP_COSTS = 7;
+export const SBP_COST = { retro: 0, reductionPackets: 1, ew: 2, ns: 3, chip: 4, ops: 5 } as const;
+export const SBP_COSTS = 6;
 
 /** The parts of an SBP instruction the costs depend on. */
 export interface SbpCostConfig {
@@ -64,7 +65,6 @@ export function sbpEpochCosts(image: ChipImage, learning: LearningImage, p: numb
         }
       }
       if (set.projection !== p) continue;
-      costs[c * SBP_COSTS + SBP_COST.updates] += synapses;
       if (config.lateralPost > 0) costs[c * SBP_COSTS + SBP_COST.ops] += synapses;
       if (config.lateralPre > 0) {
         // Presynaptic-lateral: row sums go back to the presynaptic neuron's core and its share comes forward again.

@@ -23,7 +23,7 @@ import {
   weightOperand,
 } from '../../isa/learning/engine.js';
 import type { LearningImage, PlasticSet } from '../../isa/learning/image.js';
-import { decode, hasProducts, type Instruction } from '../../isa/learning/isa.js';
+import { decode, hasProducts, sbpSkipsIdleRows, type Instruction } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import type { ChipProfile } from '../../isa/profile.js';
 import { random32, random32At, random32Prefix, STREAM } from '../../isa/random.js';
@@ -120,6 +120,8 @@ interface RuleTable {
    * products of its own; an additive SBP rule without them writes back in SBP's pass (sbp_updates).
    */
   readonly sweeps: boolean;
+  /** Whether SBP's update pass skips the rows of axons whose x1 trace is 0 (isa/learning/isa.ts sbpSkipsIdleRows). */
+  readonly skipsIdleRows: boolean;
 }
 
 function ruleTable(program: Uint32Array): RuleTable {
@@ -175,7 +177,7 @@ function ruleTable(program: Uint32Array): RuleTable {
       k += n;
     }
   }
-  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: hasProducts(instructions) };
+  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: hasProducts(instructions), skipsIdleRows: sbpSkipsIdleRows(instructions) };
 }
 
 /** One plastic set's state: its traces and tables, typed arrays only. */
@@ -886,7 +888,7 @@ export class CpuLearning {
       gPreP.fill(0);
       gPreD.fill(0);
     }
-    // 4. The gains on this projection's changes, same sign to same sign.
+    // 4. The gains on this projection's changes, same sign to same sign; sbp_updates counts the synapses of the rows it visits.
     const additive = cfg.additive;
     for (const s of st.sets) {
       const core = this.cores[s.core];
@@ -896,12 +898,17 @@ export class CpuLearning {
       const { axonFirst, axonPre, postFirst } = s.set;
       const postIndex = s.postIndex;
       const x1 = s.traces[TRACE_X1];
+      const skipsIdleRows = s.rule.skipsIdleRows;
+      let visited = 0;
       for (let a = 0; a < s.set.axonCount; a++) {
+        if (skipsIdleRows && x1[a] === 0) continue;
         const i0 = axonPre[a];
         const preP = gPreP[i0];
         const preD = gPreD[i0];
+        const start = axonStart[axonFirst + a];
         const end = axonStart[axonFirst + a + 1];
-        for (let i = axonStart[axonFirst + a]; i < end; i++) {
+        visited += end - start;
+        for (let i = start; i < end; i++) {
           const d = pending[i];
           // sbpGain(0, ...) is 0: in gain mode a synapse without a change keeps none.
           if (d === 0 && !additive) continue;
@@ -916,8 +923,10 @@ export class CpuLearning {
           }
         }
       }
+      core.counters[SBP_UPDATES] += visited;
+      core.stepLearnCycles += visited * this.cycles.sbp_update;
     }
-    // 5. Its fixed costs: packets, hops, adds and gain updates, and the packets' latency on every core that waits for them.
+    // 5. Its fixed costs: packets, hops and adds, and the packets' latency on every core that waits for them.
     const costs = st.costs;
     for (let c = 0; c < this.cores.length; c++) {
       const base = c * SBP_COSTS;
@@ -928,8 +937,7 @@ export class CpuLearning {
       counters[SBP_HOPS_NS] += costs[base + SBP_COST.ns];
       counters[SBP_HOPS_CHIP] += costs[base + SBP_COST.chip];
       counters[SBP_OPS] += costs[base + SBP_COST.ops];
-      counters[SBP_UPDATES] += costs[base + SBP_COST.updates];
-      this.cores[c].stepLearnCycles += costs[base + SBP_COST.ops] * this.cycles.sbp_reduction_op + costs[base + SBP_COST.updates] * this.cycles.sbp_update;
+      this.cores[c].stepLearnCycles += costs[base + SBP_COST.ops] * this.cycles.sbp_reduction_op;
     }
     for (const s of st.sets) this.cores[s.core].stepLearnCycles += st.latency;
   }

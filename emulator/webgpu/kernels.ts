@@ -23,13 +23,14 @@ export const STAT_COUNTERS = [
   'hops_east_west',
   'hops_north_south',
   'hops_chip_to_chip',
-  /** Counted by the learn kernels (learning.ts); its per-core step value also times the learn phase. */
+  /** Counted by the learn kernels (learning.ts); their per-core step values also time the learn phase. */
   'synaptic_updates',
+  'sbp_updates',
 ] as const satisfies readonly CounterName[];
 /** u32 words per core in the step-stats buffer (and 64-bit pairs per core in the totals). */
 export const STAT_STRIDE = STAT_COUNTERS.length;
-/** u32 words of one step's record: each counter's chip-wide sum (lo, hi), then per core its active and inactive updates and its synaptic updates. */
-export const RECORD_PER_CORE = 3;
+/** u32 words of one step's record: each counter's chip-wide sum (lo, hi), then per core its active and inactive updates, its synaptic updates and its SBP updates. */
+export const RECORD_PER_CORE = 4;
 export function stepRecordWords(cores: number): number {
   return 2 * STAT_COUNTERS.length + RECORD_PER_CORE * cores;
 }
@@ -336,6 +337,7 @@ fn fold(@builtin(local_invocation_index) lid: u32) {
     steps[at + 2u * COUNTERS + ${u(RECORD_PER_CORE)} * c] = stats[row + ${S('neuron_updates_active')}];
     steps[at + 2u * COUNTERS + ${u(RECORD_PER_CORE)} * c + 1u] = stats[row + ${S('neuron_updates_inactive')}];
     steps[at + 2u * COUNTERS + ${u(RECORD_PER_CORE)} * c + 2u] = stats[row + ${S('synaptic_updates')}];
+    steps[at + 2u * COUNTERS + ${u(RECORD_PER_CORE)} * c + 3u] = stats[row + ${S('sbp_updates')}];
     for (var k = 0u; k < COUNTERS; k = k + 1u) { stats[row + k] = 0u; }
   }
   wSum[lid] = sums;

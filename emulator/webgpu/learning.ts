@@ -4,12 +4,13 @@
 //   traces   (one thread per trace element): decay with stochastic rounding, then the step's spike
 //   events   (one workgroup per plastic axon, a thread per synapse): on pre, on post and, where an
 //            epoch ends, every epoch, into each synapse's pending change (one thread's: no race), counted
-//   sbp*     (per SBP projection whose epoch ends): clear, sums, layer totals, gains, update;
+//   sbp*     (per SBP projection whose epoch ends): clear, sums, layer totals, gains, update
+//            (which counts sbp_updates: the synapses of the rows it visits);
 //            the sums are saturating sums of non-negative values, so any thread order gives the
 //            reference's result (min(true sum, 2^31 - 1)), done with a compare-exchange loop
 //   apply    (one workgroup per plastic axon): stochastic rounding into the weights, bounds
-// The per-epoch SBP costs (packets, hops, reductions, latencies) depend only on the
-// mapping, so the host adds them, as the reference computes them once per projection.
+// The other per-epoch SBP costs (packets, hops, reductions, latencies) depend only on
+// the mapping, so the host adds them, as the reference computes them once per projection.
 import { maxWeightMantissa, UNIT_SHIFT } from '../../isa/fixed.js';
 import {
   DW_FRAC,
@@ -29,7 +30,7 @@ import {
 } from '../../isa/learning/constants.js';
 import { mantissaBounds } from '../../isa/learning/engine.js';
 import type { LearningImage } from '../../isa/learning/image.js';
-import { decode } from '../../isa/learning/isa.js';
+import { decode, sbpSkipsIdleRows } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import { SBP_COST, SBP_COSTS, sbpEpochCosts } from '../sbp-costs.js';
 import { STREAM } from '../../isa/random.js';
@@ -89,6 +90,8 @@ const SBP = {
   ownList: 12,
   ownCount: 13,
   efficacy: 14,
+  /** 1: the update pass skips rows whose x1 trace is 0 (isa/learning/isa.ts sbpSkipsIdleRows). */
+  skipsIdleRows: 15,
 } as const;
 const SBP_STRIDE = 16;
 
@@ -101,7 +104,6 @@ const COST_COUNTERS = [
   COUNTER_NAMES.indexOf('sbp_hops_north_south'),
   COUNTER_NAMES.indexOf('sbp_hops_chip_to_chip'),
   COUNTER_NAMES.indexOf('sbp_reduction_ops'),
-  COUNTER_NAMES.indexOf('sbp_updates'),
 ];
 
 export interface GpuSbp {
@@ -146,7 +148,7 @@ interface RuleInfo {
   epoch: number;
   bounds: { low: number; high: number } | undefined;
   readonly events: { first: number; count: number; has: boolean }[];
-  sbp: { additive: boolean; normalize: number; efficacy: boolean; backward: number; lateralPre: number; lateralPost: number } | undefined;
+  sbp: { additive: boolean; normalize: number; efficacy: boolean; backward: number; lateralPre: number; lateralPost: number; skipsIdleRows: boolean } | undefined;
 }
 
 export function buildLearningLayout(image: ChipImage, learning: LearningImage, layout: GpuLayout): GpuLearningLayout {
@@ -166,7 +168,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
         info.impulse[code] = x.impulse;
       } else if (x.op === 'epoch') info.epoch = x.steps;
       else if (x.op === 'bounds') info.bounds = { low: x.low, high: x.high };
-      else if (x.op === 'sbp') info.sbp = { additive: x.mode === 'additive', normalize: SBP_NORMALIZATIONS[x.normalize], efficacy: x.polarity === 'efficacy', backward: x.backward, lateralPre: x.lateralPre, lateralPost: x.lateralPost };
+      else if (x.op === 'sbp') info.sbp = { additive: x.mode === 'additive', normalize: SBP_NORMALIZATIONS[x.normalize], efficacy: x.polarity === 'efficacy', backward: x.backward, lateralPre: x.lateralPre, lateralPost: x.lateralPost, skipsIdleRows: sbpSkipsIdleRows(ins) };
       else if (x.op === 'event') {
         info.events[EVENTS[x.event]] = { first: products.length / PRODUCT_STRIDE, count: x.products, has: true };
         for (let p = 0; p < x.products; p++) {
@@ -285,6 +287,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
     row[SBP.additive] = config.additive ? 1 : 0;
     row[SBP.normalize] = config.normalize;
     row[SBP.efficacy] = config.efficacy ? 1 : 0;
+    row[SBP.skipsIdleRows] = config.skipsIdleRows ? 1 : 0;
     row[SBP.backward] = config.backward;
     row[SBP.lateralPre] = config.lateralPre;
     row[SBP.lateralPost] = config.lateralPost;
@@ -373,7 +376,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
 }
 
 /** Per-epoch SBP costs of one projection into counters (c * COUNTERS + k) and per-core learn cycles. */
-export function addSbpCosts(s: GpuSbp, cycles: { readonly sbp_reduction_op: number; readonly sbp_update: number }, counters: Float64Array, stepLog: Float64Array, logAt: number, learnCycles: Float64Array): void {
+export function addSbpCosts(s: GpuSbp, cycles: { readonly sbp_reduction_op: number }, counters: Float64Array, stepLog: Float64Array, logAt: number, learnCycles: Float64Array): void {
   const counterCount = COUNTER_NAMES.length;
   for (let c = 0; c < learnCycles.length; c++) {
     const base = c * SBP_COSTS;
@@ -383,7 +386,7 @@ export function addSbpCosts(s: GpuSbp, cycles: { readonly sbp_reduction_op: numb
       counters[c * counterCount + COST_COUNTERS[k]] += v;
       stepLog[logAt + COST_COUNTERS[k]] += v;
     }
-    learnCycles[c] += s.costs[base + SBP_COST.ops] * cycles.sbp_reduction_op + s.costs[base + SBP_COST.updates] * cycles.sbp_update;
+    learnCycles[c] += s.costs[base + SBP_COST.ops] * cycles.sbp_reduction_op;
   }
   for (const c of s.setCores) learnCycles[c] += s.latency;
 }
@@ -394,6 +397,7 @@ const u = (x: number): string => `${x >>> 0}u`;
 export function learnShader(l: GpuLearningLayout, chunks: number): string {
   const A = l.at;
   const SU = STAT_COUNTERS.indexOf('synaptic_updates');
+  const SBPU = STAT_COUNTERS.indexOf('sbp_updates');
   const syn = Array.from({ length: chunks }, (_, k) => `@group(0) @binding(${10 + k}) var<storage, read_write> syn${k}: array<u32>;`).join('\n');
   const cases = (body: (k: number) => string): string => Array.from({ length: chunks }, (_, k) => `    case ${k}u: { ${body(k)} }`).join('\n');
   const access =
@@ -827,13 +831,17 @@ fn sbpUpdate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   let gPreP = sc(base + 7u * J + 2u * I + i0);
   let gPreD = sc(base + 7u * J + 3u * I + i0);
   let x1 = traceAt(s, ${u(TRACE_X1)}, a);
+  // A row that cannot change is not visited (isa/learning/isa.ts sbpSkipsIdleRows); sbp_updates counts the rows visited.
+  if (x1 == 0u && sbpField(${u(SBP.skipsIdleRows)}) == 1u) { return; }
   let exponent = setField(s, ${u(SET.exponent)});
   let synFirst = setField(s, ${u(SET.synFirst)});
   let pend = ${u(l.pendingAt)} + setField(s, ${u(SET.pendingFirst)});
   let localFirst = setField(s, ${u(SET.postFirst)});
   let postIndex = ${u(A.postIndex)} + setField(s, ${u(SET.postIndex)});
+  let start = axons[ga * 2u];
   let end = axons[ga * 2u + 2u];
-  for (var i = axons[ga * 2u] + lid; i < end; i = i + ${u(WG)}) {
+  if (lid == 0u && end > start) { atomicAdd(&stats[setField(s, ${u(SET.core)}) * ${u(STAT_STRIDE)} + ${u(SBPU)}], end - start); }
+  for (var i = start + lid; i < end; i = i + ${u(WG)}) {
     let j = ltab[postIndex + (synapse(i) >> 16u) - localFirst];
     let gBpP = sc(base + 4u * J + j);
     let gBpD = sc(base + 5u * J + j);

@@ -679,7 +679,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
           for (const s of learn.layout.sbp) if (s.epoch !== 0 && (t + 1) % s.epoch === 0) addSbpCosts(s, cyc, this.totalsByCore, this.stepLog, log, lc);
         }
         for (let c = 0; c < C; c++) {
-          const cycles = lc[c] + data[counts + RECORD_PER_CORE * c + 2] * cyc.synaptic_update;
+          const cycles = lc[c] + data[counts + RECORD_PER_CORE * c + 2] * cyc.synaptic_update + data[counts + RECORD_PER_CORE * c + 3] * cyc.sbp_update;
           learnCycles[j * C + c] = cycles;
           phaseCycles[c * PHASES + PHASE_LEARN] += cycles;
         }

@@ -226,12 +226,6 @@ export function decode(words: Uint32Array): { readonly instructions: readonly In
 }
 
 /**
- * The first problem of a whole program, or undefined: traces first (each once),
- * then at most one epoch, one bounds and one sbp, then event blocks (each event
- * once), each followed by exactly its count of products, whose operands name
- * only declared traces.
- */
-/**
  * Whether a rule computes changes of its own: it has at least one product. One
  * without (an additive SBP rule that learns from SBP alone) has no write-back
  * sweep of its own (docs/isa.md, "Counted").
@@ -240,6 +234,24 @@ export function hasProducts(program: readonly Instruction[]): boolean {
   return program.some((ins) => ins.op === 'product');
 }
 
+/**
+ * Whether SBP's update pass skips an input axon whose x1 trace is 0. In
+ * additive mode synapse i -> j changes by lambda * x1_i * share_j plus the
+ * rule's own change, scaled; a rule without products has no change of its own,
+ * so such a row changes by nothing, and the learning engine, which walks the
+ * synapses axon by axon, reads the axon's trace and moves on. sbp_updates
+ * counts the synapses of the rows it visits (docs/isa.md, "Counted").
+ */
+export function sbpSkipsIdleRows(program: readonly Instruction[]): boolean {
+  return !hasProducts(program) && program.some((ins) => ins.op === 'sbp' && ins.mode === 'additive');
+}
+
+/**
+ * The first problem of a whole program, or undefined: traces first (each once),
+ * then at most one epoch, one bounds and one sbp, then event blocks (each event
+ * once), each followed by exactly its count of products, whose operands name
+ * only declared traces.
+ */
 export function checkProgram(program: readonly Instruction[]): string | undefined {
   const declared = new Set<string>(['w', 'x0', 'y0']);
   const seen = new Set<string>();

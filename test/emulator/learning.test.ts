@@ -418,6 +418,36 @@ describe('SBP on the books', () => {
     expect(counts.sbp_updates).toBe(5 * 24);
     em.dispose();
   });
+
+  it('visits only the rows of inputs with a trace when the additive rule has no products: the others cannot change', async () => {
+    const hebb = '  every epoch { w += 0.1 * x1 * y1 - 0.05 * w * y1 }\n';
+    const poisson = 'input pre[6] { encoding = poisson(max_rate = 150 Hz) }';
+    const text = sbpProgram('additive', false, 'none').replace(hebb, '').replace(poisson, 'input pre[6] { encoding = external }');
+    expect(text).toContain('encoding = external');
+    const c = compile(text);
+    const before = dense(c.image, c.image.cores.map((core) => core.synapses.slice()), 0).w;
+    const em = await createCpuEmulator(c.image, { seed: 1 });
+    // Inputs 0..2 spike every other step, 3..5 never: their x1 stays 0.
+    const steps: number[] = [];
+    const neurons: number[] = [];
+    for (let t = 0; t < 100; t += 2) for (let i = 0; i < 3; i++) steps.push(t), neurons.push(i);
+    em.setExternalInput!('pre', Uint32Array.from(steps), Uint32Array.from(neurons));
+    em.setTeacher!('out', 0);
+    await em.run(100);
+    const counts = em.counters().total;
+    // 5 epochs x 3 rows with a trace x 4 hidden neurons.
+    expect(counts.sbp_updates).toBe(5 * 3 * 4);
+    let cycles = 0;
+    for (const x of em.stepCycles()) cycles += x;
+    const p = c.image.profile;
+    expect(energyOf(counts, p, chipTimeS(cycles, p)).byCategoryJ.sbp).toBeGreaterThan(5 * 3 * 4 * p.energyPj.sbp_update * 1e-12);
+    // The skipped rows kept their weights; the visited ones learned.
+    const after = dense(c.image, em.synapses!(), 0).w;
+    const moved = (rows: readonly number[]): number => rows.reduce((n, i) => n + [0, 1, 2, 3].filter((j) => after[i * 4 + j] !== before[i * 4 + j]).length, 0);
+    expect(moved([3, 4, 5])).toBe(0);
+    expect(moved([0, 1, 2])).toBeGreaterThan(0);
+    em.dispose();
+  });
 });
 
 describe('examples/sbp_xor.snn learning on chip', () => {

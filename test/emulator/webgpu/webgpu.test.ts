@@ -379,5 +379,8 @@ teach out from labels { rate = 200 Hz }
     phases.push({ steps: 50, plastic: false, teach: ['answer', null] });
     const r = await compareLearning(image, phases, { batchSteps: 13, chunkWords: 32 });
     expect(r.changed).toBeGreaterThan(20);
+    // The hidden rule has no products: SBP skipped the rows of bits whose trace had decayed to 0, on both backends alike.
+    expect(r.total.sbp_updates).toBeGreaterThan(0);
+    expect(r.total.sbp_updates).toBeLessThan(400 * 4 * 24);
   });
 });
