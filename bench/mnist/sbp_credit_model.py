@@ -14,9 +14,14 @@ lambda * x_i * share_j. What counts as potentiation is the rule's polarity:
 
 and share_j is P_j - D_j (`none`) or (P_j - D_j) / (P_j + D_j) (`fanout`,
 times 1e-3 so that lambda is of the same order as the chip's `fraction`).
-It prints held-out accuracy (argmax of the analog output) after each epoch.
+THETA (default 0) is subtracted before the relu, as a LIF neuron's leak makes
+it fire only above a threshold drive: THETA = 1 leaves about 87 of 500 hidden
+neurons active per digit, as many as examples/mnist_sbp.snn's hidden layer has
+after one epoch on the chip. It prints, after each epoch, the mean number of
+active hidden neurons per test digit and held-out accuracy (argmax of the
+analog output).
 
-Run: /usr/bin/python3 bench/mnist/sbp_credit_model.py POLARITY LAMBDA NORMALIZE [seed]
+Run: /usr/bin/python3 bench/mnist/sbp_credit_model.py POLARITY LAMBDA NORMALIZE [seed] [THETA]
 e.g. `efficacy 1 fanout`   (numpy only)
 """
 import sys
@@ -29,11 +34,12 @@ polarity = sys.argv[1] if len(sys.argv) > 1 else 'efficacy'
 lam = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 normalize = sys.argv[3] if len(sys.argv) > 3 else 'fanout'
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+theta = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 rng = np.random.default_rng(seed)
 xtr, ytr, xte, yte = load(rng)
 
 w_in = rng.uniform(-0.2, 0.2, (784, 500))
-first = np.maximum(xtr[:500] @ w_in, 0)
+first = np.maximum(xtr[:500] @ w_in - theta, 0)
 scale = 4.0 / first[first > 0].mean()
 w_out = np.zeros((500, 10))
 target = np.eye(10)[ytr]
@@ -41,7 +47,7 @@ eta = 0.2 / (16 * 300)  # as readout_ceiling.py: stable for ~300 active hidden n
 
 for epoch in range(3):
     for i in rng.permutation(len(xtr)):
-        h = np.maximum(xtr[i] @ w_in, 0) * scale
+        h = np.maximum(xtr[i] @ w_in - theta, 0) * scale
         d_out = eta * np.outer(h, target[i] - np.maximum(h @ w_out, 0))
         if polarity != 'off':
             c = d_out * np.sign(w_out) if polarity == 'efficacy' else d_out
@@ -53,5 +59,6 @@ for epoch in range(3):
                 share = p - d
             w_in += lam * np.outer(xtr[i], share)
         w_out += d_out
-    h = np.maximum(xte @ w_in, 0) * scale
-    print(f'{polarity} lambda={lam} {normalize}, epoch {epoch + 1}: {100 * ((h @ w_out).argmax(1) == yte).mean():.2f}%', flush=True)
+    h = np.maximum(xte @ w_in - theta, 0) * scale
+    active = (h > 0).sum(1).mean()
+    print(f'{polarity} lambda={lam} {normalize} theta={theta}, epoch {epoch + 1}: {active:.0f} active, {100 * ((h @ w_out).argmax(1) == yte).mean():.2f}%', flush=True)

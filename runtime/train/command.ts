@@ -23,6 +23,9 @@ import { compareRuns, epochReport, formatComparison, formatRun, runReport, type 
 /** Datasets by name: a second one is a loader here, and the loop does not change. */
 export const DATASETS: Readonly<Record<string, (seed?: number) => Dataset>> = { mnist: loadMnist };
 
+/** How `meso train` presents a sample unless told otherwise (docs/results.md measured these for examples/mnist_sbp.snn). */
+export const PRESENT_DEFAULTS = { stepsPerSample: 150, rest: 20, encoder: 'rate', maxRateHz: 100 } as const;
+
 export interface TrainRequest {
   readonly file: string;
   readonly dataset: string;
@@ -197,10 +200,10 @@ export function addTrainCommand(program: Command): void {
     .option('--no-sbp', 'train without SBP: the rules\' own changes only')
     .option('--compare', 'run with and without SBP on the same seed and compare accuracy and energy')
     .addOption(new Option('--backend <name>', 'emulator backend').choices([...BACKEND_NAMES]).default('cpu'))
-    .option('--steps-per-sample <n>', 'time steps each sample is shown for', positiveInt('--steps-per-sample'), 100)
-    .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), 20)
-    .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default('rate'))
-    .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, 100)
+    .option('--steps-per-sample <n>', 'time steps each sample is shown for', positiveInt('--steps-per-sample'), PRESENT_DEFAULTS.stepsPerSample)
+    .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), PRESENT_DEFAULTS.rest)
+    .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default(PRESENT_DEFAULTS.encoder))
+    .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, PRESENT_DEFAULTS.maxRateHz)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
     .option('--checkpoint <file>', 'where to write the checkpoint after every epoch (default: FILE.ckpt.json)')
     .option('--resume <file>', 'continue from a checkpoint (same options); it is then updated in place')

@@ -55,7 +55,7 @@ export interface EpochOutcome {
 export type SampleHook = (phase: 'train' | 'test', done: number, total: number, correct: number, books: () => PhaseBooks) => void;
 
 /** Keys of the counter-based draws: distinct for every epoch, phase and position. */
-const TEST_KEY_BASE = 0xf000_0000;
+export const TEST_KEY_BASE = 0xf000_0000;
 const ORDER_STREAM_OFFSET = 0x1_0000;
 
 /** The order in which epoch `epoch` presents the training samples. */
@@ -83,7 +83,8 @@ export function classify(counts: Float64Array): number {
   return tie ? -1 : best;
 }
 
-class Presenter {
+/** Shows samples to an emulator as the loop does: encoded input, teacher, rest; `counts` holds the output's spike counts of the last one. */
+export class Presenter {
   private readonly spikeSteps: Uint32Array;
   private readonly spikeNeurons: Uint32Array;
   private readonly buffer: Uint32Array;

@@ -46,7 +46,7 @@ function request(over: Partial<TrainRequest>): TrainRequest {
     sbp: true,
     compare: false,
     backend: 'cpu',
-    stepsPerSample: 100,
+    stepsPerSample: 150,
     rest: 20,
     encoder: 'rate',
     maxRateHz: 100,
@@ -74,7 +74,7 @@ describe('meso train on MNIST', () => {
     // Chance is 10%; the untrained network scores about that or less (ties count as wrong), so the gain is learning's.
     const net = trainableNetwork(out.image, file);
     const digits = loadMnist();
-    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 100, restSteps: 20, encoder: { kind: 'rate', maxRateHz: 100 } });
+    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, encoder: { kind: 'rate', maxRateHz: 100 } });
     expect(untrained.correct / untrained.samples).toBeLessThan(0.15);
     expect(e.test_accuracy).toBeGreaterThan(0.2);
     expect(e.energy_j.by_category.sbp).toBeGreaterThan(0);
