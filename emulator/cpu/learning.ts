@@ -23,7 +23,7 @@ import {
   weightOperand,
 } from '../../isa/learning/engine.js';
 import type { LearningImage, PlasticSet } from '../../isa/learning/image.js';
-import { decode, hasProducts, sbpSkipsIdleRows, type Instruction } from '../../isa/learning/isa.js';
+import { decode, epochSteps, hasProducts, sbpSkipsIdleRows, type Instruction } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import type { ChipProfile } from '../../isa/profile.js';
 import { random32, random32At, random32Prefix, STREAM } from '../../isa/random.js';
@@ -129,7 +129,6 @@ function ruleTable(program: Uint32Array): RuleTable {
   const has = new Uint8Array(TRACE_COUNT);
   const decay = new Int32Array(TRACE_COUNT);
   const impulse = new Int32Array(TRACE_COUNT);
-  let epoch = 1;
   let bounds: RuleTable['bounds'];
   let sbp: SbpConfig | undefined;
   const events: (EventTable | undefined)[] = [undefined, undefined, undefined];
@@ -140,8 +139,7 @@ function ruleTable(program: Uint32Array): RuleTable {
       has[code] = 1;
       decay[code] = ins.decay;
       impulse[code] = ins.impulse;
-    } else if (ins.op === 'epoch') epoch = ins.steps;
-    else if (ins.op === 'bounds') bounds = { low: ins.low, high: ins.high };
+    } else if (ins.op === 'bounds') bounds = { low: ins.low, high: ins.high };
     else if (ins.op === 'sbp') {
       sbp = { additive: ins.mode === 'additive', normalize: SBP_NORMALIZATIONS[ins.normalize], efficacy: ins.polarity === 'efficacy', backward: ins.backward, lateralPre: ins.lateralPre, lateralPost: ins.lateralPost };
     } else if (ins.op === 'event') {
@@ -177,7 +175,7 @@ function ruleTable(program: Uint32Array): RuleTable {
       k += n;
     }
   }
-  return { has, decay, impulse, epoch, bounds, events, sbp, sweeps: hasProducts(instructions), skipsIdleRows: sbpSkipsIdleRows(instructions) };
+  return { has, decay, impulse, epoch: epochSteps(instructions), bounds, events, sbp, sweeps: hasProducts(instructions), skipsIdleRows: sbpSkipsIdleRows(instructions) };
 }
 
 /** One plastic set's state: its traces and tables, typed arrays only. */

@@ -30,7 +30,7 @@ import {
 } from '../../isa/learning/constants.js';
 import { mantissaBounds } from '../../isa/learning/engine.js';
 import type { LearningImage } from '../../isa/learning/image.js';
-import { decode, sbpSkipsIdleRows } from '../../isa/learning/isa.js';
+import { decode, epochSteps, sbpSkipsIdleRows } from '../../isa/learning/isa.js';
 import { EVENTS, OPERANDS, SBP_NORMALIZATIONS, TRACES, WEIGHT, type TraceName } from '../../isa/learning/symbols.js';
 import { SBP_COST, SBP_COSTS, sbpEpochCosts } from '../sbp-costs.js';
 import { STREAM } from '../../isa/random.js';
@@ -145,7 +145,7 @@ interface RuleInfo {
   readonly decay: number[];
   readonly impulse: number[];
   readonly has: boolean[];
-  epoch: number;
+  readonly epoch: number;
   bounds: { low: number; high: number } | undefined;
   readonly events: { first: number; count: number; has: boolean }[];
   sbp: { additive: boolean; normalize: number; efficacy: boolean; backward: number; lateralPre: number; lateralPost: number; skipsIdleRows: boolean } | undefined;
@@ -157,8 +157,8 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
   const pops = image.symbols.populations;
   const products: number[] = [];
   const rules: RuleInfo[] = learning.rules.map((r) => {
-    const info: RuleInfo = { decay: [0, 0, 0, 0, 0], impulse: [0, 0, 0, 0, 0], has: [false, false, false, false, false], epoch: 1, bounds: undefined, events: [0, 1, 2].map(() => ({ first: 0, count: 0, has: false })), sbp: undefined };
     const ins = decode(r.program).instructions;
+    const info: RuleInfo = { decay: [0, 0, 0, 0, 0], impulse: [0, 0, 0, 0, 0], has: [false, false, false, false, false], epoch: epochSteps(ins), bounds: undefined, events: [0, 1, 2].map(() => ({ first: 0, count: 0, has: false })), sbp: undefined };
     for (let k = 0; k < ins.length; k++) {
       const x = ins[k];
       if (x.op === 'trace') {
@@ -166,8 +166,7 @@ export function buildLearningLayout(image: ChipImage, learning: LearningImage, l
         info.has[code] = true;
         info.decay[code] = x.decay;
         info.impulse[code] = x.impulse;
-      } else if (x.op === 'epoch') info.epoch = x.steps;
-      else if (x.op === 'bounds') info.bounds = { low: x.low, high: x.high };
+      } else if (x.op === 'bounds') info.bounds = { low: x.low, high: x.high };
       else if (x.op === 'sbp') info.sbp = { additive: x.mode === 'additive', normalize: SBP_NORMALIZATIONS[x.normalize], efficacy: x.polarity === 'efficacy', backward: x.backward, lateralPre: x.lateralPre, lateralPost: x.lateralPost, skipsIdleRows: sbpSkipsIdleRows(ins) };
       else if (x.op === 'event') {
         info.events[EVENTS[x.event]] = { first: products.length / PRODUCT_STRIDE, count: x.products, has: true };

@@ -225,6 +225,12 @@ export function decode(words: Uint32Array): { readonly instructions: readonly In
   return { instructions, offsets };
 }
 
+/** A rule's learning epoch in steps: its EPOCH instruction's, or 1 (every step) without one. */
+export function epochSteps(program: readonly Instruction[]): number {
+  for (const ins of program) if (ins.op === 'epoch') return ins.steps;
+  return 1;
+}
+
 /**
  * Whether a rule computes changes of its own: it has at least one product. One
  * without (an additive SBP rule that learns from SBP alone) has no write-back

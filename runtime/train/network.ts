@@ -1,7 +1,7 @@
 // What the training loop needs to know about a compiled program: which
 // population the host feeds (the `encoding = external` input), which one is
 // taught and read out, and the image with other weights or without SBP.
-import { decode, encode, hasProducts } from '../../isa/learning/isa.js';
+import { decode, encode, epochSteps, hasProducts } from '../../isa/learning/isa.js';
 import type { ChipImage, PopulationSymbol } from '../../isa/image/types.js';
 import { UserError } from '../errors.js';
 
@@ -84,8 +84,7 @@ export function straddledEpochs(image: ChipImage, stepsPerPresentation: number):
   const out: string[] = [];
   learning.rules.forEach((rule, r) => {
     if (!used.has(r)) return;
-    const epoch = decode(rule.program).instructions.find((ins) => ins.op === 'epoch');
-    const steps = epoch?.op === 'epoch' ? epoch.steps : 1;
+    const steps = epochSteps(decode(rule.program).instructions);
     if (stepsPerPresentation % steps === 0) return;
     out.push(
       `rule \`${rule.name}\` has epochs of ${steps} steps, but a sample and its rest last ${stepsPerPresentation} steps, so its epochs straddle samples; ` +
