@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { createEmulator } from '../../emulator/index.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { takeSamples, sampleInputs } from '../../runtime/datasets/dataset.js';
-import { loadMnist } from '../../runtime/datasets/mnist.js';
+import { loadMnist, MNIST_TEST } from '../../runtime/datasets/mnist.js';
 import { readImageFile } from '../../runtime/session.js';
 import { PRESENT_DEFAULTS } from '../../runtime/train/command.js';
 import { Presenter, TEST_KEY_BASE } from '../../runtime/train/loop.js';
@@ -129,7 +129,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (file === undefined || file.startsWith('--')) throw new Error('usage: activity.js FILE.chip [--test N] [--steps-per-sample N] [--rest N] [--seed S]');
   const image = readImageFile(file);
   const a = await readoutActivity(image, file, {
-    test: option(argv, '--test', loadMnist().test.count),
+    test: option(argv, '--test', MNIST_TEST),
     seed: option(argv, '--seed', 1),
     stepsPerSample: option(argv, '--steps-per-sample', PRESENT_DEFAULTS.stepsPerSample),
     restSteps: option(argv, '--rest', PRESENT_DEFAULTS.rest),
