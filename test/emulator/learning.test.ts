@@ -403,11 +403,16 @@ describe('SBP on the books', () => {
     expect(Math.abs(e.byCategoryJ.sbp - expected) / expected).toBeLessThan(1e-12);
   });
 
-  it('charges an additive rule without products of its own one pass per synapse and epoch: SBP\'s, not a write-back sweep too', async () => {
+  /** The additive SBP program with the hidden rule's own products removed: it learns from SBP alone. */
+  const withoutProducts = (): string => {
     const hebb = '  every epoch { w += 0.1 * x1 * y1 - 0.05 * w * y1 }\n';
     const text = sbpProgram('additive', false, 'none');
     expect(text).toContain(hebb);
-    const c = compile(text.replace(hebb, ''));
+    return text.replace(hebb, '');
+  };
+
+  it('charges an additive rule without products of its own one pass per synapse and epoch: SBP\'s, not a write-back sweep too', async () => {
+    const c = compile(withoutProducts());
     const em = await createCpuEmulator(c.image, { seed: 1 });
     em.setTeacher!('out', 0);
     await em.run(100);
@@ -420,9 +425,8 @@ describe('SBP on the books', () => {
   });
 
   it('visits only the rows of inputs with a trace when the additive rule has no products: the others cannot change', async () => {
-    const hebb = '  every epoch { w += 0.1 * x1 * y1 - 0.05 * w * y1 }\n';
     const poisson = 'input pre[6] { encoding = poisson(max_rate = 150 Hz) }';
-    const text = sbpProgram('additive', false, 'none').replace(hebb, '').replace(poisson, 'input pre[6] { encoding = external }');
+    const text = withoutProducts().replace(poisson, 'input pre[6] { encoding = external }');
     expect(text).toContain('encoding = external');
     const c = compile(text);
     const before = dense(c.image, c.image.cores.map((core) => core.synapses.slice()), 0).w;
