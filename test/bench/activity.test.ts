@@ -1,18 +1,23 @@
 // bench/mnist/activity.ts presents held-out digits as `meso train` tests them:
 // on a briefly trained small network its accuracy must be the report's, and its
 // counts must add up.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readoutActivity } from '../../bench/mnist/activity.js';
 import { PRESENT_DEFAULTS, train } from '../../runtime/train/command.js';
 import { withSynapses } from '../../runtime/train/network.js';
 import type { TrainRunReport } from '../../runtime/train/report.js';
 
 describe('bench/mnist/activity.ts', () => {
+  let dir = '';
+  afterEach(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
   it("reads out the trained image with the report's accuracy, and counts ties, silence and the hidden layer's activity", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'meso-activity-'));
+    dir = mkdtempSync(join(tmpdir(), 'meso-activity-'));
     const file = join(dir, 'small.snn');
     const text = readFileSync(new URL('../../examples/mnist_sbp.snn', import.meta.url), 'utf8');
     writeFileSync(file, text.replace('population hidden[500]', 'population hidden[48]'));

@@ -1,10 +1,10 @@
 // `meso check` end to end: rendered diagnostics from the program, its includes
 // and its data files; exit 1 only on errors (or warnings under --strict); --json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin/meso.js');
@@ -15,6 +15,9 @@ function meso(...args: string[]) {
 }
 
 let dir = '';
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
 beforeAll(() => {
   if (!existsSync(join(root, 'dist/runtime/main.js'))) throw new Error('dist/ is not built: run `npm test` (which runs tsc first) or `npm run build`');
   dir = mkdtempSync(join(tmpdir(), 'meso-check-'));

@@ -1,10 +1,10 @@
 // `--chip FILE.json` (a user's own profile) and the timing fields of the run
 // report, through the built `meso` command (npm test builds dist/ first).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin/meso.js');
@@ -15,6 +15,9 @@ function meso(...args: string[]) {
 }
 
 let dir = '';
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
 let net = '';
 const tinyText = readFileSync(join(root, 'isa/profiles/tiny.json'), 'utf8');
 

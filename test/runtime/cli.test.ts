@@ -1,10 +1,10 @@
 // End to end: the built `meso` command (bin/meso.js over dist/), as a user runs it.
 // `npm test` builds dist/ with tsc before vitest starts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { builtinProfile } from '../../isa/profile.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -17,6 +17,9 @@ function meso(...args: string[]) {
 }
 
 let dir = '';
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
 beforeAll(() => {
   if (!existsSync(join(root, 'dist/runtime/main.js'))) throw new Error('dist/ is not built: run `npm test` (which runs tsc first) or `npm run build`');
   dir = mkdtempSync(join(tmpdir(), 'meso-cli-'));

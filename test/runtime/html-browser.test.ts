@@ -6,7 +6,7 @@
 // where a missing browser fails (.ci/run installs it).
 // MESO_UPDATE_SCREENSHOTS=1 also refreshes the screenshots in docs/img/.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -91,6 +91,7 @@ describe.skipIf(!haveChromium && !inCI)('HTML reports in headless Chromium', () 
 
   afterAll(async () => {
     await browser?.close();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
   async function visit(file: string): Promise<Visit> {

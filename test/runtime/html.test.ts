@@ -2,10 +2,10 @@
 // rate and energy traces, link loads) checked against independent totals, the
 // page's self-containment, and the `meso report` command's handling of bad input.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 import { compileSource, hasErrors } from '../../compiler/index.js';
 import { COUNTER_NAMES } from '../../emulator/interface.js';
 import { ENERGY_CATEGORIES, energyOf, chipTimeS } from '../../emulator/energy.js';
@@ -273,6 +273,9 @@ describe('training reports', () => {
 
 describe('meso report and meso run --html', () => {
   let dir = '';
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
   beforeAll(() => {
     if (!existsSync(join(root, 'dist/runtime/main.js'))) throw new Error('dist/ is not built: run `npm test` (which runs tsc first) or `npm run build`');
     dir = mkdtempSync(join(tmpdir(), 'meso-html-'));
