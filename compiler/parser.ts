@@ -379,7 +379,8 @@ class SnnParser extends EmbeddedActionsParser {
 
   private readonly traceDecl = this.RULE('traceDecl', (): Ast.TraceDecl | undefined => {
     const kw = this.CONSUME(T.Trace);
-    const name = this.CONSUME(T.Identifier);
+    // `teach` is a keyword, and a rule may declare its teaching trace's time constant.
+    const name = this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Teach) }]);
     this.CONSUME(T.Colon);
     const side = this.CONSUME2(T.Identifier);
     const args =

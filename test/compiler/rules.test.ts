@@ -107,6 +107,24 @@ describe('rule diagnostics', () => {
   });
 });
 
+describe('the teaching trace', () => {
+  const rule = (traces: string): string =>
+    `${HEAD}rule d {\n  trace x1 : pre (tau = 20 ms)\n${traces}  every epoch { w += 0.1 * x1 * (teach - y1) }\n}\nconnect h -> o { weight = 0.1; learn = d }\nteach o from labels { rate = 100 Hz }\n`;
+  const teachTrace = (text: string): string | undefined =>
+    disassemble(lowerRule(check(text).network!.rules![0], 1e-3).program).find((l) => l.startsWith('trace teach'))?.replace(/\s+;.*$/, '');
+
+  it('decays like the rule\'s y1 unless the rule declares its own time constant', () => {
+    const like = rule('  trace y1 : post (tau = 20 ms)\n');
+    expect(diagnosticsOf(like)).toEqual([]);
+    expect(teachTrace(like)).toBe('trace teach decay=200 impulse=4096');
+    // As message 2228 suggests: `trace teach : post (tau = ...)` parses and sets the teaching trace's own decay.
+    const own = rule('  trace y1 : post (tau = 20 ms)\n  trace teach : post (tau = 50 ms)\n');
+    expect(diagnosticsOf(own)).toEqual([]);
+    expect(teachTrace(own)).toBe('trace teach decay=81 impulse=4096');
+    expect(diagnosticsOf(rule('  trace y1 : post (tau = 20 ms)\n  trace teach : pre (tau = 50 ms)\n')).map((d) => d[0])).toEqual([2202]);
+  });
+});
+
 describe('SBP diagnostics', () => {
   const OUT = `rule d {\n  trace x1 : pre (tau = 20 ms)\n  on post { w += 0.01 * x1 }\n  epoch = 10 steps\n}\nconnect h -> o { weight = 0.1; learn = d }\n`;
   const sbp = (settings: string, body = '  on post { w += 0.01 * x1 }\n'): string =>
