@@ -253,6 +253,28 @@ export function sbpSkipsIdleRows(program: readonly Instruction[]): boolean {
 }
 
 /**
+ * The program with its learning rates times `factor` (0 < factor <= 1): every
+ * product's coefficient, requantized, and SBP's Q16 gains, rounded. Traces, the
+ * epoch and the bounds are unchanged. This is what a host does between training
+ * epochs to anneal the rates (runtime/train/loop.ts); a coefficient that falls
+ * below the format's smallest becomes 0.
+ */
+export function scaleRates(program: readonly Instruction[], factor: number): Instruction[] {
+  if (!(factor > 0 && factor <= 1)) throw new RangeError(`scaleRates: the factor must be in (0, 1], got ${factor}`);
+  return program.map((ins): Instruction => {
+    if (ins.op === 'product') {
+      const q = quantizeCoefficient(coefficientValue(ins.mantissa, ins.exponent) * factor) ?? { mantissa: 0, exponent: 0 };
+      return { ...ins, mantissa: q.mantissa, exponent: q.exponent };
+    }
+    if (ins.op === 'sbp') {
+      const gain = (q16: number): number => Math.round(q16 * factor);
+      return { ...ins, backward: gain(ins.backward), lateralPre: gain(ins.lateralPre), lateralPost: gain(ins.lateralPost) };
+    }
+    return ins;
+  });
+}
+
+/**
  * The first problem of a whole program, or undefined: traces first (each once),
  * then at most one epoch, one bounds and one sbp, then event blocks (each event
  * once), each followed by exactly its count of products, whose operands name

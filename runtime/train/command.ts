@@ -26,6 +26,9 @@ export const DATASETS: Readonly<Record<string, (seed?: number) => Dataset>> = { 
 /** How `meso train` presents a sample unless told otherwise (docs/results.md measured these for examples/mnist_sbp.snn). */
 export const PRESENT_DEFAULTS = { stepsPerSample: 150, rest: 20, encoder: 'rate', maxRateHz: 100 } as const;
 
+/** The factor on every rule's learning rates from one training epoch to the next unless told otherwise (docs/results.md). */
+export const LR_DECAY_DEFAULT = 0.25;
+
 export interface TrainRequest {
   readonly file: string;
   readonly dataset: string;
@@ -40,6 +43,8 @@ export interface TrainRequest {
   readonly rest: number;
   readonly encoder: 'poisson' | 'rate';
   readonly maxRateHz: number;
+  /** Epoch e (0-based) learns with every rule's rates times lrDecay^e; default LR_DECAY_DEFAULT. */
+  readonly lrDecay?: number;
   readonly save?: string;
   readonly checkpoint?: string;
   readonly resume?: string;
@@ -75,6 +80,8 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
   if (full.classes > net.output.size) {
     throw new UserError(`${req.file}: the taught population \`${net.output.name}\` has ${net.output.size} neurons but ${full.name} has ${full.classes} classes; give it at least ${full.classes}`);
   }
+  const lrDecay = req.lrDecay ?? LR_DECAY_DEFAULT;
+  if (!(lrDecay > 0 && lrDecay <= 1)) throw new UserError(`--lr-decay ${lrDecay}: the factor on the learning rates from one epoch to the next must be above 0 and at most 1 (1 keeps them)`);
   if (req.train > full.train.count) throw new UserError(`--train ${req.train}: ${full.name} has ${full.train.count} training samples`);
   if (req.test > full.test.count) throw new UserError(`--test ${req.test}: ${full.name} has ${full.test.count} test samples`);
   if (req.compare && !net.hasSbp) {
@@ -90,9 +97,10 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
     seed: req.seed,
     steps_per_sample: req.stepsPerSample,
     rest_steps: req.rest,
+    lr_decay: lrDecay,
     encoder: { kind: req.encoder, max_rate_hz: req.maxRateHz },
   };
-  const options: TrainOptions = { seed: req.seed, backend: req.backend, stepsPerSample: req.stepsPerSample, restSteps: req.rest, encoder: { kind: req.encoder, maxRateHz: req.maxRateHz } };
+  const options: TrainOptions = { seed: req.seed, backend: req.backend, stepsPerSample: req.stepsPerSample, restSteps: req.rest, lrDecay, encoder: { kind: req.encoder, maxRateHz: req.maxRateHz } };
   const sbpRuns = req.compare ? [true, false] : [req.sbp && net.hasSbp];
   const nets: TrainableNetwork[] = sbpRuns.map((on) => (on ? net : { ...net, image: withoutSbp(net.image), hasSbp: false }));
   const checkpointPath = req.checkpoint ?? (req.resume ?? defaultCheckpoint(req.file));
@@ -158,6 +166,12 @@ function seedValue(value: string): number {
   return n;
 }
 
+function decay(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`--lr-decay must be a factor above 0 and at most 1 (1 keeps the rates), found "${value}"`);
+  return n;
+}
+
 function rate(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--max-rate must be a positive rate in Hz, found "${value}"`);
@@ -177,6 +191,7 @@ interface CliOptions {
   rest: number;
   encoder: 'poisson' | 'rate';
   maxRate: number;
+  lrDecay: number;
   save?: string;
   checkpoint?: string;
   resume?: string;
@@ -204,6 +219,7 @@ export function addTrainCommand(program: Command): void {
     .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), PRESENT_DEFAULTS.rest)
     .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default(PRESENT_DEFAULTS.encoder))
     .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, PRESENT_DEFAULTS.maxRateHz)
+    .option('--lr-decay <f>', 'multiply every learning rule\'s rates (its coefficients and SBP\'s fraction) by f from one epoch to the next; 1 keeps them', decay, LR_DECAY_DEFAULT)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
     .option('--checkpoint <file>', 'where to write the checkpoint after every epoch (default: FILE.ckpt.json)')
     .option('--resume <file>', 'continue from a checkpoint (same options); it is then updated in place')
@@ -228,6 +244,7 @@ export function addTrainCommand(program: Command): void {
           rest: o.rest,
           encoder: o.encoder,
           maxRateHz: o.maxRate,
+          lrDecay: o.lrDecay,
           save: o.save,
           checkpoint: o.checkpoint,
           resume: o.resume,

@@ -17,7 +17,7 @@ import type { Dataset, SampleSet } from '../datasets/dataset.js';
 import { sampleInputs } from '../datasets/dataset.js';
 import { encodeStep, type EncoderSpec } from '../datasets/encoders.js';
 import { seededPermutation } from '../datasets/mnist.js';
-import { populationCounts, withSynapses, type TrainableNetwork } from './network.js';
+import { populationCounts, withRateScale, withSynapses, type TrainableNetwork } from './network.js';
 
 export interface PresentOptions {
   /** Steps each sample is shown for. */
@@ -30,6 +30,8 @@ export interface PresentOptions {
 export interface TrainOptions extends PresentOptions {
   readonly seed: number;
   readonly backend: BackendName;
+  /** Epoch e (0-based) learns with every rule's rates times lrDecay^e (network.ts withRateScale); 1 keeps them. */
+  readonly lrDecay: number;
 }
 
 /** Counter totals and chip cycles of one phase (training or testing) of an epoch. */
@@ -66,6 +68,11 @@ export function trainOrder(count: number, seed: number, epoch: number): Uint32Ar
 /** Seed of the chip's own generators (traces, rounding, teacher) in epoch `epoch`'s training. */
 export function epochSeed(seed: number, epoch: number): number {
   return random32(seed, STREAM.dataset, ORDER_STREAM_OFFSET + epoch, 1);
+}
+
+/** The factor on every learning rate in epoch `epoch` (0-based). */
+export function lrScale(lrDecay: number, epoch: number): number {
+  return lrDecay ** epoch;
 }
 
 /** The predicted class: the output neuron with the most spikes, or -1 when none is strictly ahead. */
@@ -178,7 +185,7 @@ export async function runEpoch(
 ): Promise<EpochOutcome> {
   const { inputSize } = dataset;
   const set = dataset.train;
-  const em = await emulatorFor(withSynapses(net.image, synapses), options, epochSeed(options.seed, epoch));
+  const em = await emulatorFor(withRateScale(withSynapses(net.image, synapses), lrScale(options.lrDecay, epoch)), options, epochSeed(options.seed, epoch));
   let train: PhaseBooks;
   let learned: readonly Uint32Array[];
   try {

@@ -1,7 +1,7 @@
 // What the training loop needs to know about a compiled program: which
 // population the host feeds (the `encoding = external` input), which one is
 // taught and read out, and the image with other weights or without SBP.
-import { decode, encode, epochSteps, hasProducts } from '../../isa/learning/isa.js';
+import { decode, encode, epochSteps, hasProducts, scaleRates } from '../../isa/learning/isa.js';
 import type { ChipImage, PopulationSymbol } from '../../isa/image/types.js';
 import { UserError } from '../errors.js';
 
@@ -100,6 +100,18 @@ export function withSynapses(image: ChipImage, synapses: readonly Uint32Array[])
     throw new Error('withSynapses: the weights do not fit the image (core or synapse counts differ)');
   }
   return { ...image, cores: image.cores.map((core, c) => ({ ...core, synapses: synapses[c] })) };
+}
+
+/**
+ * The image with every rule's learning rates times `factor` (isa/learning/isa.ts
+ * scaleRates): the host reprogramming the learning engine between training
+ * epochs. The same instructions in the same order, so each keeps its source line.
+ */
+export function withRateScale(image: ChipImage, factor: number): ChipImage {
+  const learning = image.learning;
+  if (learning === undefined || factor === 1) return image;
+  const rules = learning.rules.map((rule) => ({ ...rule, program: encode(scaleRates(decode(rule.program).instructions, factor)) }));
+  return { ...image, learning: { ...learning, rules } };
 }
 
 /** Spike counts of a population's neurons from an Emulator.spikeCounts() snapshot, added into `out`. */

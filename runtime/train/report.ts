@@ -45,6 +45,8 @@ export interface RunSettings {
   readonly seed: number;
   readonly steps_per_sample: number;
   readonly rest_steps: number;
+  /** Epoch e (1-based) learned with every rule's rates times lr_decay^(e-1) (--lr-decay). */
+  readonly lr_decay: number;
   readonly encoder: { readonly kind: string; readonly max_rate_hz: number };
 }
 
@@ -202,7 +204,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 /** One run as text: a line per epoch. */
 export function formatRun(r: TrainRunReport): string {
-  const lines = [`${r.source} on ${r.chip}, ${r.sbp ? 'with' : 'without'} SBP: ${r.dataset.train} training / ${r.dataset.test} test ${r.dataset.name} samples, ${r.steps_per_sample} steps each`];
+  const lines = [`${r.source} on ${r.chip}, ${r.sbp ? 'with' : 'without'} SBP: ${r.dataset.train} training / ${r.dataset.test} test ${r.dataset.name} samples, ${r.steps_per_sample} steps each${decayNote(r.lr_decay)}`];
   lines.push('epoch  train acc  test acc   energy      per train sample  per inference  sbp energy  chip time');
   for (const e of r.epochs) {
     lines.push(
@@ -213,10 +215,14 @@ export function formatRun(r: TrainRunReport): string {
   return lines.join('\n');
 }
 
+function decayNote(lrDecay: number): string {
+  return lrDecay === 1 ? '' : `, learning rates x${lrDecay} each epoch`;
+}
+
 /** Both runs side by side and the energy ratios. */
 export function formatComparison(c: CompareReport): string {
   const [a, b] = c.runs;
-  const lines = [`${c.source} on ${c.chip}: ${c.dataset.train} training / ${c.dataset.test} test ${c.dataset.name} samples, seed ${c.seed}, ${c.steps_per_sample} steps per sample`];
+  const lines = [`${c.source} on ${c.chip}: ${c.dataset.train} training / ${c.dataset.test} test ${c.dataset.name} samples, seed ${c.seed}, ${c.steps_per_sample} steps per sample${decayNote(c.lr_decay)}`];
   lines.push('epoch | with SBP: train   test     energy     | without SBP: train   test     energy');
   const n = Math.max(a.epochs.length, b.epochs.length);
   for (let k = 0; k < n; k++) {

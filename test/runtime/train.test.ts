@@ -4,15 +4,15 @@
 // the same weights as an uninterrupted one; --save writes an image that
 // `meso inspect` and `meso run` accept.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 import { readImage } from '../../isa/image/index.js';
 import { train, type TrainRequest } from '../../runtime/train/command.js';
 import type { CompareReport, TrainRunReport } from '../../runtime/train/report.js';
-import { classify, testPhase } from '../../runtime/train/loop.js';
-import { trainableNetwork } from '../../runtime/train/network.js';
+import { classify, runEpoch, testPhase, type TrainOptions } from '../../runtime/train/loop.js';
+import { trainableNetwork, withRateScale } from '../../runtime/train/network.js';
 import { loadMnist } from '../../runtime/datasets/mnist.js';
 import { takeSamples } from '../../runtime/datasets/dataset.js';
 
@@ -28,6 +28,9 @@ function smallNetwork(hidden: number): string {
 }
 
 let dir = '';
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
 let file = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'meso-train-'));
@@ -74,7 +77,7 @@ describe('meso train on MNIST', () => {
     // Chance is 10%; the untrained network scores about that or less (ties count as wrong), so the gain is learning's.
     const net = trainableNetwork(out.image, file);
     const digits = loadMnist();
-    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, encoder: { kind: 'rate', maxRateHz: 100 } });
+    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay: 1, encoder: { kind: 'rate', maxRateHz: 100 } });
     expect(untrained.correct / untrained.samples).toBeLessThan(0.15);
     expect(e.test_accuracy).toBeGreaterThan(0.2);
     expect(e.energy_j.by_category.sbp).toBeGreaterThan(0);
@@ -93,6 +96,30 @@ describe('meso train on MNIST', () => {
     expect(resumed.synapses[0].length).toBe(straight.synapses[0].length);
     resumed.synapses[0].forEach((s, c) => expect(Buffer.from(s.buffer).equals(Buffer.from(straight.synapses[0][c].buffer))).toBe(true));
     expect(resumed.report).toEqual(withoutWall(straight.report, resumed.report));
+  });
+
+  it('--lr-decay: epoch e learns with every rule\'s rates times the decay to the power e', async () => {
+    const first = await train(request({ epochs: 1, checkpoint: join(dir, 'decay.ckpt.json') }));
+    const net = trainableNetwork(first.image, file);
+    const digits = loadMnist();
+    const dataset = { inputSize: digits.inputSize, train: takeSamples(digits.train, digits.inputSize, 40), test: takeSamples(digits.test, digits.inputSize, 20) };
+    const options = (lrDecay: number): TrainOptions => ({ seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay, encoder: { kind: 'rate', maxRateHz: 100 } });
+    const start = first.synapses[0];
+    const decayed = await runEpoch(net, dataset, start, 2, options(0.5));
+    const prescaled = await runEpoch({ ...net, image: withRateScale(net.image, 0.25) }, dataset, start, 2, options(1));
+    const full = await runEpoch(net, dataset, start, 2, options(1));
+    const same = (a: readonly Uint32Array[], b: readonly Uint32Array[]): boolean => a.every((s, c) => Buffer.from(s.buffer).equals(Buffer.from(b[c].buffer)));
+    expect(same(decayed.synapses, prescaled.synapses)).toBe(true);
+    expect(same(decayed.synapses, full.synapses)).toBe(false);
+    expect(same(decayed.synapses, start)).toBe(false);
+  });
+
+  it('refuses an --lr-decay outside (0, 1] and a checkpoint of another --lr-decay', async () => {
+    await expect(train(request({ lrDecay: 0 }))).rejects.toThrow(/--lr-decay 0: .*above 0 and at most 1/);
+    await expect(train(request({ lrDecay: 1.5 }))).rejects.toThrow(/--lr-decay 1.5/);
+    const cp = join(dir, 'decay-other.ckpt.json');
+    await train(request({ epochs: 1, lrDecay: 0.5, checkpoint: cp }));
+    await expect(train(request({ epochs: 2, lrDecay: 1, resume: cp }))).rejects.toThrow(/another training run/);
   });
 
   it('refuses to resume a checkpoint of other options, naming what differs', async () => {

@@ -11,6 +11,7 @@ import {
   encode,
   LearningIsaError,
   quantizeCoefficient,
+  scaleRates,
   type Instruction,
 } from '../../../isa/learning/isa.js';
 import { random32 } from '../../../isa/random.js';
@@ -147,5 +148,50 @@ describe('quantizeCoefficient', () => {
     expect(quantizeCoefficient(0)).toEqual({ mantissa: 0, exponent: 0 });
     expect(quantizeCoefficient(2 ** -160)).toBeUndefined();
     expect(quantizeCoefficient(2 ** 150)).toBeUndefined();
+  });
+});
+
+describe('scaleRates', () => {
+  const program: Instruction[] = [
+    { op: 'trace', trace: 'x1', decay: 200, impulse: 4096 },
+    { op: 'trace', trace: 'y1', decay: 200, impulse: 4096 },
+    { op: 'trace', trace: 'teach', decay: 200, impulse: 4096 },
+    { op: 'epoch', steps: 170 },
+    { op: 'bounds', low: -6554, high: 6554 },
+    { op: 'sbp', mode: 'additive', normalize: 'fanout', polarity: 'efficacy', source: 0, backward: 131, lateralPre: 13107, lateralPost: 0 },
+    { op: 'event', event: 'pre', products: 2 },
+    { op: 'product', ...quantizeCoefficient(0.00004)!, factors: ['teach'] },
+    { op: 'product', ...quantizeCoefficient(-0.00004)!, factors: ['y1'] },
+  ];
+
+  it('scales every product coefficient and SBP gain, and nothing else', () => {
+    const half = scaleRates(program, 0.5);
+    expect(checkProgram(program)).toBeUndefined();
+    expect(checkProgram(half)).toBeUndefined();
+    expect(half.map((i) => i.op)).toEqual(program.map((i) => i.op));
+    for (let k = 0; k < program.length; k++) {
+      const a = program[k];
+      const b = half[k];
+      if (a.op === 'product' && b.op === 'product') {
+        // Halving is exact in mantissa * 2^exponent: the same mantissa, one exponent less.
+        expect(b.mantissa * 2 ** b.exponent).toBe((a.mantissa * 2 ** a.exponent) / 2);
+        expect(b.factors).toEqual(a.factors);
+      } else if (a.op === 'sbp' && b.op === 'sbp') {
+        expect([b.backward, b.lateralPre, b.lateralPost]).toEqual([66, 6554, 0]);
+        expect({ ...b, backward: 0, lateralPre: 0, lateralPost: 0 }).toEqual({ ...a, backward: 0, lateralPre: 0, lateralPost: 0 });
+      } else {
+        expect(b).toEqual(a);
+      }
+    }
+    expect(Array.from(encode(scaleRates(program, 1)))).toEqual(Array.from(encode(program)));
+    const tenth = scaleRates(program, 0.1).find((i) => i.op === 'product');
+    // A factor that is not a power of two requantizes: within the format's 15 bits of 0.1 x 0.00004.
+    const value = tenth?.op === 'product' ? tenth.mantissa * 2 ** tenth.exponent : 0;
+    expect(Math.abs(value - 0.000004) / 0.000004).toBeLessThan(2 ** -14);
+  });
+
+  it('refuses a factor outside (0, 1]', () => {
+    expect(() => scaleRates(program, 0)).toThrow(RangeError);
+    expect(() => scaleRates(program, 1.5)).toThrow(RangeError);
   });
 });
