@@ -71,6 +71,7 @@ export function readCheckpoint(path: string, settings: RunSettings, sbpRuns: rea
   same('--rest', saved.rest_steps, settings.rest_steps);
   // Checkpoints from before --lr-decay trained with the rates unchanged.
   same('--lr-decay', saved.lr_decay ?? 1, settings.lr_decay);
+  same('--lr-decay-every', saved.lr_decay_every ?? 1, settings.lr_decay_every);
   same('encoder', saved.encoder, settings.encoder);
   same('runs (--compare / --no-sbp)', (json.runs as unknown[]).map((r) => (isRecord(r) ? r.sbp : undefined)), sbpRuns);
   if (problems.length > 0) throw new UserError(`${path}: this checkpoint is of another training run; resume with the same options, or start afresh without --resume`, problems.map((p) => `${path}: ${p}`));

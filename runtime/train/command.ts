@@ -26,8 +26,8 @@ export const DATASETS: Readonly<Record<string, (seed?: number) => Dataset>> = { 
 /** How `meso train` presents a sample unless told otherwise (docs/results.md measured these for examples/mnist_sbp.snn). */
 export const PRESENT_DEFAULTS = { stepsPerSample: 150, rest: 20, encoder: 'rate', maxRateHz: 100 } as const;
 
-/** The factor on every rule's learning rates from one training epoch to the next unless told otherwise (docs/results.md). */
-export const LR_DECAY_DEFAULT = 0.25;
+/** Unless told otherwise: `epochs` training epochs, every rule's learning rates multiplied by `lrDecay` after every `lrDecayEvery` of them (docs/results.md). */
+export const TRAIN_DEFAULTS = { epochs: 5, lrDecay: 0.25, lrDecayEvery: 3 } as const;
 
 export interface TrainRequest {
   readonly file: string;
@@ -43,8 +43,9 @@ export interface TrainRequest {
   readonly rest: number;
   readonly encoder: 'poisson' | 'rate';
   readonly maxRateHz: number;
-  /** Epoch e (0-based) learns with every rule's rates times lrDecay^e; default LR_DECAY_DEFAULT. */
+  /** Epoch e (0-based) learns with every rule's rates times lrDecay^floor(e / lrDecayEvery); defaults TRAIN_DEFAULTS. */
   readonly lrDecay?: number;
+  readonly lrDecayEvery?: number;
   readonly save?: string;
   readonly checkpoint?: string;
   readonly resume?: string;
@@ -80,8 +81,10 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
   if (full.classes > net.output.size) {
     throw new UserError(`${req.file}: the taught population \`${net.output.name}\` has ${net.output.size} neurons but ${full.name} has ${full.classes} classes; give it at least ${full.classes}`);
   }
-  const lrDecay = req.lrDecay ?? LR_DECAY_DEFAULT;
-  if (!(lrDecay > 0 && lrDecay <= 1)) throw new UserError(`--lr-decay ${lrDecay}: the factor on the learning rates from one epoch to the next must be above 0 and at most 1 (1 keeps them)`);
+  const lrDecay = req.lrDecay ?? TRAIN_DEFAULTS.lrDecay;
+  const lrDecayEvery = req.lrDecayEvery ?? TRAIN_DEFAULTS.lrDecayEvery;
+  if (!(lrDecay > 0 && lrDecay <= 1)) throw new UserError(`--lr-decay ${lrDecay}: the factor on the learning rates must be above 0 and at most 1 (1 keeps them)`);
+  if (!(Number.isInteger(lrDecayEvery) && lrDecayEvery > 0)) throw new UserError(`--lr-decay-every ${lrDecayEvery}: give a whole number of epochs, 1 or more`);
   if (req.train > full.train.count) throw new UserError(`--train ${req.train}: ${full.name} has ${full.train.count} training samples`);
   if (req.test > full.test.count) throw new UserError(`--test ${req.test}: ${full.name} has ${full.test.count} test samples`);
   if (req.compare && !net.hasSbp) {
@@ -98,9 +101,10 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
     steps_per_sample: req.stepsPerSample,
     rest_steps: req.rest,
     lr_decay: lrDecay,
+    lr_decay_every: lrDecayEvery,
     encoder: { kind: req.encoder, max_rate_hz: req.maxRateHz },
   };
-  const options: TrainOptions = { seed: req.seed, backend: req.backend, stepsPerSample: req.stepsPerSample, restSteps: req.rest, lrDecay, encoder: { kind: req.encoder, maxRateHz: req.maxRateHz } };
+  const options: TrainOptions = { seed: req.seed, backend: req.backend, stepsPerSample: req.stepsPerSample, restSteps: req.rest, lrDecay, lrDecayEvery, encoder: { kind: req.encoder, maxRateHz: req.maxRateHz } };
   const sbpRuns = req.compare ? [true, false] : [req.sbp && net.hasSbp];
   const nets: TrainableNetwork[] = sbpRuns.map((on) => (on ? net : { ...net, image: withoutSbp(net.image), hasSbp: false }));
   const checkpointPath = req.checkpoint ?? (req.resume ?? defaultCheckpoint(req.file));
@@ -192,6 +196,7 @@ interface CliOptions {
   encoder: 'poisson' | 'rate';
   maxRate: number;
   lrDecay: number;
+  lrDecayEvery: number;
   save?: string;
   checkpoint?: string;
   resume?: string;
@@ -210,7 +215,7 @@ export function addTrainCommand(program: Command): void {
     .addOption(new Option('--dataset <name>', 'the dataset').choices(Object.keys(DATASETS)).default('mnist'))
     .option('--train <n>', `training samples per epoch (at most ${MNIST_TRAIN} for mnist)`, positiveInt('--train'), MNIST_TRAIN)
     .option('--test <n>', `held-out test samples (at most ${MNIST_TEST} for mnist)`, positiveInt('--test'), MNIST_TEST)
-    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 3)
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), TRAIN_DEFAULTS.epochs)
     .option('--seed <s>', 'seed of sample order, input spikes and the chip\'s generators', seedValue, 1)
     .option('--no-sbp', 'train without SBP: the rules\' own changes only')
     .option('--compare', 'run with and without SBP on the same seed and compare accuracy and energy')
@@ -219,7 +224,8 @@ export function addTrainCommand(program: Command): void {
     .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), PRESENT_DEFAULTS.rest)
     .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default(PRESENT_DEFAULTS.encoder))
     .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, PRESENT_DEFAULTS.maxRateHz)
-    .option('--lr-decay <f>', 'multiply every learning rule\'s rates (its coefficients and SBP\'s fraction) by f from one epoch to the next; 1 keeps them', decay, LR_DECAY_DEFAULT)
+    .option('--lr-decay <f>', 'multiply every learning rule\'s rates (its coefficients and SBP\'s fraction) by f after every --lr-decay-every epochs; 1 keeps them', decay, TRAIN_DEFAULTS.lrDecay)
+    .option('--lr-decay-every <n>', 'epochs between two steps of --lr-decay', positiveInt('--lr-decay-every'), TRAIN_DEFAULTS.lrDecayEvery)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
     .option('--checkpoint <file>', 'where to write the checkpoint after every epoch (default: FILE.ckpt.json)')
     .option('--resume <file>', 'continue from a checkpoint (same options); it is then updated in place')
@@ -245,6 +251,7 @@ export function addTrainCommand(program: Command): void {
           encoder: o.encoder,
           maxRateHz: o.maxRate,
           lrDecay: o.lrDecay,
+          lrDecayEvery: o.lrDecayEvery,
           save: o.save,
           checkpoint: o.checkpoint,
           resume: o.resume,

@@ -30,8 +30,9 @@ export interface PresentOptions {
 export interface TrainOptions extends PresentOptions {
   readonly seed: number;
   readonly backend: BackendName;
-  /** Epoch e (0-based) learns with every rule's rates times lrDecay^e (network.ts withRateScale); 1 keeps them. */
+  /** Epoch e (0-based) learns with every rule's rates times lrDecay^floor(e / lrDecayEvery) (network.ts withRateScale); 1 keeps them. */
   readonly lrDecay: number;
+  readonly lrDecayEvery: number;
 }
 
 /** Counter totals and chip cycles of one phase (training or testing) of an epoch. */
@@ -70,9 +71,9 @@ export function epochSeed(seed: number, epoch: number): number {
   return random32(seed, STREAM.dataset, ORDER_STREAM_OFFSET + epoch, 1);
 }
 
-/** The factor on every learning rate in epoch `epoch` (0-based). */
-export function lrScale(lrDecay: number, epoch: number): number {
-  return lrDecay ** epoch;
+/** The factor on every learning rate in epoch `epoch` (0-based): times `lrDecay` after every `lrDecayEvery` epochs. */
+export function lrScale(lrDecay: number, lrDecayEvery: number, epoch: number): number {
+  return lrDecay ** Math.floor(epoch / lrDecayEvery);
 }
 
 /** The predicted class: the output neuron with the most spikes, or -1 when none is strictly ahead. */
@@ -185,7 +186,7 @@ export async function runEpoch(
 ): Promise<EpochOutcome> {
   const { inputSize } = dataset;
   const set = dataset.train;
-  const em = await emulatorFor(withRateScale(withSynapses(net.image, synapses), lrScale(options.lrDecay, epoch)), options, epochSeed(options.seed, epoch));
+  const em = await emulatorFor(withRateScale(withSynapses(net.image, synapses), lrScale(options.lrDecay, options.lrDecayEvery, epoch)), options, epochSeed(options.seed, epoch));
   let train: PhaseBooks;
   let learned: readonly Uint32Array[];
   try {

@@ -45,8 +45,9 @@ export interface RunSettings {
   readonly seed: number;
   readonly steps_per_sample: number;
   readonly rest_steps: number;
-  /** Epoch e (1-based) learned with every rule's rates times lr_decay^(e-1) (--lr-decay). */
+  /** Epoch e (1-based) learned with every rule's rates times lr_decay^floor((e-1) / lr_decay_every) (--lr-decay, --lr-decay-every). */
   readonly lr_decay: number;
+  readonly lr_decay_every: number;
   readonly encoder: { readonly kind: string; readonly max_rate_hz: number };
 }
 
@@ -204,7 +205,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 /** One run as text: a line per epoch. */
 export function formatRun(r: TrainRunReport): string {
-  const lines = [`${r.source} on ${r.chip}, ${r.sbp ? 'with' : 'without'} SBP: ${r.dataset.train} training / ${r.dataset.test} test ${r.dataset.name} samples, ${r.steps_per_sample} steps each${decayNote(r.lr_decay)}`];
+  const lines = [`${r.source} on ${r.chip}, ${r.sbp ? 'with' : 'without'} SBP: ${r.dataset.train} training / ${r.dataset.test} test ${r.dataset.name} samples, ${r.steps_per_sample} steps each${decayNote(r)}`];
   lines.push('epoch  train acc  test acc   energy      per train sample  per inference  sbp energy  chip time');
   for (const e of r.epochs) {
     lines.push(
@@ -215,14 +216,15 @@ export function formatRun(r: TrainRunReport): string {
   return lines.join('\n');
 }
 
-function decayNote(lrDecay: number): string {
-  return lrDecay === 1 ? '' : `, learning rates x${lrDecay} each epoch`;
+function decayNote(s: RunSettings): string {
+  if (s.lr_decay === 1) return '';
+  return `, learning rates x${s.lr_decay} ${s.lr_decay_every === 1 ? 'each epoch' : `every ${s.lr_decay_every} epochs`}`;
 }
 
 /** Both runs side by side and the energy ratios. */
 export function formatComparison(c: CompareReport): string {
   const [a, b] = c.runs;
-  const lines = [`${c.source} on ${c.chip}: ${c.dataset.train} training / ${c.dataset.test} test ${c.dataset.name} samples, seed ${c.seed}, ${c.steps_per_sample} steps per sample${decayNote(c.lr_decay)}`];
+  const lines = [`${c.source} on ${c.chip}: ${c.dataset.train} training / ${c.dataset.test} test ${c.dataset.name} samples, seed ${c.seed}, ${c.steps_per_sample} steps per sample${decayNote(c)}`];
   lines.push('epoch | with SBP: train   test     energy     | without SBP: train   test     energy');
   const n = Math.max(a.epochs.length, b.epochs.length);
   for (let k = 0; k < n; k++) {

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 import { readImage } from '../../isa/image/index.js';
 import { train, type TrainRequest } from '../../runtime/train/command.js';
 import type { CompareReport, TrainRunReport } from '../../runtime/train/report.js';
-import { classify, runEpoch, testPhase, type TrainOptions } from '../../runtime/train/loop.js';
+import { classify, lrScale, runEpoch, testPhase, type TrainOptions } from '../../runtime/train/loop.js';
 import { trainableNetwork, withRateScale } from '../../runtime/train/network.js';
 import { loadMnist } from '../../runtime/datasets/mnist.js';
 import { takeSamples } from '../../runtime/datasets/dataset.js';
@@ -77,7 +77,7 @@ describe('meso train on MNIST', () => {
     // Chance is 10%; the untrained network scores about that or less (ties count as wrong), so the gain is learning's.
     const net = trainableNetwork(out.image, file);
     const digits = loadMnist();
-    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay: 1, encoder: { kind: 'rate', maxRateHz: 100 } });
+    const untrained = await testPhase(net, out.image, takeSamples(digits.test, digits.inputSize, 100), digits.inputSize, { seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay: 1, lrDecayEvery: 1, encoder: { kind: 'rate', maxRateHz: 100 } });
     expect(untrained.correct / untrained.samples).toBeLessThan(0.15);
     expect(e.test_accuracy).toBeGreaterThan(0.2);
     expect(e.energy_j.by_category.sbp).toBeGreaterThan(0);
@@ -87,36 +87,46 @@ describe('meso train on MNIST', () => {
   });
 
   it('resumes from a checkpoint with the same weights as an uninterrupted run', async () => {
-    const straight = await train(request({ epochs: 2, checkpoint: join(dir, 'straight.ckpt.json') }));
+    // The rates step down after the first epoch, so the resumed epoch must learn at the decayed rates too.
+    const straight = await train(request({ epochs: 2, lrDecayEvery: 1, checkpoint: join(dir, 'straight.ckpt.json') }));
     const cp = join(dir, 'resumed.ckpt.json');
-    const first = await train(request({ epochs: 1, checkpoint: cp }));
+    const first = await train(request({ epochs: 1, lrDecayEvery: 1, checkpoint: cp }));
     // The first epoch changed the weights, so the comparison below can fail.
     expect(first.synapses[0].some((s, c) => s.some((w, i) => w !== first.image.cores[c].synapses[i]))).toBe(true);
-    const resumed = await train(request({ epochs: 2, resume: cp }));
+    const resumed = await train(request({ epochs: 2, lrDecayEvery: 1, resume: cp }));
     expect(resumed.synapses[0].length).toBe(straight.synapses[0].length);
     resumed.synapses[0].forEach((s, c) => expect(Buffer.from(s.buffer).equals(Buffer.from(straight.synapses[0][c].buffer))).toBe(true));
     expect(resumed.report).toEqual(withoutWall(straight.report, resumed.report));
   });
 
-  it('--lr-decay: epoch e learns with every rule\'s rates times the decay to the power e', async () => {
+  it('--lr-decay: an epoch learns with every rule\'s rates times the decay, once for every --lr-decay-every epochs before it', async () => {
     const first = await train(request({ epochs: 1, checkpoint: join(dir, 'decay.ckpt.json') }));
     const net = trainableNetwork(first.image, file);
     const digits = loadMnist();
     const dataset = { inputSize: digits.inputSize, train: takeSamples(digits.train, digits.inputSize, 40), test: takeSamples(digits.test, digits.inputSize, 20) };
-    const options = (lrDecay: number): TrainOptions => ({ seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay, encoder: { kind: 'rate', maxRateHz: 100 } });
+    const options = (lrDecay: number, lrDecayEvery = 1): TrainOptions => ({ seed: 5, backend: 'cpu', stepsPerSample: 150, restSteps: 20, lrDecay, lrDecayEvery, encoder: { kind: 'rate', maxRateHz: 100 } });
     const start = first.synapses[0];
     const decayed = await runEpoch(net, dataset, start, 2, options(0.5));
     const prescaled = await runEpoch({ ...net, image: withRateScale(net.image, 0.25) }, dataset, start, 2, options(1));
     const full = await runEpoch(net, dataset, start, 2, options(1));
+    // --lr-decay-every 3: epoch 2 (the third) still learns at the full rates.
+    const held = await runEpoch(net, dataset, start, 2, options(0.5, 3));
     const same = (a: readonly Uint32Array[], b: readonly Uint32Array[]): boolean => a.every((s, c) => Buffer.from(s.buffer).equals(Buffer.from(b[c].buffer)));
     expect(same(decayed.synapses, prescaled.synapses)).toBe(true);
     expect(same(decayed.synapses, full.synapses)).toBe(false);
     expect(same(decayed.synapses, start)).toBe(false);
+    expect(same(held.synapses, full.synapses)).toBe(true);
+  });
+
+  it('lrScale steps the rates down by the decay after every lrDecayEvery epochs', () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map((e) => lrScale(0.25, 3, e))).toEqual([1, 1, 1, 0.25, 0.25, 0.25, 0.0625]);
+    expect([0, 1, 2].map((e) => lrScale(0.5, 1, e))).toEqual([1, 0.5, 0.25]);
   });
 
   it('refuses an --lr-decay outside (0, 1] and a checkpoint of another --lr-decay', async () => {
     await expect(train(request({ lrDecay: 0 }))).rejects.toThrow(/--lr-decay 0: .*above 0 and at most 1/);
     await expect(train(request({ lrDecay: 1.5 }))).rejects.toThrow(/--lr-decay 1.5/);
+    await expect(train(request({ lrDecayEvery: 0 }))).rejects.toThrow(/--lr-decay-every 0: give a whole number/);
     const cp = join(dir, 'decay-other.ckpt.json');
     await train(request({ epochs: 1, lrDecay: 0.5, checkpoint: cp }));
     await expect(train(request({ epochs: 2, lrDecay: 1, resume: cp }))).rejects.toThrow(/another training run/);
