@@ -17,11 +17,12 @@ times 1e-3 so that lambda is of the same order as the chip's `fraction`).
 THETA (default 0) is subtracted before the relu, as a LIF neuron's leak makes
 it fire only above a threshold drive: THETA = 1 leaves about 87 of 500 hidden
 neurons active per digit, as many as examples/mnist_sbp.snn's hidden layer has
-after one epoch on the chip. It prints, after each epoch, the mean number of
-active hidden neurons per test digit and held-out accuracy (argmax of the
-analog output).
+after one epoch on the chip. W_OUT (default 0) starts the readout weights
+uniform in [-W_OUT, W_OUT] instead of at 0 (the chip's readout starts random).
+It prints, after each epoch, the mean number of active hidden neurons per test
+digit and held-out accuracy (argmax of the analog output).
 
-Run: /usr/bin/python3 bench/mnist/sbp_credit_model.py POLARITY LAMBDA NORMALIZE [seed] [THETA]
+Run: /usr/bin/python3 bench/mnist/sbp_credit_model.py POLARITY LAMBDA NORMALIZE [seed] [THETA] [W_OUT]
 e.g. `efficacy 1 fanout`   (numpy only)
 """
 import sys
@@ -35,13 +36,14 @@ lam = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 normalize = sys.argv[3] if len(sys.argv) > 3 else 'fanout'
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 theta = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+w_out_range = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
 rng = np.random.default_rng(seed)
 xtr, ytr, xte, yte = load(rng)
 
 w_in = rng.uniform(-0.2, 0.2, (784, 500))
 first = np.maximum(xtr[:500] @ w_in - theta, 0)
 scale = 4.0 / first[first > 0].mean()
-w_out = np.zeros((500, 10))
+w_out = rng.uniform(-w_out_range, w_out_range, (500, 10)) if w_out_range > 0 else np.zeros((500, 10))
 target = np.eye(10)[ytr]
 eta = 0.2 / (16 * 300)  # as readout_ceiling.py: stable for ~300 active hidden neurons of ~4 spikes
 
@@ -61,4 +63,4 @@ for epoch in range(3):
         w_out += d_out
     h = np.maximum(xte @ w_in - theta, 0) * scale
     active = (h > 0).sum(1).mean()
-    print(f'{polarity} lambda={lam} {normalize} theta={theta}, epoch {epoch + 1}: {active:.0f} active, {100 * ((h @ w_out).argmax(1) == yte).mean():.2f}%', flush=True)
+    print(f'{polarity} lambda={lam} {normalize} theta={theta} w_out={w_out_range}, epoch {epoch + 1}: {active:.0f} active, {100 * ((h @ w_out).argmax(1) == yte).mean():.2f}%', flush=True)
