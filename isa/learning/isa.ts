@@ -254,10 +254,13 @@ export function sbpSkipsIdleRows(program: readonly Instruction[]): boolean {
 
 /**
  * The program with its learning rates times `factor` (0 < factor <= 1): every
- * product's coefficient, requantized, and SBP's Q16 gains, rounded. Traces, the
- * epoch and the bounds are unchanged. This is what a host does between training
- * epochs to anneal the rates (runtime/train/loop.ts); a coefficient that falls
- * below the format's smallest becomes 0.
+ * product's coefficient, requantized, and in `additive` mode SBP's backward
+ * gain (Q16, rounded), which is the rate of the propagated share there. The
+ * other SBP gains scale the rule's own change d (d·(1 + g)), which the products
+ * already scale, so they are kept, as are traces, the epoch and the bounds.
+ * This is what a host does between training epochs to anneal the rates
+ * (runtime/train/loop.ts); a coefficient that falls below the format's smallest
+ * becomes 0.
  */
 export function scaleRates(program: readonly Instruction[], factor: number): Instruction[] {
   if (!(factor > 0 && factor <= 1)) throw new RangeError(`scaleRates: the factor must be in (0, 1], got ${factor}`);
@@ -266,10 +269,7 @@ export function scaleRates(program: readonly Instruction[], factor: number): Ins
       const q = quantizeCoefficient(coefficientValue(ins.mantissa, ins.exponent) * factor) ?? { mantissa: 0, exponent: 0 };
       return { ...ins, mantissa: q.mantissa, exponent: q.exponent };
     }
-    if (ins.op === 'sbp') {
-      const gain = (q16: number): number => Math.round(q16 * factor);
-      return { ...ins, backward: gain(ins.backward), lateralPre: gain(ins.lateralPre), lateralPost: gain(ins.lateralPost) };
-    }
+    if (ins.op === 'sbp' && ins.mode === 'additive') return { ...ins, backward: Math.round(ins.backward * factor) };
     return ins;
   });
 }

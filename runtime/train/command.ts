@@ -224,7 +224,7 @@ export function addTrainCommand(program: Command): void {
     .option('--rest <n>', 'silent steps after each sample (no input, no teacher): the traces and currents of one sample decay before the next', wholeNumber('--rest'), PRESENT_DEFAULTS.rest)
     .addOption(new Option('--encoder <kind>', 'how intensities become spikes').choices(['poisson', 'rate']).default(PRESENT_DEFAULTS.encoder))
     .option('--max-rate <hz>', 'spike rate of a pixel of intensity 1', rate, PRESENT_DEFAULTS.maxRateHz)
-    .option('--lr-decay <f>', 'multiply every learning rule\'s rates (its coefficients and SBP\'s fraction) by f after every --lr-decay-every epochs; 1 keeps them', decay, TRAIN_DEFAULTS.lrDecay)
+    .option('--lr-decay <f>', 'multiply every learning rule\'s rates (its coefficients, and an additive SBP rule\'s fraction) by f after every --lr-decay-every epochs; 1 keeps them', decay, TRAIN_DEFAULTS.lrDecay)
     .option('--lr-decay-every <n>', 'epochs between two steps of --lr-decay', positiveInt('--lr-decay-every'), TRAIN_DEFAULTS.lrDecayEvery)
     .option('--save <file>', 'write the chip image with the learned weights (with SBP under --compare)')
     .option('--checkpoint <file>', 'where to write the checkpoint after every epoch (default: FILE.ckpt.json)')

@@ -164,7 +164,7 @@ describe('scaleRates', () => {
     { op: 'product', ...quantizeCoefficient(-0.00004)!, factors: ['y1'] },
   ];
 
-  it('scales every product coefficient and SBP gain, and nothing else', () => {
+  it('scales every product coefficient and the additive SBP share\'s gain, and nothing else', () => {
     const half = scaleRates(program, 0.5);
     expect(checkProgram(program)).toBeUndefined();
     expect(checkProgram(half)).toBeUndefined();
@@ -177,13 +177,17 @@ describe('scaleRates', () => {
         expect(b.mantissa * 2 ** b.exponent).toBe((a.mantissa * 2 ** a.exponent) / 2);
         expect(b.factors).toEqual(a.factors);
       } else if (a.op === 'sbp' && b.op === 'sbp') {
-        expect([b.backward, b.lateralPre, b.lateralPost]).toEqual([66, 6554, 0]);
-        expect({ ...b, backward: 0, lateralPre: 0, lateralPost: 0 }).toEqual({ ...a, backward: 0, lateralPre: 0, lateralPost: 0 });
+        // The lateral gain multiplies the rule's own change, which the products scale already.
+        expect([b.backward, b.lateralPre, b.lateralPost]).toEqual([66, 13107, 0]);
+        expect({ ...b, backward: 0 }).toEqual({ ...a, backward: 0 });
       } else {
         expect(b).toEqual(a);
       }
     }
     expect(Array.from(encode(scaleRates(program, 1)))).toEqual(Array.from(encode(program)));
+    // In gain mode every SBP gain is relative to the rule's own change: none is scaled.
+    const gainMode = program.map((i): Instruction => (i.op === 'sbp' ? { ...i, mode: 'gain' } : i));
+    expect(scaleRates(gainMode, 0.5).find((i) => i.op === 'sbp')).toEqual(gainMode.find((i) => i.op === 'sbp'));
     const tenth = scaleRates(program, 0.1).find((i) => i.op === 'product');
     // A factor that is not a power of two requantizes: within the format's 15 bits of 0.1 x 0.00004.
     const value = tenth?.op === 'product' ? tenth.mantissa * 2 ** tenth.exponent : 0;
