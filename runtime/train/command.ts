@@ -27,7 +27,7 @@ export const DATASETS: Readonly<Record<string, (seed?: number) => Dataset>> = { 
 export const PRESENT_DEFAULTS = { stepsPerSample: 150, rest: 20, encoder: 'rate', maxRateHz: 100 } as const;
 
 /** Unless told otherwise: `epochs` training epochs, every rule's learning rates multiplied by `lrDecay` after every `lrDecayEvery` of them (docs/results.md). */
-export const TRAIN_DEFAULTS = { epochs: 5, lrDecay: 0.25, lrDecayEvery: 3 } as const;
+export const TRAIN_DEFAULTS = { epochs: 5, lrDecay: 0.125, lrDecayEvery: 3 } as const;
 
 export interface TrainRequest {
   readonly file: string;
