@@ -252,6 +252,11 @@ export function sbpSkipsIdleRows(program: readonly Instruction[]): boolean {
   return !hasProducts(program) && program.some((ins) => ins.op === 'sbp' && ins.mode === 'additive');
 }
 
+/** Whether `factor` can scale a program's rates (scaleRates): above 0 and at most 1. */
+export function isRateFactor(factor: number): boolean {
+  return factor > 0 && factor <= 1;
+}
+
 /**
  * The program with its learning rates times `factor` (0 < factor <= 1): every
  * product's coefficient, requantized, and in `additive` mode SBP's backward
@@ -263,7 +268,7 @@ export function sbpSkipsIdleRows(program: readonly Instruction[]): boolean {
  * becomes 0.
  */
 export function scaleRates(program: readonly Instruction[], factor: number): Instruction[] {
-  if (!(factor > 0 && factor <= 1)) throw new RangeError(`scaleRates: the factor must be in (0, 1], got ${factor}`);
+  if (!isRateFactor(factor)) throw new RangeError(`scaleRates: the factor must be in (0, 1], got ${factor}`);
   return program.map((ins): Instruction => {
     if (ins.op === 'product') {
       const q = quantizeCoefficient(coefficientValue(ins.mantissa, ins.exponent) * factor) ?? { mantissa: 0, exponent: 0 };

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../../emulator/index.js';
 import { writeImage } from '../../isa/image/index.js';
+import { isRateFactor } from '../../isa/learning/isa.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { Dataset } from '../datasets/dataset.js';
 import { takeSamples } from '../datasets/dataset.js';
@@ -43,7 +44,7 @@ export interface TrainRequest {
   readonly rest: number;
   readonly encoder: 'poisson' | 'rate';
   readonly maxRateHz: number;
-  /** Epoch e (0-based) learns with every rule's rates times lrDecay^floor(e / lrDecayEvery); defaults TRAIN_DEFAULTS. */
+  /** The rate schedule (loop.ts lrScale); defaults TRAIN_DEFAULTS. */
   readonly lrDecay?: number;
   readonly lrDecayEvery?: number;
   readonly save?: string;
@@ -83,7 +84,7 @@ export async function train(req: TrainRequest, progress?: NodeJS.WriteStream): P
   }
   const lrDecay = req.lrDecay ?? TRAIN_DEFAULTS.lrDecay;
   const lrDecayEvery = req.lrDecayEvery ?? TRAIN_DEFAULTS.lrDecayEvery;
-  if (!(lrDecay > 0 && lrDecay <= 1)) throw new UserError(`--lr-decay ${lrDecay}: the factor on the learning rates must be above 0 and at most 1 (1 keeps them)`);
+  if (!isRateFactor(lrDecay)) throw new UserError(`--lr-decay ${lrDecay}: the factor on the learning rates must be above 0 and at most 1 (1 keeps them)`);
   if (!(Number.isInteger(lrDecayEvery) && lrDecayEvery > 0)) throw new UserError(`--lr-decay-every ${lrDecayEvery}: give a whole number of epochs, 1 or more`);
   if (req.train > full.train.count) throw new UserError(`--train ${req.train}: ${full.name} has ${full.train.count} training samples`);
   if (req.test > full.test.count) throw new UserError(`--test ${req.test}: ${full.name} has ${full.test.count} test samples`);
@@ -172,7 +173,7 @@ function seedValue(value: string): number {
 
 function decay(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`--lr-decay must be a factor above 0 and at most 1 (1 keeps the rates), found "${value}"`);
+  if (!isRateFactor(n)) throw new InvalidArgumentError(`--lr-decay must be a factor above 0 and at most 1 (1 keeps the rates), found "${value}"`);
   return n;
 }
 

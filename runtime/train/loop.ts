@@ -30,7 +30,7 @@ export interface PresentOptions {
 export interface TrainOptions extends PresentOptions {
   readonly seed: number;
   readonly backend: BackendName;
-  /** Epoch e (0-based) learns with every rule's rates times lrDecay^floor(e / lrDecayEvery) (network.ts withRateScale); 1 keeps them. */
+  /** Each epoch learns with every rule's rates times lrScale(lrDecay, lrDecayEvery, epoch) (network.ts withRateScale); a decay of 1 keeps them. */
   readonly lrDecay: number;
   readonly lrDecayEvery: number;
 }

@@ -45,7 +45,7 @@ export interface RunSettings {
   readonly seed: number;
   readonly steps_per_sample: number;
   readonly rest_steps: number;
-  /** Epoch e (1-based) learned with every rule's rates times lr_decay^floor((e-1) / lr_decay_every) (--lr-decay, --lr-decay-every). */
+  /** --lr-decay and --lr-decay-every: the rate schedule of runtime/train/loop.ts lrScale. */
   readonly lr_decay: number;
   readonly lr_decay_every: number;
   readonly encoder: { readonly kind: string; readonly max_rate_hz: number };
