@@ -16,6 +16,7 @@ import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
+import { axonSynapses, buildSynapseTable, tableWords, TABLE_AXON_WEIGHT, TABLE_WORDS, type SynapseTable } from './synapse-table.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -218,10 +219,11 @@ export class CpuCore {
   /** Input spikes of the current step (included in spikedCount). */
   stepInputSpikes = 0;
   readonly groups: GroupTable;
+  /** The synapses as delivery reads them (synapse-table.ts). */
+  readonly table: SynapseTable;
+  /** The table's words and axon tables: a core of an image that learns always keeps its words (the learn phase rewrites them). */
   readonly axonStart: Uint32Array;
   readonly axonWeightExp: Uint8Array;
-  /** The delay all the core's synapses share, or 0 when they differ (delays are at least 1); learning never changes a delay. */
-  readonly uniformDelay: number;
   readonly synapses: Uint32Array;
   /**
    * Routes of each slot: routeCore/routeAxon[routeStart[i] .. routeStart[i + 1]]
@@ -238,12 +240,12 @@ export class CpuCore {
   readonly counters: Float64Array;
   readonly record: boolean;
 
-  constructor(image: ChipImage, index: number, record: boolean, memory?: CpuCoreMemory, counters?: Float64Array) {
+  /** `slots`: the core's delay slots (cpuChipLayout); `table` its synapses (buildSynapseTable). */
+  constructor(image: ChipImage, index: number, record: boolean, table: SynapseTable, slots: number, memory?: CpuCoreMemory, counters?: Float64Array) {
     const core = image.cores[index];
     this.counters = counters ?? new Float64Array(COUNTERS);
-    const shape = cpuCoreShape(core);
-    this.n = shape.n;
-    this.slots = shape.slots;
+    this.n = core.neuronCount;
+    this.slots = slots;
     this.uE = memory?.uE ?? new Int32Array(this.n);
     this.uI = memory?.uI ?? new Int32Array(this.n);
     this.v = memory?.v ?? new Int32Array(this.n);
@@ -256,11 +258,10 @@ export class CpuCore {
     this.spikeCount = new Uint32Array(this.n);
     this.spiked = memory?.spiked ?? new Uint32Array(this.n);
     this.groups = buildGroupTable(core);
-    this.axonStart = core.axonStart;
-    this.axonWeightExp = core.axonWeightExp;
-    this.uniformDelay = uniformDelay(core.synapses);
-    // Learning rewrites weights: a copy, so the image the caller holds keeps its own.
-    this.synapses = image.learning === undefined ? core.synapses : core.synapses.slice();
+    this.table = table;
+    this.axonStart = table.axonStart;
+    this.axonWeightExp = table.axonWeightExp;
+    this.synapses = table.words;
     this.routeStart = core.routeStart;
     this.routeCore = core.routeCore;
     this.routeAxon = core.routeAxon;
@@ -384,12 +385,86 @@ function cpuDeliver(
   return ops;
 }
 
-/** The delay all of a core's synapses share, or 0 where they differ (CpuCore.uniformDelay). */
-function uniformDelay(synapses: Uint32Array): number {
-  if (synapses.length === 0) return 0;
-  const d = synapseDelay(synapses[0]);
-  for (let s = 1; s < synapses.length; s++) if (synapseDelay(synapses[s]) !== d) return 0;
-  return d;
+/**
+ * Deliver for a TABLE_AXON_WEIGHT core (synapse-table.ts): one weight per
+ * axon, so its sign picks the accumulator once per packet; `row` is the delay
+ * slot's first accumulator. The same sums as cpuDeliver on the words.
+ */
+function cpuDeliverAxonWeight(
+  accum: Int32Array,
+  accumInh: Int32Array,
+  row: number,
+  axonStart: Uint16Array,
+  targets: Uint16Array,
+  axonWeight: Uint8Array,
+  palette: Int32Array,
+  inbox: Uint16Array,
+  start: number,
+  count: number,
+): number {
+  let ops = 0;
+  for (let p = start; p < start + count; p++) {
+    const a = inbox[p];
+    const first = axonStart[a];
+    const end = axonStart[a + 1];
+    const w = palette[axonWeight[a]];
+    if (w >= 0) {
+      for (let s = first; s < end; s++) {
+        const i = row + targets[s];
+        accum[i] = (accum[i] + w) | 0;
+      }
+    } else {
+      for (let s = first; s < end; s++) {
+        const i = row + targets[s];
+        accumInh[i] = (accumInh[i] + w) | 0;
+      }
+    }
+    ops += end - first;
+  }
+  return ops;
+}
+
+/** Deliver for a TABLE_SYNAPSE_WEIGHT core: a mantissa per synapse, the exponent per axon. */
+function cpuDeliverSynapseWeight(
+  accum: Int32Array,
+  accumInh: Int32Array,
+  row: number,
+  axonStart: Uint16Array,
+  targets: Uint16Array,
+  mantissas: Int8Array,
+  axonWeightExp: Uint8Array,
+  inbox: Uint16Array,
+  start: number,
+  count: number,
+): number {
+  let ops = 0;
+  for (let p = start; p < start + count; p++) {
+    const a = inbox[p];
+    const first = axonStart[a];
+    const end = axonStart[a + 1];
+    const exp = axonWeightExp[a];
+    for (let s = first; s < end; s++) {
+      const i = row + targets[s];
+      const w = mantissas[s] << exp;
+      if (w >= 0) accum[i] = (accum[i] + w) | 0;
+      else accumInh[i] = (accumInh[i] + w) | 0;
+    }
+    ops += end - first;
+  }
+  return ops;
+}
+
+/** Phase 1 for one core: its arrived packets into the delay slots, by the kind of its synapse table. */
+function deliverCore(accum: Int32Array, accumInh: Int32Array, at: number, n: number, slots: number, table: SynapseTable, t: number, inbox: Uint16Array, start: number, count: number): number {
+  if (table.kind === TABLE_WORDS) {
+    return cpuDeliver(accum, accumInh, at, n, slots, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, t, inbox, start, count);
+  }
+  // Compact tables have one delay (synapse-table.ts): its slot, found once.
+  let slot = ((t - 1) % slots) + table.uniformDelay;
+  if (slot >= slots) slot -= slots;
+  const row = at + slot * n;
+  if (table.kind === TABLE_AXON_WEIGHT) return cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
+  return cpuDeliverSynapseWeight(accum, accumInh, row, table.axonStart16, table.targets, table.mantissas, table.axonWeightExp, inbox, start, count);
 }
 
 /**
@@ -561,7 +636,7 @@ export class CpuChipCompute {
       const s0 = stateStart[c];
       const a0 = accumStart[c];
       const count = counts[c];
-      if (count > 0) cpuDeliver(accum, accumInh, a0, n, slots, core.axonStart, core.axonWeightExp, core.uniformDelay, core.synapses, t, inbox, inboxStart[c], count);
+      if (count > 0) deliverCore(accum, accumInh, a0, n, slots, core.table, t, inbox, inboxStart[c], count);
       // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
       const base = a0 + (t % slots) * n - s0;
       let spikedCount = 0;
@@ -645,11 +720,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly coreY: Int32Array;
   private readonly coreChipX: Int32Array;
   private readonly coreChipY: Int32Array;
-  /** Per core: its axonStart (a packet's synaptic ops are its target axon's synapses). */
-  private readonly axonStarts: readonly Uint32Array[];
   /**
    * Per core, per route: its target axon's synapse count, or ROUTE_OPS_MORE when
-   * that is ROUTE_OPS_MORE or more (then read from axonStarts). Read in route
+   * that is ROUTE_OPS_MORE or more (then read from the target's synapse table). Read in route
    * order, where looking the count up in the target's axon table at send time
    * was a cache miss per packet. One byte a route.
    */
@@ -671,16 +744,20 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
   /** `memory`: the chip's state arrays (the threaded engine's are shared), by default plain ones. */
-  constructor(image: ChipImage, options: RunOptions, memory?: CpuChipMemory, packetCapacity: number = initialPacketCapacity(image)) {
+  /** `tables`: every core's synapse table (the threaded engine's are in shared memory), by default built here. */
+  constructor(image: ChipImage, options: RunOptions, memory?: CpuChipMemory, packetCapacity: number = initialPacketCapacity(image), tables?: readonly SynapseTable[]) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
     this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
     const layout = cpuChipLayout(image);
     const chip = memory ?? cpuChipMemory(layout, false);
+    const learns = image.learning !== undefined;
+    const synapseTables = tables ?? image.cores.map((core) => buildSynapseTable(core, learns));
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
     this.cores = image.cores.map(
-      (_, c) => new CpuCore(image, c, options.recordCores?.[c] === true, cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
+      (_, c) =>
+        new CpuCore(image, c, options.recordCores?.[c] === true, synapseTables[c], layout.slots[c], cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
     );
     this.compute = new CpuChipCompute(this.cores, 0, chip, layout);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
@@ -707,14 +784,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.coreY = Int32Array.from(positions, (p) => p.y);
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
-    this.axonStarts = image.cores.map((core) => core.axonStart);
     this.routeOps = image.cores.map((core) => {
       const ops = new Uint8Array(core.routeCore.length);
-      for (let r = 0; r < ops.length; r++) {
-        const axonStart = image.cores[core.routeCore[r]].axonStart;
-        const axon = core.routeAxon[r];
-        ops[r] = Math.min(ROUTE_OPS_MORE, axonStart[axon + 1] - axonStart[axon]);
-      }
+      for (let r = 0; r < ops.length; r++) ops[r] = Math.min(ROUTE_OPS_MORE, axonSynapses(synapseTables[core.routeCore[r]], core.routeAxon[r]));
       return ops;
     });
     this.stepOps = new Float64Array(image.cores.length);
@@ -804,7 +876,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** The current synapse words of every core, learned weights included (copies). */
   synapses(): readonly Uint32Array[] {
-    return this.cores.map((core) => core.synapses.slice());
+    return this.cores.map((core) => tableWords(core.table));
   }
 
   dispose(): void {
@@ -979,7 +1051,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const routeOps = this.routeOps[c];
     const count = this.countNext;
     let axons = this.packetAxon;
-    const { coreX, coreY, coreChipX, coreChipY, axonStarts, stepOps } = this;
+    const { coreX, coreY, coreChipX, coreChipY, stepOps } = this;
     const opCycles = this.profile.cycles.synaptic_op;
     let { src, dst, ready: readyAt } = this.packets;
     let work = this.packetWork;
@@ -1017,10 +1089,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
         hopsNS += Math.abs(y - coreY[dest]) - chipsY;
         hopsChip += chipsX + chipsY;
         let ops = routeOps[r];
-        if (ops === ROUTE_OPS_MORE) {
-          const axonStart = axonStarts[dest];
-          ops = axonStart[axon + 1] - axonStart[axon];
-        }
+        if (ops === ROUTE_OPS_MORE) ops = axonSynapses(this.cores[dest].table, axon);
         stepOps[dest] += ops;
         src[p] = c;
         dst[p] = dest;

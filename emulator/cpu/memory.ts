@@ -3,7 +3,8 @@
 // allocate, counted from the image so that a benchmark can report bytes per
 // synapse without reaching into the emulator.
 import { chipGrid } from '../../isa/profile.js';
-import { SYNAPSE_BYTES, synapseDelay } from '../../isa/synapse.js';
+import { synapseDelay } from '../../isa/synapse.js';
+import { synapseTableBytes, synapseTablePlan } from './synapse-table.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
@@ -54,9 +55,9 @@ export function chipMemoryPlan(neurons: number, accums: number): ChipMemoryPlan 
 }
 
 export interface CpuMemory {
-  /** The packed synapse words (isa/synapse.ts): 4 bytes each. */
+  /** Per synapse (synapse-table.ts): the packed words (4 bytes), or a 16-bit target and, where weights are per synapse, an 8-bit mantissa. */
   readonly synapseBytes: number;
-  /** Per axon: its start index and weight exponent. */
+  /** Per axon: its start index and weight exponent, or palette index, and each core's palette. */
   readonly axonBytes: number;
   /** Per route: its destination core and axon, and per slot its first route (the image's tables); the emulator's synaptic-op count per route (1 byte). */
   readonly routeBytes: number;
@@ -87,7 +88,9 @@ export function initialPacketCapacity(image: ChipImage): number {
  */
 export function cpuMemory(image: ChipImage, packetCapacity: number = initialPacketCapacity(image)): CpuMemory {
   let synapses = 0;
+  let synapseBytes = 0;
   let axonBytes = 0;
+  const learns = image.learning !== undefined;
   let routeBytes = 0;
   let neurons = 0;
   let accums = 0;
@@ -96,7 +99,9 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
     let maxDelay = 1;
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     synapses += core.synapses.length;
-    axonBytes += core.axonStart.byteLength + core.axonWeightExp.byteLength;
+    const table = synapseTableBytes(synapseTablePlan(core, learns));
+    synapseBytes += table.synapses;
+    axonBytes += table.axons;
     routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength + core.routeCore.length;
     neurons += n;
     accums += (maxDelay + 1) * n;
@@ -109,7 +114,6 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
   const packetBytes = packetCapacity * (PACKET_BYTES + NOC_PACKET_BYTES) + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
-  const synapseBytes = synapses * SYNAPSE_BYTES;
   return {
     synapseBytes,
     axonBytes,

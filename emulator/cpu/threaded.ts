@@ -13,7 +13,8 @@
 //    before step t + 1's send.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
-import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipMemory, type CpuEmulator } from './cpu.js';
+import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
+import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, RunOptions } from '../interface.js';
 
@@ -60,7 +61,11 @@ export function waitForChange(control: Int32Array, index: number, seen: number, 
 
 /** What a worker receives (structured clone: the SharedArrayBuffer-backed arrays are shared, not copied). */
 export interface WorkerSetup {
+  /** The image without its synapses (imageWithoutSynapses). */
   readonly image: ChipImage;
+  /** Every core's synapse table, in shared memory, and the chip's layout. */
+  readonly tables: readonly SynapseTable[];
+  readonly layout: CpuChipLayout;
   readonly first: number;
   readonly end: number;
   /** The chip's state arrays (shared); the worker's cores are views into them. */
@@ -88,21 +93,11 @@ function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4)).subarray(0, length);
 }
 
-/** The image with its synapse tables in shared memory, so that workers read them without a copy each. */
-function sharedImage(image: ChipImage): ChipImage {
-  const share = <A extends Uint32Array | Uint8Array>(a: A, make: (b: SharedArrayBuffer) => A): A => {
-    const copy = make(new SharedArrayBuffer(Math.max(1, a.byteLength))).subarray(0, a.length) as A;
-    copy.set(a);
-    return copy;
-  };
+/** The image as a worker needs it: its synapses come with the shared tables (WorkerSetup.tables), so the words are not cloned into every worker. */
+function imageWithoutSynapses(image: ChipImage): ChipImage {
   return {
     ...image,
-    cores: image.cores.map((core) => ({
-      ...core,
-      synapses: share(core.synapses, (b) => new Uint32Array(b)),
-      axonStart: share(core.axonStart, (b) => new Uint32Array(b)),
-      axonWeightExp: share(core.axonWeightExp, (b) => new Uint8Array(b)),
-    })),
+    cores: image.cores.map((core) => ({ ...core, synapses: new Uint32Array(0), axonStart: new Uint32Array(1), axonWeightExp: new Uint8Array(0) })),
   };
 }
 
@@ -143,8 +138,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
   private pending = -1;
   private stopped = false;
 
-  constructor(image: ChipImage, options: RunOptions, memory: CpuChipMemory, ranges: readonly (readonly [number, number])[]) {
-    super(image, options, memory);
+  constructor(image: ChipImage, options: RunOptions, memory: CpuChipMemory, ranges: readonly (readonly [number, number])[], tables: readonly SynapseTable[]) {
+    super(image, options, memory, undefined, tables);
     this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
     // Every route's worth, so that they never grow (fillInbox): workers hold these very buffers.
@@ -162,10 +157,13 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     const counts: [Int32Array, Int32Array] = [this.countNow, this.countNext];
     this.mainEnd = ranges[0][1];
     this.workerFirst = this.mainEnd;
-    const shared = sharedImage(image);
+    const shared = imageWithoutSynapses(image);
+    const layout = cpuChipLayout(image);
     for (const [first, end] of ranges.slice(1)) {
       const setup: WorkerSetup = {
         image: shared,
+        tables,
+        layout,
         first,
         end,
         memory,
@@ -257,7 +255,8 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   const n = Math.min(threads, image.cores.length);
   if (n <= 1 || threadingObstacle(image) !== undefined) return (await createCpuEmulator(image, options)) as CpuEmulator;
   const memory = cpuChipMemory(cpuChipLayout(image), true);
-  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n));
+  const tables = image.cores.map((core) => buildSynapseTable(core, false, allocateShared));
+  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables);
   try {
     await emulator.ready();
   } catch (err) {

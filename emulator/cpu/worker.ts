@@ -3,14 +3,14 @@
 // signal, runs CpuChipCompute on its cores, writes their step counts and
 // joins the barrier.
 import { parentPort, workerData } from 'node:worker_threads';
-import { CpuChipCompute, CpuCore, cpuChipLayout, cpuCoreViews } from './cpu.js';
+import { CpuChipCompute, CpuCore, cpuCoreViews } from './cpu.js';
 import { SPIN_LOADS, waitForChange, CTL_DONE, CTL_GENERATION, CTL_PARITY, CTL_STEP, CTL_STOP, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
 
 const setup = workerData as WorkerSetup;
 const { control, stats, inboxes, counts, inboxStarts, seed, first, end } = setup;
 const cores: CpuCore[] = [];
-const layout = cpuChipLayout(setup.image);
-for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, cpuCoreViews(setup.memory, layout, c)));
+const layout = setup.layout;
+for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(setup.memory, layout, c)));
 const compute = new CpuChipCompute(cores, first, setup.memory, layout);
 // Read before saying ready: the main thread starts step 0 as soon as it hears it.
 let generation = Atomics.load(control, CTL_GENERATION);
