@@ -331,7 +331,8 @@ function buildGroupTable(core: CoreImage): GroupTable {
  * Phase 1, deliver, on accumulators that start at `at` in accum/accumInh (a
  * core's part of the chip's arrays): adds every synapse of every arrived packet's axon into the
  * delay slot it is due in. A packet arrived at step t was sent at t - 1, so a
- * delay d lands in the update of step t - 1 + d. Returns the synaptic ops done.
+ * delay d lands in the update of step t - 1 + d. (The synaptic ops are counted
+ * when the packets are sent.)
  */
 function cpuDeliver(
   accum: Int32Array,
@@ -347,14 +348,13 @@ function cpuDeliver(
   inbox: Uint16Array,
   start: number,
   count: number,
-): number {
+): void {
   // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
   const sent = (t - 1) % slots;
   // One delay for the whole core (the usual case): one delay slot, found once.
   let uniformSlot = sent + uniformDelay;
   if (uniformSlot >= slots) uniformSlot -= slots;
   const row = at + uniformSlot * n;
-  let ops = 0;
   for (let p = start; p < start + count; p++) {
     const a = inbox[p];
     const exp = axonWeightExp[a];
@@ -380,9 +380,7 @@ function cpuDeliver(
         else accumInh[i] = (accumInh[i] + w) | 0;
       }
     }
-    ops += end - first;
   }
-  return ops;
 }
 
 /**
@@ -401,8 +399,7 @@ function cpuDeliverAxonWeight(
   inbox: Uint16Array,
   start: number,
   count: number,
-): number {
-  let ops = 0;
+): void {
   for (let p = start; p < start + count; p++) {
     const a = inbox[p];
     const first = axonStart[a];
@@ -419,9 +416,7 @@ function cpuDeliverAxonWeight(
         accumInh[i] = (accumInh[i] + w) | 0;
       }
     }
-    ops += end - first;
   }
-  return ops;
 }
 
 /** Deliver for a TABLE_SYNAPSE_WEIGHT core: a mantissa per synapse, the exponent per axon. */
@@ -436,8 +431,7 @@ function cpuDeliverSynapseWeight(
   inbox: Uint16Array,
   start: number,
   count: number,
-): number {
-  let ops = 0;
+): void {
   for (let p = start; p < start + count; p++) {
     const a = inbox[p];
     const first = axonStart[a];
@@ -449,22 +443,21 @@ function cpuDeliverSynapseWeight(
       if (w >= 0) accum[i] = (accum[i] + w) | 0;
       else accumInh[i] = (accumInh[i] + w) | 0;
     }
-    ops += end - first;
   }
-  return ops;
 }
 
 /** Phase 1 for one core: its arrived packets into the delay slots, by the kind of its synapse table. */
-function deliverCore(accum: Int32Array, accumInh: Int32Array, at: number, n: number, slots: number, table: SynapseTable, t: number, inbox: Uint16Array, start: number, count: number): number {
+function deliverCore(accum: Int32Array, accumInh: Int32Array, at: number, n: number, slots: number, table: SynapseTable, t: number, inbox: Uint16Array, start: number, count: number): void {
   if (table.kind === TABLE_WORDS) {
-    return cpuDeliver(accum, accumInh, at, n, slots, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, t, inbox, start, count);
+    cpuDeliver(accum, accumInh, at, n, slots, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, t, inbox, start, count);
+    return;
   }
   // Compact tables have one delay (synapse-table.ts): its slot, found once.
   let slot = ((t - 1) % slots) + table.uniformDelay;
   if (slot >= slots) slot -= slots;
   const row = at + slot * n;
-  if (table.kind === TABLE_AXON_WEIGHT) return cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
-  return cpuDeliverSynapseWeight(accum, accumInh, row, table.axonStart16, table.targets, table.mantissas, table.axonWeightExp, inbox, start, count);
+  if (table.kind === TABLE_AXON_WEIGHT) cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
+  else cpuDeliverSynapseWeight(accum, accumInh, row, table.axonStart16, table.targets, table.mantissas, table.axonWeightExp, inbox, start, count);
 }
 
 /**
