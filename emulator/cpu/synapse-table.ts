@@ -66,8 +66,11 @@ function sharedDelay(words: Uint32Array): number {
   return d;
 }
 
-/** Key of a (mantissa, exponent) pair. */
-const pairKey = (mantissa: number, exp: number): number => ((mantissa & 0xff) << 8) | exp;
+/** Key of a (mantissa, exponent) pair: 16 bits. */
+const pairKey = (mantissa: number, exp: number): number => ((mantissa & 0xff) << 8) | (exp & 0xff);
+
+/** Palette index by pair key, -1 where absent; reset after each use (only the entries set), so one table serves every core. */
+const paletteSlot = new Int16Array(1 << 16).fill(-1);
 
 /**
  * Each axon's palette index, and the palette, when every axon's synapses share
@@ -77,36 +80,47 @@ function axonPalette(core: CoreImage): { readonly index: Uint8Array; readonly pa
   const axons = core.axonWeightExp.length;
   const index = new Uint8Array(axons);
   const pairs: number[] = [];
-  const seen = new Map<number, number>();
-  for (let a = 0; a < axons; a++) {
-    const first = core.axonStart[a];
-    const end = core.axonStart[a + 1];
+  const { axonStart, synapses, axonWeightExp } = core;
+  let uniform = true;
+  for (let a = 0; a < axons && uniform; a++) {
+    const first = axonStart[a];
+    const end = axonStart[a + 1];
     if (first === end) continue;
-    const m = synapseWeight(core.synapses[first]);
-    for (let s = first + 1; s < end; s++) if (synapseWeight(core.synapses[s]) !== m) return undefined;
-    const key = pairKey(m, core.axonWeightExp[a]);
-    let k = seen.get(key);
-    if (k === undefined) {
-      if (pairs.length === PALETTE_MAX) return undefined;
+    const m = synapseWeight(synapses[first]);
+    for (let s = first + 1; s < end && uniform; s++) uniform = synapseWeight(synapses[s]) === m;
+    if (!uniform) break;
+    const key = pairKey(m, axonWeightExp[a]);
+    let k = paletteSlot[key];
+    if (k < 0) {
+      if (pairs.length === PALETTE_MAX) {
+        uniform = false;
+        break;
+      }
       k = pairs.length;
       pairs.push(key);
-      seen.set(key, k);
+      paletteSlot[key] = k;
     }
     index[a] = k;
   }
-  return { index, pairs };
+  for (const key of pairs) paletteSlot[key] = -1;
+  return uniform ? { index, pairs } : undefined;
 }
 
-/** The table kind for `core`; `learns`: the image has on-core learning (its words are rewritten). */
-export function synapseTablePlan(core: CoreImage, learns: boolean): SynapseTablePlan {
+/** The plan, with the palette when the kind is TABLE_AXON_WEIGHT (buildSynapseTable needs it, synapseTablePlan only its size). */
+function planTable(core: CoreImage, learns: boolean): { readonly plan: SynapseTablePlan; readonly palette: ReturnType<typeof axonPalette> } {
   const synapses = core.synapses.length;
   const axons = core.axonWeightExp.length;
   const uniformDelay = sharedDelay(core.synapses);
   const base = { synapses, axons, uniformDelay, paletteSize: 0 };
-  if (learns || uniformDelay === 0 || synapses > OFFSET_MAX) return { ...base, kind: TABLE_WORDS };
+  if (learns || uniformDelay === 0 || synapses > OFFSET_MAX) return { plan: { ...base, kind: TABLE_WORDS }, palette: undefined };
   const palette = axonPalette(core);
-  if (palette === undefined) return { ...base, kind: TABLE_SYNAPSE_WEIGHT };
-  return { ...base, kind: TABLE_AXON_WEIGHT, paletteSize: palette.pairs.length };
+  if (palette === undefined) return { plan: { ...base, kind: TABLE_SYNAPSE_WEIGHT }, palette };
+  return { plan: { ...base, kind: TABLE_AXON_WEIGHT, paletteSize: palette.pairs.length }, palette };
+}
+
+/** The table kind for `core`; `learns`: the image has on-core learning (its words are rewritten). */
+export function synapseTablePlan(core: CoreImage, learns: boolean): SynapseTablePlan {
+  return planTable(core, learns).plan;
 }
 
 /**
@@ -119,6 +133,41 @@ export function synapseTableBytes(plan: SynapseTablePlan): { readonly synapses: 
   if (plan.kind === TABLE_WORDS) return { synapses: synapses * SYNAPSE_BYTES, axons: (axons + 1) * 4 + axons };
   if (plan.kind === TABLE_AXON_WEIGHT) return { synapses: synapses * 2, axons: (axons + 1) * 2 + axons + plan.paletteSize * (4 + 1 + 1) };
   return { synapses: synapses * 3, axons: (axons + 1) * 2 + axons };
+}
+
+/** The arrays a table kind does not use: length 0, shared by every table. */
+const NONE = {
+  words: new Uint32Array(0),
+  axonStart: new Uint32Array(0),
+  axonWeightExp: new Uint8Array(0),
+  axonStart16: new Uint16Array(0),
+  targets: new Uint16Array(0),
+  axonWeight: new Uint8Array(0),
+  palette: new Int32Array(0),
+  paletteMantissa: new Int8Array(0),
+  paletteExp: new Uint8Array(0),
+  mantissas: new Int8Array(0),
+} as const;
+
+type TableArrays = Omit<SynapseTable, 'kind' | 'count' | 'uniformDelay'>;
+
+/** A table with every field, always in one order: one object shape, so that reading a field stays fast (objects built by spreading were slow to read). */
+function table(head: Pick<SynapseTable, 'kind' | 'count' | 'uniformDelay'>, arrays: Partial<TableArrays>): SynapseTable {
+  return {
+    kind: head.kind,
+    count: head.count,
+    uniformDelay: head.uniformDelay,
+    words: arrays.words ?? NONE.words,
+    axonStart: arrays.axonStart ?? NONE.axonStart,
+    axonWeightExp: arrays.axonWeightExp ?? NONE.axonWeightExp,
+    axonStart16: arrays.axonStart16 ?? NONE.axonStart16,
+    targets: arrays.targets ?? NONE.targets,
+    axonWeight: arrays.axonWeight ?? NONE.axonWeight,
+    palette: arrays.palette ?? NONE.palette,
+    paletteMantissa: arrays.paletteMantissa ?? NONE.paletteMantissa,
+    paletteExp: arrays.paletteExp ?? NONE.paletteExp,
+    mantissas: arrays.mantissas ?? NONE.mantissas,
+  };
 }
 
 /** Makes typed arrays in plain or shared memory (the threaded engine's workers read the shared ones). */
@@ -144,30 +193,16 @@ function copyOf<A extends Uint32Array | Uint8Array>(source: A, make: new (buffer
  * with shared allocation every array is copied into shared memory.
  */
 export function buildSynapseTable(core: CoreImage, learns: boolean, allocate: Allocate = allocatePlain): SynapseTable {
-  const plan = synapseTablePlan(core, learns);
+  const { plan, palette: found } = planTable(core, learns);
   const shared = allocate === allocateShared;
-  const empty = {
-    words: new Uint32Array(0),
-    axonStart: new Uint32Array(0),
-    axonWeightExp: new Uint8Array(0),
-    axonStart16: new Uint16Array(0),
-    targets: new Uint16Array(0),
-    axonWeight: new Uint8Array(0),
-    palette: new Int32Array(0),
-    paletteMantissa: new Int8Array(0),
-    paletteExp: new Uint8Array(0),
-    mantissas: new Int8Array(0),
-  };
   const head = { kind: plan.kind, count: plan.synapses, uniformDelay: plan.uniformDelay };
   const exps = shared ? copyOf(core.axonWeightExp, Uint8Array, 1, allocate) : core.axonWeightExp;
   if (plan.kind === TABLE_WORDS) {
-    return {
-      ...empty,
-      ...head,
+    return table(head, {
       words: shared || learns ? copyOf(core.synapses, Uint32Array, 4, learns && !shared ? allocatePlain : allocate) : core.synapses,
       axonStart: shared ? copyOf(core.axonStart, Uint32Array, 4, allocate) : core.axonStart,
       axonWeightExp: exps,
-    };
+    });
   }
   const axons = plan.axons;
   const axonStart16 = allocate(Uint16Array, axons + 1, 2);
@@ -177,9 +212,8 @@ export function buildSynapseTable(core: CoreImage, learns: boolean, allocate: Al
   if (plan.kind === TABLE_SYNAPSE_WEIGHT) {
     const mantissas = allocate(Int8Array, plan.synapses, 1);
     for (let s = 0; s < plan.synapses; s++) mantissas[s] = synapseWeight(core.synapses[s]);
-    return { ...empty, ...head, axonWeightExp: exps, axonStart16, targets, mantissas };
+    return table(head, { axonWeightExp: exps, axonStart16, targets, mantissas });
   }
-  const found = axonPalette(core);
   if (found === undefined) throw new Error('internal: a core planned with per-axon weights has none');
   const axonWeight = allocate(Uint8Array, axons, 1);
   axonWeight.set(found.index);
@@ -195,7 +229,7 @@ export function buildSynapseTable(core: CoreImage, learns: boolean, allocate: Al
     // As the words' delivery computes it: synapseWeight(word) << exp.
     palette[k] = mantissa << exp;
   });
-  return { ...empty, ...head, axonStart16, targets, axonWeight, palette, paletteMantissa, paletteExp };
+  return table(head, { axonStart16, targets, axonWeight, palette, paletteMantissa, paletteExp });
 }
 
 /** The core's synapses as the image's words again (Emulator.synapses()). */
