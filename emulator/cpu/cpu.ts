@@ -331,8 +331,10 @@ function buildGroupTable(core: CoreImage): GroupTable {
  * Phase 1, deliver, on accumulators that start at `at` in accum/accumInh (a
  * core's part of the chip's arrays): adds every synapse of every arrived packet's axon into the
  * delay slot it is due in. A packet arrived at step t was sent at t - 1, so a
- * delay d lands in the update of step t - 1 + d. (The synaptic ops are counted
- * when the packets are sent.)
+ * delay d lands in the update of step t - 1 + d: `sent` is (t - 1) mod D, and
+ * `row` the first accumulator of the one delay slot when the core's synapses
+ * share a delay (deliverCore). (The synaptic ops are counted when the packets
+ * are sent.)
  */
 function cpuDeliver(
   accum: Int32Array,
@@ -340,21 +342,16 @@ function cpuDeliver(
   at: number,
   n: number,
   slots: number,
+  sent: number,
+  row: number,
   axonStart: Uint32Array,
   axonWeightExp: Uint8Array,
   uniformDelay: number,
   synapses: Uint32Array,
-  t: number,
   inbox: Uint16Array,
   start: number,
   count: number,
 ): void {
-  // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
-  const sent = (t - 1) % slots;
-  // One delay for the whole core (the usual case): one delay slot, found once.
-  let uniformSlot = sent + uniformDelay;
-  if (uniformSlot >= slots) uniformSlot -= slots;
-  const row = at + uniformSlot * n;
   for (let p = start; p < start + count; p++) {
     const a = inbox[p];
     const exp = axonWeightExp[a];
@@ -448,15 +445,14 @@ function cpuDeliverSynapseWeight(
 
 /** Phase 1 for one core: its arrived packets into the delay slots, by the kind of its synapse table. */
 function deliverCore(accum: Int32Array, accumInh: Int32Array, at: number, n: number, slots: number, table: SynapseTable, t: number, inbox: Uint16Array, start: number, count: number): void {
-  if (table.kind === TABLE_WORDS) {
-    cpuDeliver(accum, accumInh, at, n, slots, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, t, inbox, start, count);
-    return;
-  }
-  // Compact tables have one delay (synapse-table.ts): its slot, found once.
-  let slot = ((t - 1) % slots) + table.uniformDelay;
+  // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
+  const sent = (t - 1) % slots;
+  // One delay for the whole core (compact tables always; words usually): one delay slot, found once.
+  let slot = sent + table.uniformDelay;
   if (slot >= slots) slot -= slots;
   const row = at + slot * n;
-  if (table.kind === TABLE_AXON_WEIGHT) cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
+  if (table.kind === TABLE_WORDS) cpuDeliver(accum, accumInh, at, n, slots, sent, row, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, inbox, start, count);
+  else if (table.kind === TABLE_AXON_WEIGHT) cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
   else cpuDeliverSynapseWeight(accum, accumInh, row, table.axonStart16, table.targets, table.mantissas, table.axonWeightExp, inbox, start, count);
 }
 
@@ -675,8 +671,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
   protected readonly cores: readonly CpuCore[];
   /** Every core's running counters, core-major (CpuCore.counters are views): one array to sum per step. */
   private readonly counterTable: Float64Array;
-  /** Phases 1 and 2 over the chip's state arrays. */
+  /** Phases 1 and 2 over the chip's state arrays, and where each core's part of them lies. */
   protected readonly compute: CpuChipCompute;
+  protected readonly layout: CpuChipLayout;
   protected readonly seed: number;
   private readonly barrier: number;
   /**
@@ -744,6 +741,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.symbols = image.symbols;
     this.seed = options.seed >>> 0;
     const layout = cpuChipLayout(image);
+    this.layout = layout;
     const chip = memory ?? cpuChipMemory(layout, false);
     const learns = image.learning !== undefined;
     const synapseTables = tables ?? image.cores.map((core) => buildSynapseTable(core, learns));

@@ -199,7 +199,7 @@ export function buildSynapseTable(core: CoreImage, learns: boolean, allocate: Al
   const exps = shared ? copyOf(core.axonWeightExp, Uint8Array, 1, allocate) : core.axonWeightExp;
   if (plan.kind === TABLE_WORDS) {
     return table(head, {
-      words: shared || learns ? copyOf(core.synapses, Uint32Array, 4, learns && !shared ? allocatePlain : allocate) : core.synapses,
+      words: shared || learns ? copyOf(core.synapses, Uint32Array, 4, allocate) : core.synapses,
       axonStart: shared ? copyOf(core.axonStart, Uint32Array, 4, allocate) : core.axonStart,
       axonWeightExp: exps,
     });

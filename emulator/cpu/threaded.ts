@@ -158,12 +158,11 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     this.mainEnd = ranges[0][1];
     this.workerFirst = this.mainEnd;
     const shared = imageWithoutSynapses(image);
-    const layout = cpuChipLayout(image);
     for (const [first, end] of ranges.slice(1)) {
       const setup: WorkerSetup = {
         image: shared,
         tables,
-        layout,
+        layout: this.layout,
         first,
         end,
         memory,
