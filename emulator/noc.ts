@@ -159,6 +159,11 @@ export class MeshNoc {
   private wait = 0;
   /** Per core: the ready time of its last packet so far in the batch, then the cycle its output port is free again. */
   private readonly portTime: Float64Array;
+  /** chain(direction, k) as tables, at direction * chainsPerDirection + k. */
+  private readonly chainsPerDirection: number;
+  private readonly chainFirst: Int32Array;
+  private readonly chainStride: Int32Array;
+  private readonly chainLength: Int32Array;
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
@@ -212,10 +217,18 @@ export class MeshNoc {
     this.tail = new Int32Array(this.linkCount).fill(-1);
     this.portTime = new Float64Array(this.cores);
     this.cum = new Float64Array(tileLinks);
+    this.chainsPerDirection = Math.max(this.width, this.height);
+    this.chainFirst = new Int32Array(4 * this.chainsPerDirection);
+    this.chainStride = new Int32Array(4 * this.chainsPerDirection);
+    this.chainLength = new Int32Array(4 * this.chainsPerDirection);
     for (let dir = 0; dir < 4; dir++) {
       const chains = dir < 2 ? this.height : this.width;
       for (let k = 0; k < chains; k++) {
         const { first, stride, length } = this.chain(dir, k);
+        const at = dir * this.chainsPerDirection + k;
+        this.chainFirst[at] = first;
+        this.chainStride[at] = stride;
+        this.chainLength[at] = length;
         let sum = 0;
         for (let i = 0; i < length; i++) {
           this.cum[first + i * stride] = sum;
@@ -468,7 +481,11 @@ export class MeshNoc {
    * cum there, and nothing it leaves for is served before this chain is done.
    */
   private serveChain(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
-    const { first, stride, length } = this.chain(direction, k);
+    // From the tables, not chain(): its record would be allocated on every call.
+    const c = direction * this.chainsPerDirection + k;
+    const first = this.chainFirst[c];
+    const stride = this.chainStride[c];
+    const length = this.chainLength[c];
     const { cum } = this;
     // Position along the chain of a coordinate: ascending or descending.
     const reverse = direction === WEST || direction === NORTH;
@@ -560,9 +577,12 @@ export class MeshNoc {
         sp.copyWithin(end, a, s);
         se.copyWithin(end, a, s);
       }
-      st.set(nt.subarray(0, o), start);
-      sp.set(np.subarray(0, o), start);
-      se.set(ne.subarray(0, o), start);
+      // Element by element: set(subarray) would allocate a view per pass.
+      for (let j = 0; j < o; j++) {
+        st[start + j] = nt[j];
+        sp[start + j] = np[j];
+        se[start + j] = ne[j];
+      }
       s = end + (s - a);
     }
     // Every packet still in the stream has turned off by the chain's end.

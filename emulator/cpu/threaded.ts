@@ -10,7 +10,12 @@
 //    before the main thread reads the spike lists and sends in core order;
 //  - the timing of step t (the NoC simulation, emulator/noc.ts) runs on the main
 //    thread while the workers compute step t + 1: nothing it reads changes
-//    before step t + 1's send.
+//    before step t + 1's send;
+//  - the boundary between the main thread's cores and the first worker's moves
+//    while it runs (CoreBalance), so that the two finish their share of a step
+//    together: how much the main thread's own work (the NoC timing) costs
+//    depends on how much the network fires. A core's state lives in shared
+//    memory, so which thread updates it changes nothing in the result.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
@@ -24,7 +29,13 @@ export const CTL_STEP = 1;
 export const CTL_PARITY = 2;
 export const CTL_DONE = 3;
 export const CTL_STOP = 4;
-export const CTL_LENGTH = 5;
+/** The first core of the first worker, which is the end of the main thread's cores (CoreBalance moves it). */
+export const CTL_SPLIT = 5;
+/** Set by a worker whose step threw: it still joins the barrier, so that the main thread can say so instead of waiting forever. */
+export const CTL_FAILED = 6;
+export const CTL_LENGTH = 7;
+/** Bytes of the shared buffer a failing worker writes its error into (UTF-8, zero-padded). */
+export const FAILURE_BYTES = 4096;
 /** Per core in the stats array: spikedCount, stepActive, stepInactive, stepInputSpikes. */
 export const STATS_PER_CORE = 4;
 
@@ -36,13 +47,26 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulato
 
 /**
  * Loads of a shared counter a thread makes before it sleeps in Atomics.wait at a
- * barrier (about 10-40 us): a step of a small network takes about 100 us, and being
- * woken from a futex costs tens of them, which ate the second thread's gain.
+ * barrier, each after a pause (PAUSE_DIVISIONS): 4,096, about 0.3 ms. Being
+ * woken from a futex took about 16 us on this machine's virtual CPUs, half a
+ * CUBA step, so a thread waits out every barrier of a running simulation awake.
  */
-export const SPIN_LOADS = 1 << 15;
+export const SPIN_LOADS = 1 << 12;
 
 /**
- * Waits until control[index] differs from `seen` (spinning `spins` loads
+ * Dependent divisions between two loads of a spin: JavaScript's stand-in for
+ * x86's `pause`. A tight loop of loads takes issue slots from a hardware thread
+ * that shares the core, where the thread it waits for may be running: on this
+ * machine a bare spin in another process slowed a one-thread CUBA run by 40%, a
+ * spin of divisions by nothing measurable (docs/performance.md). The divider's
+ * latency, not its throughput, sets the pace: a pause takes about 70 ns.
+ */
+const PAUSE_DIVISIONS = 8;
+/** Where the pauses' arithmetic goes, so that the compiler cannot drop it (an array: a double in a module variable is a new heap number at every store). */
+const pauseSink = new Float64Array([1]);
+
+/**
+ * Waits until control[index] differs from `seen` (spinning `spins` pauses
  * first) and returns the new value. It re-checks after every wake-up:
  * Atomics.wait returned with the value unchanged under heavy load, and a
  * worker that took that for a new step ran the step again while the main
@@ -51,7 +75,13 @@ export const SPIN_LOADS = 1 << 15;
  */
 export function waitForChange(control: Int32Array, index: number, seen: number, spins: number): number {
   let now = Atomics.load(control, index);
-  for (let spin = 0; spin < spins && now === seen; spin++) now = Atomics.load(control, index);
+  let x = pauseSink[0];
+  for (let spin = 0; spin < spins && now === seen; spin++) {
+    // x stays near 0.01 (the map's fixed point): no overflow, no subnormals.
+    for (let k = 0; k < PAUSE_DIVISIONS; k++) x = x / 1.0000001 + 1e-9;
+    now = Atomics.load(control, index);
+  }
+  pauseSink[0] = x;
   while (now === seen) {
     Atomics.wait(control, index, seen);
     now = Atomics.load(control, index);
@@ -68,6 +98,10 @@ export interface WorkerSetup {
   readonly layout: CpuChipLayout;
   readonly first: number;
   readonly end: number;
+  /** Where a worker whose step throws writes the error (FAILURE_BYTES, shared). */
+  readonly failure: Uint8Array;
+  /** Whether the worker's first core is control[CTL_SPLIT] (the first worker): it then builds every core from 0. */
+  readonly movable: boolean;
   /** The chip's state arrays (shared); the worker's cores are views into them. */
   readonly memory: CpuChipMemory;
   readonly control: Int32Array;
@@ -125,15 +159,106 @@ export function coreRanges(image: ChipImage, threads: number): readonly (readonl
   return ranges;
 }
 
-class ThreadedCpuEmulator extends CpuEmulatorImpl {
+/** Steps in one window of the balance: the step time it compares is a window's mean. */
+export const BALANCE_STEPS = 128;
+/** A move is kept when its window is faster than the last one at the old split by this fraction. */
+const BALANCE_MARGIN = 0.02;
+/** Windows to wait before probing again after a probe either way found nothing, doubling up to this. */
+const BALANCE_REST_MAX = 32;
+
+/**
+ * Moves the boundary between the main thread's cores and the first worker's
+ * to where a step is fastest, by perturb and observe: every window it either
+ * keeps the split (and notes its step time) or tries one core more or less for
+ * the main thread, keeping the move when its window was faster and taking it
+ * back otherwise; after a fruitless probe either way it waits a while (longer
+ * each time, up to BALANCE_REST_MAX windows) before the next. Both threads
+ * finishing together is not the goal: the two threads of one core slow each
+ * other down more when both run the neuron kernel than when one times the NoC
+ * (docs/performance.md). Only speed depends on it.
+ */
+export interface CoreBalance {
+  /** The main thread's cores are [0, split). */
+  split: number;
+  /** The first worker's end: it keeps at least one core. */
+  readonly end: number;
+  /** Mean step time (ms) of the last window at the kept split; NaN before the first. */
+  base: number;
+  /** The move on trial (+1: the main thread took a core, -1: gave one), 0 when none. */
+  probe: number;
+  /** The direction of the next probe. */
+  direction: number;
+  /** Probes in a row that found nothing, windows left before the next probe, and the rest after the next fruitless pair. */
+  failures: number;
+  rest: number;
+  restNext: number;
+}
+
+export function coreBalance(split: number, end: number): CoreBalance {
+  return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1 };
+}
+
+/** Puts the split at `split` and forgets what the balance learnt (a test, or a caller, moved it). */
+export function resetBalance(b: CoreBalance, split: number): void {
+  Object.assign(b, coreBalance(split, b.end));
+}
+
+/** One window's mean step time (ms) at the current split; moves the split for the next window, and returns whether it did. */
+export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
+  const inRange = (split: number): boolean => split >= 0 && split < b.end;
+  if (b.probe !== 0) {
+    const tried = b.probe;
+    b.probe = 0;
+    if (stepTime < b.base * (1 - BALANCE_MARGIN)) {
+      // Faster: keep it, and try the same way at once.
+      b.base = stepTime;
+      b.direction = tried;
+      b.failures = 0;
+      b.restNext = 1;
+    } else {
+      b.split -= tried;
+      b.direction = -tried;
+      // Both ways tried (or the other way is off the range): rest before the next probe.
+      if (++b.failures >= 2 || !inRange(b.split - tried)) {
+        b.failures = 0;
+        b.rest = b.restNext;
+        b.restNext = Math.min(2 * b.restNext, BALANCE_REST_MAX);
+      }
+      return true;
+    }
+  } else {
+    b.base = stepTime;
+    if (b.rest > 0) {
+      b.rest--;
+      return false;
+    }
+  }
+  let move = b.direction;
+  if (!inRange(b.split + move)) move = -move;
+  if (!inRange(b.split + move)) return false;
+  b.split += move;
+  b.probe = move;
+  return true;
+}
+
+/** The threaded engine: a CPU emulator whose boundary between the main thread's cores and the first worker's can be read and set (tests move it). */
+export interface ThreadedCpu extends CpuEmulator {
+  coreSplit(): number;
+  setCoreSplit(split: number): void;
+}
+
+class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly workers: Worker[] = [];
   private readonly control = sharedInt32(CTL_LENGTH);
+  private readonly failure = new Uint8Array(new SharedArrayBuffer(FAILURE_BYTES));
   private readonly stats: Int32Array;
+  private readonly balance: CoreBalance;
+  /** When the balance's current window started (performance.now(); -1: at the next window), and its steps so far. */
+  private windowStart = -1;
+  private windowSteps = 0;
   /** The two inbox buffers and their counts; parity 0 is (inboxA, countA), the step-0 arrivals. */
   private readonly inboxA: Uint16Array;
   private readonly inboxB: Uint16Array;
-  private readonly mainEnd: number;
-  private readonly workerFirst: number;
   /** The step whose timing is still to run (-1: none). */
   private pending = -1;
   private stopped = false;
@@ -155,16 +280,18 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     this.inboxStartNext = sharedInt32(image.cores.length + 1);
     const starts: [Int32Array, Int32Array] = [this.inboxStartNow, this.inboxStartNext];
     const counts: [Int32Array, Int32Array] = [this.countNow, this.countNext];
-    this.mainEnd = ranges[0][1];
-    this.workerFirst = this.mainEnd;
+    this.balance = coreBalance(ranges[0][1], ranges[1][1]);
+    Atomics.store(this.control, CTL_SPLIT, this.balance.split);
     const shared = imageWithoutSynapses(image);
-    for (const [first, end] of ranges.slice(1)) {
+    for (const [k, [first, end]] of ranges.slice(1).entries()) {
       const setup: WorkerSetup = {
         image: shared,
         tables,
         layout: this.layout,
-        first,
+        first: k === 0 ? 0 : first,
         end,
+        movable: k === 0,
+        failure: this.failure,
         memory,
         control: this.control,
         stats: this.stats,
@@ -192,9 +319,22 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     ).then(() => undefined);
   }
 
+  /** The main thread's cores are [0, coreSplit()); the first worker's start there (tests move it with setCoreSplit). */
+  coreSplit(): number {
+    return this.balance.split;
+  }
+
+  setCoreSplit(split: number): void {
+    if (!Number.isInteger(split) || split < 0 || split >= this.balance.end) throw new RangeError(`the split must be in 0..${this.balance.end - 1}, got ${split}`);
+    // A probe in flight would be taken back from the wrong split: the balance starts over from here.
+    resetBalance(this.balance, split);
+  }
+
   protected override computeCores(t: number): void {
     const ctl = this.control;
     const parity = this.inboxNow === this.inboxA ? 0 : 1;
+    const split = this.balance.split;
+    Atomics.store(ctl, CTL_SPLIT, split);
     Atomics.store(ctl, CTL_DONE, 0);
     Atomics.store(ctl, CTL_STEP, t);
     Atomics.store(ctl, CTL_PARITY, parity);
@@ -205,12 +345,20 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
       super.finishStep(this.pending);
       this.pending = -1;
     }
-    this.compute.run(0, this.mainEnd, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
+    this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
     const workers = this.workers.length;
-    // Spin a little before sleeping (SPIN_LOADS), then sleep until every worker has counted itself done.
+    // Spin a while (SPIN_LOADS pauses), then sleep until every worker has counted itself done.
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
+    if (Atomics.load(ctl, CTL_FAILED) !== 0) this.failed();
+    // One clock reading per window (it allocates a number in Node; per step it would be garbage).
+    if (++this.windowSteps === BALANCE_STEPS) {
+      const now = performance.now();
+      if (this.windowStart >= 0) balanceWindow(this.balance, (now - this.windowStart) / BALANCE_STEPS);
+      this.windowStart = now;
+      this.windowSteps = 0;
+    }
     const stats = this.stats;
-    for (let c = this.workerFirst; c < this.cores.length; c++) {
+    for (let c = split; c < this.cores.length; c++) {
       const core = this.cores[c];
       const k = c * STATS_PER_CORE;
       core.spikedCount = stats[k];
@@ -220,12 +368,23 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl {
     }
   }
 
+  /** A worker's step threw (a bug of ours): stop the workers and say what it was. */
+  private failed(): never {
+    const end = this.failure.indexOf(0);
+    const text = new TextDecoder().decode(this.failure.slice(0, end < 0 ? FAILURE_BYTES : end));
+    this.dispose();
+    throw new Error(`a worker thread of the CPU backend failed: ${text}`);
+  }
+
   protected override finishStep(t: number): void {
     this.pending = t;
   }
 
   override async run(steps: number): Promise<void> {
     if (this.stopped) throw new Error('the emulator has been disposed');
+    // The time between two runs is the caller's, not a step's: the first window starts anew.
+    this.windowStart = -1;
+    this.windowSteps = BALANCE_STEPS - 1;
     await super.run(steps);
     if (this.pending >= 0) {
       super.finishStep(this.pending);

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { coreRanges, createThreadedCpuEmulator, threadingObstacle } from '../../../emulator/cpu/threaded.js';
+import { balanceWindow, coreBalance, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -76,6 +76,101 @@ describe('threaded CPU engine', () => {
     expect(await runWith(cuba, 2, [150])).toEqual(one);
     const synthetic = syntheticImage(1 << 19);
     expect(await runWith(synthetic, 2, [60])).toEqual(await runWith(synthetic, 1, [60]));
+  });
+
+  it('gives the same result while cores move between the main thread and the first worker (spike lists included)', async () => {
+    // The periodic clock becomes a spike list: its position in the list is the
+    // one piece of per-core state kept outside shared memory, per thread.
+    const base = compiled(MIXED);
+    let listed = 0;
+    const image: ChipImage = {
+      ...base,
+      cores: base.cores.map((core) => ({
+        ...core,
+        groups: core.groups.map((g) => {
+          if (g.kind !== 'input' || g.encoding.kind !== 'periodic') return g;
+          const steps: number[] = [];
+          const neurons: number[] = [];
+          for (let t = 3; t < 200; t += 5) for (let k = 0; k < g.count; k += 1 + (t % 2)) (steps.push(t), neurons.push(k));
+          listed += steps.length;
+          return { ...g, encoding: { kind: 'spikes' as const, steps: Uint32Array.from(steps), neurons: Uint32Array.from(neurons) } };
+        }),
+      })),
+    };
+    expect(listed).toBeGreaterThan(0);
+    const one = await runWith(image, 1, [200]);
+    const e = (await createThreadedCpuEmulator(image, { seed: 3, recordCores: image.cores.map(() => true) }, 2)) as ThreadedCpu;
+    try {
+      const end = e.coreSplit() + 1;
+      // Every boundary, back and forth, a few steps each; the balance also moves it by itself in between.
+      const splits = [0, end - 1, 1, 0, end - 1, 2 % end, 0];
+      let done = 0;
+      for (const [k, split] of splits.entries()) {
+        e.setCoreSplit(split);
+        expect(e.coreSplit()).toBe(split);
+        const steps = k === splits.length - 1 ? 200 - done : 23;
+        await e.run(steps);
+        done += steps;
+      }
+      expect(observe(e, image.cores.length)).toEqual(one);
+      expect(() => e.setCoreSplit(image.cores.length)).toThrow(/split must be in/);
+    } finally {
+      e.dispose();
+    }
+  });
+
+  it('moves the boundary to the split with the fastest steps, and probes the neighbours less and less often', () => {
+    /** Runs `windows` windows with step time cost(split); returns the splits the windows ran at. */
+    const drive = (b: CoreBalance, cost: (split: number) => number, windows: number): number[] => {
+      const seen: number[] = [];
+      for (let w = 0; w < windows; w++) {
+        seen.push(b.split);
+        balanceWindow(b, cost(b.split));
+        expect(b.split).toBeGreaterThanOrEqual(0);
+        expect(b.split).toBeLessThan(b.end);
+      }
+      return seen;
+    };
+    // Fastest with the main thread on no cores (it times the NoC): from 3 it walks down and stays.
+    const down = coreBalance(3, 8);
+    const falling = drive(down, (split) => 30 + 2 * split, 400);
+    expect(falling.slice(0, 4)).toEqual([3, 2, 1, 0]);
+    expect(falling.slice(100).filter((x) => x !== 0).length).toBeLessThan(300 / 16);
+    // Fastest in the middle, from either end.
+    for (const start of [0, 7]) {
+      const b = coreBalance(start, 8);
+      const seen = drive(b, (split) => 20 + Math.abs(split - 4), 400);
+      expect(seen.slice(100).filter((x) => x === 4).length).toBeGreaterThan(300 * 0.9);
+    }
+    // Differences under the margin (2%) move nothing for good.
+    const flat = coreBalance(2, 8);
+    expect(drive(flat, (split) => 10 + 0.01 * split, 200).slice(50).filter((x) => x !== 2).length).toBeLessThan(150 / 10);
+    // A first worker with one core: nowhere to go.
+    const single = coreBalance(0, 1);
+    expect(drive(single, () => 5, 20).every((x) => x === 0)).toBe(true);
+  });
+
+  it('says so when a worker fails, instead of waiting for it forever', async () => {
+    const image = compiled(MIXED);
+    const e = (await createThreadedCpuEmulator(image, { seed: 3 }, 2)) as ThreadedCpu;
+    await e.run(10);
+    // White-box: a split outside the first worker's cores, which setCoreSplit would refuse.
+    (e as unknown as { balance: { split: number } }).balance.split = -1;
+    await expect(e.run(5)).rejects.toThrow(/a worker thread of the CPU backend failed: RangeError: the main thread handed this worker cores -1\.\./);
+  });
+
+  it('stays on its range when a caller moves the split in the middle of a probe', async () => {
+    const e = (await createThreadedCpuEmulator(compiled(cubaSource(4000, 1)), { seed: 1 }, 2)) as ThreadedCpu;
+    try {
+      // Windows of 128 steps: each run of 300 ends with the balance halfway through something; moving the split then must not leave it off the range.
+      for (let k = 0; k < 12; k++) {
+        e.setCoreSplit(k % 2 === 0 ? 0 : e.coreSplit());
+        await e.run(300);
+        expect(e.coreSplit()).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      e.dispose();
+    }
   });
 
   it('is what the cpu backend gives for options.threads', async () => {
