@@ -164,6 +164,8 @@ export class MeshNoc {
   private readonly chainFirst: Int32Array;
   private readonly chainStride: Int32Array;
   private readonly chainLength: Int32Array;
+  /** Per chain (the same index): 1 when a packet joined it in the batch being routed; only those are served. */
+  private readonly chainPending: Uint8Array;
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
@@ -221,6 +223,7 @@ export class MeshNoc {
     this.chainFirst = new Int32Array(4 * this.chainsPerDirection);
     this.chainStride = new Int32Array(4 * this.chainsPerDirection);
     this.chainLength = new Int32Array(4 * this.chainsPerDirection);
+    this.chainPending = new Uint8Array(4 * this.chainsPerDirection);
     for (let dir = 0; dir < 4; dir++) {
       const chains = dir < 2 ? this.height : this.width;
       for (let k = 0; k < chains; k++) {
@@ -383,32 +386,19 @@ export class MeshNoc {
         this.forward(p, enter, coreX[s], coreY[s], dst);
       }
       this.wait += wait;
-    } else for (let p = 0; p < n; p++) this.push(tileLinks + 2 * src[p], ready[p], p);
-    for (let c = 0; c < this.cores; c++) {
-      const link = tileLinks + 2 * c;
-      if (head[link] < 0) continue;
-      const m = this.gather(link);
-      load[link] += m;
-      const times = this.sortTime;
-      const packets = this.sortPacket;
-      const x = coreX[c];
-      const y = coreY[c];
-      let free = 0;
-      let wait = 0;
-      for (let j = 0; j < m; j++) {
-        const time = times[j];
-        const enter = time > free ? time : free;
-        wait += enter - time;
-        free = enter + 1;
-        this.forward(packets[j], enter, x, y, dst);
+    } else this.serveOutPorts(n, src, ready, dst);
+    // The straight runs: rows before columns (a packet's Y run starts where its X run ends); only the chains packets joined.
+    const pending = this.chainPending;
+    const perDirection = this.chainsPerDirection;
+    for (let dir = 0; dir < 4; dir++) {
+      const chains = dir < 2 ? this.height : width;
+      const coord = dir < 2 ? coreX : coreY;
+      for (let k = 0; k < chains; k++) {
+        if (pending[dir * perDirection + k] === 0) continue;
+        pending[dir * perDirection + k] = 0;
+        this.serveChain(dir, k, dst, coord);
       }
-      this.wait += wait;
     }
-    // The straight runs: rows before columns (a packet's Y run starts where its X run ends).
-    for (let k = 0; k < this.height; k++) this.serveChain(EAST, k, dst, coreX);
-    for (let k = 0; k < this.height; k++) this.serveChain(WEST, k, dst, coreX);
-    for (let k = 0; k < width; k++) this.serveChain(SOUTH, k, dst, coreY);
-    for (let k = 0; k < width; k++) this.serveChain(NORTH, k, dst, coreY);
     // Input ports, by target core: the arrivals and their order.
     const latency = this.linkLatency;
     let done = 0;
@@ -448,6 +438,33 @@ export class MeshNoc {
     return last;
   }
 
+  /** The output ports when some core's packets are not in order of ready time: list and sort each port's requests. */
+  private serveOutPorts(n: number, src: Uint16Array, ready: Float64Array, dst: Uint16Array): void {
+    const tileLinks = this.width * this.height * 4;
+    const { head, load, coreX, coreY } = this;
+    for (let p = 0; p < n; p++) this.push(tileLinks + 2 * src[p], ready[p], p);
+    for (let c = 0; c < this.cores; c++) {
+      const link = tileLinks + 2 * c;
+      if (head[link] < 0) continue;
+      const m = this.gather(link);
+      load[link] += m;
+      const times = this.sortTime;
+      const packets = this.sortPacket;
+      const x = coreX[c];
+      const y = coreY[c];
+      let free = 0;
+      let wait = 0;
+      for (let j = 0; j < m; j++) {
+        const time = times[j];
+        const enter = time > free ? time : free;
+        wait += enter - time;
+        free = enter + 1;
+        this.forward(packets[j], enter, x, y, dst);
+      }
+      this.wait += wait;
+    }
+  }
+
   /** Appends a request of packet p for `link` at `time`. */
   private push(link: number, time: number, p: number): void {
     this.requestTime[p] = time;
@@ -462,8 +479,13 @@ export class MeshNoc {
     const d = dst[p];
     const tx = this.coreX[d];
     const ty = this.coreY[d];
-    const base = (y * this.width + x) * 4;
-    this.push(x < tx ? base + EAST : x > tx ? base + WEST : y < ty ? base + SOUTH : y > ty ? base + NORTH : this.width * this.height * 4 + 2 * d + 1, time, p);
+    const dir = x < tx ? EAST : x > tx ? WEST : y < ty ? SOUTH : y > ty ? NORTH : -1;
+    if (dir < 0) {
+      this.push(this.width * this.height * 4 + 2 * d + 1, time, p);
+      return;
+    }
+    this.chainPending[dir * this.chainsPerDirection + (dir < 2 ? y : x)] = 1;
+    this.push((y * this.width + x) * 4 + dir, time, p);
   }
 
   /**
@@ -598,8 +620,13 @@ export class MeshNoc {
     let to: number;
     if (direction === EAST || direction === WEST) {
       const ty = this.coreY[d];
-      const tile = (k * this.width + this.coreX[d]) * 4;
-      to = k < ty ? tile + SOUTH : k > ty ? tile + NORTH : this.width * this.height * 4 + 2 * d + 1;
+      const tx = this.coreX[d];
+      if (k === ty) to = this.width * this.height * 4 + 2 * d + 1;
+      else {
+        const dir = k < ty ? SOUTH : NORTH;
+        this.chainPending[dir * this.chainsPerDirection + tx] = 1;
+        to = (k * this.width + tx) * 4 + dir;
+      }
     } else to = this.width * this.height * 4 + 2 * d + 1;
     this.push(to, at, p);
   }
