@@ -159,8 +159,15 @@ export function coreRanges(image: ChipImage, threads: number): readonly (readonl
   return ranges;
 }
 
-/** Steps in one window of the balance: the step time it compares is a window's mean. */
+/**
+ * Steps between two clock readings of the balance, and readings in one window:
+ * a window's step time is the fastest of its parts' means, so that a part
+ * slowed by something else on the machine does not decide.
+ */
 export const BALANCE_STEPS = 128;
+export const BALANCE_PARTS = 4;
+/** Windows the balance lets pass before its survey: V8 is still compiling the step loop. */
+const BALANCE_WARMUP = 2;
 /** A move is kept when its window is faster than the last one at the old split by this fraction. */
 const BALANCE_MARGIN = 0.02;
 /** Windows to wait before probing again after a probe either way found nothing, doubling up to this. */
@@ -168,7 +175,11 @@ const BALANCE_REST_MAX = 32;
 
 /**
  * Moves the boundary between the main thread's cores and the first worker's
- * to where a step is fastest, by perturb and observe: every window it either
+ * to where a step is fastest. It starts with a survey, one window at each of
+ * a few splits (the first, 0, 1, 2, 4, 8 ... and the last), and takes the
+ * fastest: the step time need not fall steadily towards the best split (on
+ * CUBA at 1 ms splits 1-3 were about equal and 0 was 15% faster), which a
+ * local search alone would miss. Then it goes on by perturb and observe: every window it either
  * keeps the split (and notes its step time) or tries one core more or less for
  * the main thread, keeping the move when its window was faster and taking it
  * back otherwise; after a fruitless probe either way it waits a while (longer
@@ -192,11 +203,23 @@ export interface CoreBalance {
   failures: number;
   rest: number;
   restNext: number;
+  /** The survey's splits in the order they run (the first is the split it starts at), the next one's index, and the fastest so far. */
+  readonly survey: readonly number[];
+  /** Windows still to let pass before the survey. */
+  warmup: number;
+  surveyNext: number;
+  surveyBest: number;
+  surveyBestTime: number;
 }
 
 export function coreBalance(split: number, end: number): CoreBalance {
-  return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1 };
+  const survey = [split];
+  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push(k);
+  if (end - 1 > 0 && !survey.includes(end - 1)) survey.push(end - 1);
+  return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1, survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: split, surveyBestTime: Infinity };
 }
+
+const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split < b.end;
 
 /** Puts the split at `split` and forgets what the balance learnt (a test, or a caller, moved it). */
 export function resetBalance(b: CoreBalance, split: number): void {
@@ -205,7 +228,20 @@ export function resetBalance(b: CoreBalance, split: number): void {
 
 /** One window's mean step time (ms) at the current split; moves the split for the next window, and returns whether it did. */
 export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
-  const inRange = (split: number): boolean => split >= 0 && split < b.end;
+  if (b.warmup > 0) {
+    b.warmup--;
+    return false;
+  }
+  if (b.surveyNext <= b.survey.length) {
+    if (stepTime < b.surveyBestTime) {
+      b.surveyBestTime = stepTime;
+      b.surveyBest = b.split;
+    }
+    const before = b.split;
+    b.split = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
+    b.surveyNext++;
+    return b.split !== before;
+  }
   if (b.probe !== 0) {
     const tried = b.probe;
     b.probe = 0;
@@ -219,7 +255,7 @@ export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
       b.split -= tried;
       b.direction = -tried;
       // Both ways tried (or the other way is off the range): rest before the next probe.
-      if (++b.failures >= 2 || !inRange(b.split - tried)) {
+      if (++b.failures >= 2 || !inRange(b, b.split - tried)) {
         b.failures = 0;
         b.rest = b.restNext;
         b.restNext = Math.min(2 * b.restNext, BALANCE_REST_MAX);
@@ -234,8 +270,8 @@ export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
     }
   }
   let move = b.direction;
-  if (!inRange(b.split + move)) move = -move;
-  if (!inRange(b.split + move)) return false;
+  if (!inRange(b, b.split + move)) move = -move;
+  if (!inRange(b, b.split + move)) return false;
   b.split += move;
   b.probe = move;
   return true;
@@ -253,8 +289,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly failure = new Uint8Array(new SharedArrayBuffer(FAILURE_BYTES));
   private readonly stats: Int32Array;
   private readonly balance: CoreBalance;
-  /** When the balance's current window started (performance.now(); -1: at the next window), and its steps so far. */
-  private windowStart = -1;
+  /** The balance's window: [0] when its current part started (performance.now(); -1: at the next step), [1] its fastest part so far (ms a step), [2] its parts so far. */
+  private readonly window = Float64Array.of(-1, Infinity, 0);
   private windowSteps = 0;
   /** The two inbox buffers and their counts; parity 0 is (inboxA, countA), the step-0 arrivals. */
   private readonly inboxA: Uint16Array;
@@ -350,11 +386,19 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     // Spin a while (SPIN_LOADS pauses), then sleep until every worker has counted itself done.
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
     if (Atomics.load(ctl, CTL_FAILED) !== 0) this.failed();
-    // One clock reading per window (it allocates a number in Node; per step it would be garbage).
+    // One clock reading per BALANCE_STEPS steps (it allocates a number in Node; per step it would be garbage).
     if (++this.windowSteps === BALANCE_STEPS) {
       const now = performance.now();
-      if (this.windowStart >= 0) balanceWindow(this.balance, (now - this.windowStart) / BALANCE_STEPS);
-      this.windowStart = now;
+      const w = this.window;
+      if (w[0] >= 0) {
+        w[1] = Math.min(w[1], (now - w[0]) / BALANCE_STEPS);
+        if (++w[2] === BALANCE_PARTS) {
+          balanceWindow(this.balance, w[1]);
+          w[1] = Infinity;
+          w[2] = 0;
+        }
+      }
+      w[0] = now;
       this.windowSteps = 0;
     }
     const stats = this.stats;
@@ -382,8 +426,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
 
   override async run(steps: number): Promise<void> {
     if (this.stopped) throw new Error('the emulator has been disposed');
-    // The time between two runs is the caller's, not a step's: the first window starts anew.
-    this.windowStart = -1;
+    // The time between two runs is the caller's, not a step's: the part under way starts anew.
+    this.window[0] = -1;
     this.windowSteps = BALANCE_STEPS - 1;
     await super.run(steps);
     if (this.pending >= 0) {
