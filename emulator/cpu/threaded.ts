@@ -166,6 +166,8 @@ export function coreRanges(image: ChipImage, threads: number): readonly (readonl
  */
 export const BALANCE_STEPS = 128;
 export const BALANCE_PARTS = 4;
+/** A surveyed split whose first parts are this much slower than the best so far is left at once (windowComplete). */
+const SURVEY_CUTOFF = 1.25;
 /** Windows the balance lets pass before its survey: V8 is still compiling the step loop. */
 const BALANCE_WARMUP = 2;
 /** A move is kept when its window is faster than the last one at the old split by this fraction. */
@@ -176,7 +178,8 @@ const BALANCE_REST_MAX = 32;
 /**
  * Moves the boundary between the main thread's cores and the first worker's
  * to where a step is fastest. It starts with a survey, one window at each of
- * a few splits (the first, 0, 1, 2, 4, 8 ... and the last), and takes the
+ * a few splits (the first, 0, 1, 2, 4, 8 ... and the last; a split that is
+ * clearly slower is left after one part of the window), and takes the
  * fastest: the step time need not fall steadily towards the best split (on
  * CUBA at 1 ms splits 1-3 were about equal and 0 was 15% faster), which a
  * local search alone would miss. Then it goes on by perturb and observe: every window it either
@@ -213,9 +216,10 @@ export interface CoreBalance {
 }
 
 export function coreBalance(split: number, end: number): CoreBalance {
-  const survey = [split];
-  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push(k);
-  if (end - 1 > 0 && !survey.includes(end - 1)) survey.push(end - 1);
+  const round = [split];
+  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) round.push(k);
+  if (end - 1 > 0 && !round.includes(end - 1)) round.push(end - 1);
+  const survey = round;
   return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1, survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: split, surveyBestTime: Infinity };
 }
 
@@ -224,6 +228,17 @@ const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split 
 /** Puts the split at `split` and forgets what the balance learnt (a test, or a caller, moved it). */
 export function resetBalance(b: CoreBalance, split: number): void {
   Object.assign(b, coreBalance(split, b.end));
+}
+
+/**
+ * Whether the window under way is complete after `parts` parts whose fastest
+ * took `fastest` ms a step: after BALANCE_PARTS, or during the survey as soon
+ * as even its fastest part is SURVEY_CUTOFF times slower than the best split
+ * surveyed so far (a bad split costs one part, not a window).
+ */
+export function windowComplete(b: CoreBalance, parts: number, fastest: number): boolean {
+  if (parts >= BALANCE_PARTS) return true;
+  return b.warmup === 0 && b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
 }
 
 /** One window's mean step time (ms) at the current split; moves the split for the next window, and returns whether it did. */
@@ -392,7 +407,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       const w = this.window;
       if (w[0] >= 0) {
         w[1] = Math.min(w[1], (now - w[0]) / BALANCE_STEPS);
-        if (++w[2] === BALANCE_PARTS) {
+        if (windowComplete(this.balance, ++w[2], w[1])) {
           balanceWindow(this.balance, w[1]);
           w[1] = Infinity;
           w[2] = 0;

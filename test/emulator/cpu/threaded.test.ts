@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { balanceWindow, coreBalance, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -135,6 +135,18 @@ describe('threaded CPU engine', () => {
     const down = coreBalance(3, 8);
     const falling = drive(down, (split) => 30 + 2 * split, 400);
     expect(falling.slice(0, 9)).toEqual([3, 3, 3, 0, 1, 2, 4, 7, 0]);
+    // A window is BALANCE_PARTS parts; in the survey, one part a quarter slower than the best split so far ends it.
+    const surveying = coreBalance(3, 8);
+    expect(windowComplete(surveying, 1, 100)).toBe(false);
+    balanceWindow(surveying, 1);
+    balanceWindow(surveying, 1);
+    expect(windowComplete(surveying, 1, 100)).toBe(false);
+    balanceWindow(surveying, 10);
+    expect(windowComplete(surveying, 1, 12)).toBe(false);
+    expect(windowComplete(surveying, 1, 12.6)).toBe(true);
+    expect(windowComplete(surveying, BALANCE_PARTS - 1, 10)).toBe(false);
+    expect(windowComplete(surveying, BALANCE_PARTS, 10)).toBe(true);
+    expect(windowComplete(down, 1, 1000)).toBe(false);
     expect(falling.slice(100).filter((x) => x !== 0).length).toBeLessThan(300 / 16);
     // A plateau between the start and the best split (as CUBA at 1 ms had): a local search from 3 would stay.
     const plateau = coreBalance(3, 8);
