@@ -177,19 +177,20 @@ const BALANCE_REST_MAX = 32;
 
 /**
  * Moves the boundary between the main thread's cores and the first worker's
- * to where a step is fastest. It starts with a survey, one window at each of
- * a few splits (the first, 0, 1, 2, 4, 8 ... and the last; a split that is
- * clearly slower is left after one part of the window), and takes the
- * fastest: the step time need not fall steadily towards the best split (on
- * CUBA at 1 ms splits 1-3 were about equal and 0 was 15% faster), which a
- * local search alone would miss. Then it goes on by perturb and observe: every window it either
- * keeps the split (and notes its step time) or tries one core more or less for
- * the main thread, keeping the move when its window was faster and taking it
- * back otherwise; after a fruitless probe either way it waits a while (longer
- * each time, up to BALANCE_REST_MAX windows) before the next. Both threads
- * finishing together is not the goal: the two threads of one core slow each
- * other down more when both run the neuron kernel than when one times the NoC
- * (docs/performance.md). Only speed depends on it.
+ * to where a step is fastest. After BALANCE_WARMUP windows it surveys a few
+ * splits, one window each (the first, 0, 1, 2, 4, 8 ... and the last; a split
+ * that is clearly slower is left after one part of its window), and takes
+ * the fastest: the step time need not fall steadily towards the best split
+ * (on CUBA at 1 ms splits 1-3 were about equal and 0 was 15% faster), which a
+ * local search alone would miss. Then it goes on by perturb and observe:
+ * every window it either keeps the split (and notes its step time) or tries
+ * one core more or less for the main thread, keeping the move when its window
+ * was faster and taking it back otherwise; after a fruitless probe either way
+ * it waits a while (longer each time, up to BALANCE_REST_MAX windows) before
+ * the next. Both threads finishing together is not the goal: two hardware
+ * threads of one core slow each other down more when both run the neuron
+ * kernel than when one times the NoC (docs/performance.md). Only speed
+ * depends on it.
  */
 export interface CoreBalance {
   /** The main thread's cores are [0, split). */
@@ -216,10 +217,9 @@ export interface CoreBalance {
 }
 
 export function coreBalance(split: number, end: number): CoreBalance {
-  const round = [split];
-  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) round.push(k);
-  if (end - 1 > 0 && !round.includes(end - 1)) round.push(end - 1);
-  const survey = round;
+  const survey = [split];
+  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push(k);
+  if (end - 1 > 0 && !survey.includes(end - 1)) survey.push(end - 1);
   return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1, survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: split, surveyBestTime: Infinity };
 }
 
