@@ -167,6 +167,24 @@ describe('threaded CPU engine', () => {
     expect(drive(single, () => 5, 20).every((x) => x === 0)).toBe(true);
   });
 
+  it('gives the same result while the balance moves the split by itself', async () => {
+    const cuba = compiled(cubaSource(4000, 1));
+    const one = await runWith(cuba, 1, [6000]);
+    const e = (await createThreadedCpuEmulator(cuba, { seed: 3, recordCores: cuba.cores.map(() => true) }, 2)) as ThreadedCpu;
+    try {
+      // Its survey visits several splits after 1,024 steps of warm-up: one run of 6,000 steps, looked at every 500.
+      const seen = new Set<number>();
+      for (let k = 0; k < 12; k++) {
+        await e.run(500);
+        seen.add(e.coreSplit());
+      }
+      expect(seen.size).toBeGreaterThan(1);
+      expect(observe(e, cuba.cores.length)).toEqual(one);
+    } finally {
+      e.dispose();
+    }
+  });
+
   it('says so when a worker fails, instead of waiting for it forever', async () => {
     const image = compiled(MIXED);
     const e = (await createThreadedCpuEmulator(image, { seed: 3 }, 2)) as ThreadedCpu;
