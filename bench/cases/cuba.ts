@@ -14,6 +14,7 @@ import { createEmulator } from '../../emulator/index.js';
 import { chipTimeS, energyOf } from '../../emulator/energy.js';
 import { cpuMemory } from '../../emulator/cpu/memory.js';
 import { CpuEmulatorImpl } from '../../emulator/cpu/cpu.js';
+import type { ChipImage } from '../../isa/image/types.js';
 import { median, peakRssBytes, timed, type BenchCase, type BenchContext } from '../harness.js';
 import { CUBA, cubaSource } from './cuba-network.js';
 
@@ -52,14 +53,20 @@ export function brian2Available(): true | string {
   return r.status === 0 ? true : `${PYTHON} cannot import brian2: ${r.stderr.trim().split('\n').pop() ?? ''}`;
 }
 
+/** CUBA's image at this size, dt and connection probability (cuba-network.ts), or why it does not compile. */
+export function compileCuba(neurons: number, dtMs: number, p: number): ChipImage {
+  const text = cubaSource(neurons, dtMs, p);
+  const r = compileSource(text, `cuba-${neurons}.snn`);
+  if (hasErrors(r.diagnostics) || r.image === undefined) {
+    throw new Error(`the CUBA network does not compile:\n${r.diagnostics.map((d) => renderDiagnostic(d, text)).join('\n')}`);
+  }
+  return r.image;
+}
+
 async function mesoOnce(c: CubaCase, seed: number, threads: number): Promise<MesoRun> {
-  const text = cubaSource(c.neurons, c.dtMs, c.p);
   const built = await timed(async () => {
-    const r = compileSource(text, `cuba-${c.neurons}.snn`);
-    if (hasErrors(r.diagnostics) || r.image === undefined) {
-      throw new Error(`the CUBA network does not compile:\n${r.diagnostics.map((d) => renderDiagnostic(d, text)).join('\n')}`);
-    }
-    return { image: r.image, emulator: await createEmulator('cpu', r.image, { seed, threads }) };
+    const image = compileCuba(c.neurons, c.dtMs, c.p);
+    return { image, emulator: await createEmulator('cpu', image, { seed, threads }) };
   });
   const { image, emulator } = built.value;
   const steps = Math.round(c.durationS / (c.dtMs * 1e-3));

@@ -6,20 +6,15 @@
 //    with each split forced, which is what the balance looks for.
 //  - `noc`: the NoC model alone (emulator/noc.ts MeshNoc.route) on the packet
 //    batches a one-thread run produced, replayed several times: ns a packet.
-import { compileSource, hasErrors, renderDiagnostic } from '../../compiler/index.js';
 import { CpuEmulatorImpl } from '../../emulator/cpu/cpu.js';
 import { createThreadedCpuEmulator, type ThreadedCpu } from '../../emulator/cpu/threaded.js';
 import { MeshNoc, type PacketBatch } from '../../emulator/noc.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { median, type BenchCase, type BenchContext } from '../harness.js';
-import { cubaSource } from './cuba-network.js';
+import { compileCuba } from './cuba.js';
+import { CUBA } from './cuba-network.js';
 
-function cuba(dtMs: number, neurons = 4000, p = 0.02): ChipImage {
-  const text = cubaSource(neurons, dtMs, p);
-  const r = compileSource(text, `cuba-${neurons}.snn`);
-  if (hasErrors(r.diagnostics) || r.image === undefined) throw new Error(`CUBA does not compile:\n${r.diagnostics.map((d) => renderDiagnostic(d, text)).join('\n')}`);
-  return r.image;
-}
+const cuba = (dtMs: number, neurons = 4000, p: number = CUBA.p): ChipImage => compileCuba(neurons, dtMs, p);
 
 /** Microseconds a step of `steps` steps. */
 async function stepMicros(e: { run(steps: number): Promise<void> }, steps: number): Promise<number> {

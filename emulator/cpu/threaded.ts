@@ -12,10 +12,11 @@
 //    thread while the workers compute step t + 1: nothing it reads changes
 //    before step t + 1's send;
 //  - the boundary between the main thread's cores and the first worker's moves
-//    while it runs (CoreBalance), so that the two finish their share of a step
-//    together: how much the main thread's own work (the NoC timing) costs
-//    depends on how much the network fires. A core's state lives in shared
-//    memory, so which thread updates it changes nothing in the result.
+//    while it runs (CoreBalance) to where a step is fastest: how much the main
+//    thread's own work (the NoC timing) costs depends on how much the network
+//    fires, and how much the threads slow each other on the machine. A core's
+//    state lives in shared memory, so which thread updates it changes nothing
+//    in the result.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
@@ -137,9 +138,9 @@ function imageWithoutSynapses(image: ChipImage): ChipImage {
 
 /**
  * Contiguous ranges of cores, one per thread, balanced by neuron slots plus
- * synapses (the step's work). The main thread (range 0) gets half a worker's
- * share: it also sends and runs the NoC timing, a third to a half of a step
- * on one thread (docs/performance.md).
+ * synapses (the step's work). The main thread (range 0) starts with half a
+ * worker's share, as it also sends and runs the NoC timing; CoreBalance then
+ * moves the boundary between it and the first worker.
  */
 export function coreRanges(image: ChipImage, threads: number): readonly (readonly [number, number])[] {
   const weight = image.cores.map((c) => c.neuronCount + c.synapses.length / 8);
@@ -241,21 +242,20 @@ export function windowComplete(b: CoreBalance, parts: number, fastest: number): 
   return b.warmup === 0 && b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
 }
 
-/** One window's mean step time (ms) at the current split; moves the split for the next window, and returns whether it did. */
-export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
+/** One window's step time (ms) at the current split; moves the split for the next window or not. */
+export function balanceWindow(b: CoreBalance, stepTime: number): void {
   if (b.warmup > 0) {
     b.warmup--;
-    return false;
+    return;
   }
   if (b.surveyNext <= b.survey.length) {
     if (stepTime < b.surveyBestTime) {
       b.surveyBestTime = stepTime;
       b.surveyBest = b.split;
     }
-    const before = b.split;
     b.split = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
     b.surveyNext++;
-    return b.split !== before;
+    return;
   }
   if (b.probe !== 0) {
     const tried = b.probe;
@@ -275,21 +275,20 @@ export function balanceWindow(b: CoreBalance, stepTime: number): boolean {
         b.rest = b.restNext;
         b.restNext = Math.min(2 * b.restNext, BALANCE_REST_MAX);
       }
-      return true;
+      return;
     }
   } else {
     b.base = stepTime;
     if (b.rest > 0) {
       b.rest--;
-      return false;
+      return;
     }
   }
   let move = b.direction;
   if (!inRange(b, b.split + move)) move = -move;
-  if (!inRange(b, b.split + move)) return false;
+  if (!inRange(b, b.split + move)) return;
   b.split += move;
   b.probe = move;
-  return true;
 }
 
 /** The threaded engine: a CPU emulator whose boundary between the main thread's cores and the first worker's can be read and set (tests move it). */
