@@ -16,7 +16,8 @@ import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
-import { axonSynapses, buildSynapseTable, tableWords, TABLE_AXON_WEIGHT, TABLE_WORDS, type SynapseTable } from './synapse-table.js';
+import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
+import { buildFanOuts, deliverSent, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -53,9 +54,6 @@ const GROUP_PERIODIC = 2;
 const GROUP_SPIKE_LIST = 3;
 
 const NO_SPIKES = new Uint32Array(0);
-
-/** routeOps' mark for a synapse count it does not hold (255 or more). */
-const ROUTE_OPS_MORE = 255;
 
 /** Initial capacity of the step-indexed logs (cycles, latency, per-step counters); they grow by doubling. */
 const INITIAL_LOG = 1024;
@@ -227,9 +225,9 @@ export class CpuCore {
   readonly synapses: Uint32Array;
   /**
    * Routes of each slot: routeCore/routeAxon[routeStart[i] .. routeStart[i + 1]]
-   * (the image's arrays). A route's hops and its target axon's synapse count are
-   * computed when it is sent, from the two cores' positions and the target's
-   * axonStart, instead of being stored per route (10 bytes a route less).
+   * (the image's arrays). A route's hops are computed when it is sent, from the
+   * two cores' positions; its synapse count and weight are in the fan-out
+   * (fan-out.ts); its axon is read only when its target keeps an inbox.
    */
   readonly routeStart: Uint32Array;
   readonly routeCore: Uint16Array;
@@ -380,80 +378,15 @@ function cpuDeliver(
   }
 }
 
-/**
- * Deliver for a TABLE_AXON_WEIGHT core (synapse-table.ts): one weight per
- * axon, so its sign picks the accumulator once per packet; `row` is the delay
- * slot's first accumulator. The same sums as cpuDeliver on the words.
- */
-function cpuDeliverAxonWeight(
-  accum: Int32Array,
-  accumInh: Int32Array,
-  row: number,
-  axonStart: Uint16Array,
-  targets: Uint16Array,
-  axonWeight: Uint8Array,
-  palette: Int32Array,
-  inbox: Uint16Array,
-  start: number,
-  count: number,
-): void {
-  for (let p = start; p < start + count; p++) {
-    const a = inbox[p];
-    const first = axonStart[a];
-    const end = axonStart[a + 1];
-    const w = palette[axonWeight[a]];
-    if (w >= 0) {
-      for (let s = first; s < end; s++) {
-        const i = row + targets[s];
-        accum[i] = (accum[i] + w) | 0;
-      }
-    } else {
-      for (let s = first; s < end; s++) {
-        const i = row + targets[s];
-        accumInh[i] = (accumInh[i] + w) | 0;
-      }
-    }
-  }
-}
-
-/** Deliver for a TABLE_SYNAPSE_WEIGHT core: a mantissa per synapse, the exponent per axon. */
-function cpuDeliverSynapseWeight(
-  accum: Int32Array,
-  accumInh: Int32Array,
-  row: number,
-  axonStart: Uint16Array,
-  targets: Uint16Array,
-  mantissas: Int8Array,
-  axonWeightExp: Uint8Array,
-  inbox: Uint16Array,
-  start: number,
-  count: number,
-): void {
-  for (let p = start; p < start + count; p++) {
-    const a = inbox[p];
-    const first = axonStart[a];
-    const end = axonStart[a + 1];
-    const exp = axonWeightExp[a];
-    for (let s = first; s < end; s++) {
-      const i = row + targets[s];
-      const w = mantissas[s] << exp;
-      if (w >= 0) accum[i] = (accum[i] + w) | 0;
-      else accumInh[i] = (accumInh[i] + w) | 0;
-    }
-  }
-}
-
-/** Phase 1 for one core: its arrived packets into the delay slots, by the kind of its synapse table. */
+/** Phase 1 for one core that delivers for itself (synapse-table.ts): its arrived packets into the delay slots. */
 function deliverCore(accum: Int32Array, accumInh: Int32Array, at: number, n: number, slots: number, table: SynapseTable, t: number, inbox: Uint16Array, start: number, count: number): void {
   // (t - 1 + d) mod D with 1 <= d < D, without a division per synapse.
   const sent = (t - 1) % slots;
-  // One delay for the whole core (compact tables always; words usually): one delay slot, found once.
+  // One delay for the whole core (usually): one delay slot, found once.
   let slot = sent + table.uniformDelay;
   if (slot >= slots) slot -= slots;
   const row = at + slot * n;
-  if (table.kind === TABLE_WORDS) cpuDeliver(accum, accumInh, at, n, slots, sent, row, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, inbox, start, count);
-  else if (table.kind === TABLE_AXON_WEIGHT) cpuDeliverAxonWeight(accum, accumInh, row, table.axonStart16, table.targets, table.axonWeight, table.palette, inbox, start, count);
-  else cpuDeliverSynapseWeight(accum, accumInh, row, table.axonStart16, table.targets, table.mantissas, table.axonWeightExp, inbox, start, count);
+  cpuDeliver(accum, accumInh, at, n, slots, sent, row, table.axonStart, table.axonWeightExp, table.uniformDelay, table.words, inbox, start, count);
 }
 
 /**
@@ -584,13 +517,22 @@ export class CpuChipCompute {
   private readonly out = new Int32Array(2);
   /** The plain LIF groups' update: the SIMD kernel over the chip memory (lif-simd.ts). */
   private readonly lifPlain: LifStep;
+  /** Delivery by source (fan-out.ts): every core's fan-out and routes, the previous step's spikes, and per core its delay slot row of this step. */
+  private readonly fan: FanOuts;
+  private readonly routes: RouteTables;
+  private readonly sent: SentSpikes;
+  private readonly rows: Int32Array;
 
   /** `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews). */
-  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout) {
+  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, sent: SentSpikes) {
     this.cores = cores;
     this.first = first;
     this.chip = chip;
     this.layout = layout;
+    this.fan = fan;
+    this.routes = routes;
+    this.sent = sent;
+    this.rows = new Int32Array(layout.n.length);
     this.lifPlain = lifSimdStep(chip);
     let total = 0;
     for (const core of cores) total += core.groups.count;
@@ -613,11 +555,16 @@ export class CpuChipCompute {
     });
   }
 
-  /** Phases 1 and 2 of step t for cores [from, to) (indices into ChipImage.cores, within this compute's range). */
-  run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number): void {
+  /**
+   * Phases 1 and 2 of step t for cores [from, to) (indices into ChipImage.cores,
+   * within this compute's range): the `sentCount` spikes of step t - 1 in the
+   * sent list to cores delivered by source, then per core its inbox and update.
+   */
+  run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number, sentCount: number): void {
     const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
     const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain } = this;
+    if (sentCount > 0) deliverSent(this.fan, this.routes, this.sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     for (let c = from; c < to; c++) {
       const core = cores[c - first];
       const n = ns[c];
@@ -710,13 +657,12 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly coreY: Int32Array;
   private readonly coreChipX: Int32Array;
   private readonly coreChipY: Int32Array;
-  /**
-   * Per core, per route: its target axon's synapse count, or ROUTE_OPS_MORE when
-   * that is ROUTE_OPS_MORE or more (then read from the target's synapse table). Read in route
-   * order, where looking the count up in the target's axon table at send time
-   * was a cache miss per packet. One byte a route.
-   */
-  private readonly routeOps: readonly Uint8Array[];
+  /** Delivery by source (fan-out.ts): each core's routes' synapses, and this step's spikes as sent (the next step delivers them). */
+  protected readonly fan: FanOuts;
+  protected readonly sent: SentSpikes;
+  protected sentCount = 0;
+  /** The image's words (synapses() of a core delivered by source: it does not learn, so they are its synapses). */
+  private readonly imageWords: readonly Uint32Array[];
   /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
   private readonly stepOps: Float64Array;
   private readonly coreFree: Float64Array;
@@ -734,8 +680,16 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
   /** `memory`: the chip's state arrays (the threaded engine's are shared), by default plain ones. */
-  /** `tables`: every core's synapse table (the threaded engine's are in shared memory), by default built here. */
-  constructor(image: ChipImage, options: RunOptions, memory?: CpuChipMemory, packetCapacity: number = initialPacketCapacity(image), tables?: readonly SynapseTable[]) {
+  /** `tables`, `fan`, `sent`: every core's synapse table, the fan-out tables and the sent list (the threaded engine's are in shared memory), by default built here. */
+  constructor(
+    image: ChipImage,
+    options: RunOptions,
+    memory?: CpuChipMemory,
+    packetCapacity: number = initialPacketCapacity(image),
+    tables?: readonly SynapseTable[],
+    fan?: FanOuts,
+    sent?: SentSpikes,
+  ) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
     this.symbols = image.symbols;
@@ -744,13 +698,16 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.layout = layout;
     const chip = memory ?? cpuChipMemory(layout, false);
     const learns = image.learning !== undefined;
-    const synapseTables = tables ?? image.cores.map((core) => buildSynapseTable(core, learns));
+    this.fan = fan ?? buildFanOuts(image);
+    const synapseTables = tables ?? image.cores.map((core, c) => buildSynapseTable(core, learns, this.fan.delay[c]));
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
     this.cores = image.cores.map(
       (_, c) =>
         new CpuCore(image, c, options.recordCores?.[c] === true, synapseTables[c], layout.slots[c], cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
     );
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout);
+    this.sent = sent ?? sentSpikes(layout.neurons);
+    this.imageWords = image.cores.map((core) => core.synapses);
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routeTables(image), this.sent);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
     this.barrier = barrierCycles(image.profile, tiles.size);
@@ -775,11 +732,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.coreY = Int32Array.from(positions, (p) => p.y);
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
-    this.routeOps = image.cores.map((core) => {
-      const ops = new Uint8Array(core.routeCore.length);
-      for (let r = 0; r < ops.length; r++) ops[r] = Math.min(ROUTE_OPS_MORE, axonSynapses(synapseTables[core.routeCore[r]], core.routeAxon[r]));
-      return ops;
-    });
     this.stepOps = new Float64Array(image.cores.length);
     this.coreFree = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
@@ -867,7 +819,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** The current synapse words of every core, learned weights included (copies). */
   synapses(): readonly Uint32Array[] {
-    return this.cores.map((core) => tableWords(core.table));
+    return this.cores.map((core, c) => (this.fan.delay[c] !== 0 ? this.imageWords[c] : core.table.words).slice());
   }
 
   dispose(): void {
@@ -899,6 +851,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // inboxes, counters, the packet list), so this is the per-core order's result.
     this.computeCores(t);
     this.packets.count = 0;
+    this.sentCount = 0;
     const table = this.counterTable;
     const phaseCycles = this.phaseCycles;
     const coreFree = this.coreFree;
@@ -951,7 +904,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** Phases 1 and 2 of step t on every core; the threaded engine spreads them over workers. */
   protected computeCores(t: number): void {
-    this.compute.run(0, this.cores.length, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
+    this.compute.run(0, this.cores.length, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentCount);
   }
 
   /**
@@ -1024,9 +977,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const inbox = this.inboxNext;
     const dst = this.packets.dst;
     const axon = this.packetAxon;
-    for (let p = 0; p < n; p++) {
-      const d = dst[p];
-      inbox[start[d] + fill[d]++] = axon[p];
+    // Packets to cores delivered by source are in no count (send): only the others' go in.
+    if (at > 0) {
+      const delay = this.fan.delay;
+      for (let p = 0; p < n; p++) {
+        const d = dst[p];
+        if (delay[d] === 0) inbox[start[d] + fill[d]++] = axon[p];
+      }
     }
     fill.fill(0);
   }
@@ -1039,7 +996,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
    */
   private send(c: number, core: CpuCore, t: number, ready: number): void {
     const { spiked, spikeCount, routeStart, routeCore, routeAxon, counters } = core;
-    const routeOps = this.routeOps[c];
+    const { routeSynapses } = this.fan.cores[c];
+    const { delay } = this.fan;
+    const sentCore = this.sent.core;
+    const sentSlot = this.sent.slot;
+    let sentCount = this.sentCount;
     const count = this.countNext;
     let axons = this.packetAxon;
     const { coreX, coreY, coreChipX, coreChipY, stepOps } = this;
@@ -1061,6 +1022,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
       const i = spiked[k];
       spikeCount[i]++;
       if (core.record) this.events.push(t, c, i);
+      sentCore[sentCount] = c;
+      sentSlot[sentCount++] = i;
       const first = routeStart[i];
       const end = routeStart[i + 1];
       if (p + end - first > src.length) {
@@ -1071,16 +1034,19 @@ export class CpuEmulatorImpl implements CpuEmulator {
       }
       for (let r = first; r < end; r++) {
         const dest = routeCore[r];
-        const axon = routeAxon[r];
-        count[dest]++;
-        axons[p] = axon;
+        let ops = routeSynapses[r];
+        // Delivered by source next step (fan-out.ts), or through the target's inbox.
+        if (delay[dest] === 0) {
+          const axon = routeAxon[r];
+          count[dest]++;
+          axons[p] = axon;
+          if (ops === ROUTE_SYNAPSES_MORE) ops = axonSynapses(this.cores[dest].table, axon);
+        }
         const chipsX = Math.abs(chipX - coreChipX[dest]);
         const chipsY = Math.abs(chipY - coreChipY[dest]);
         hopsEW += Math.abs(x - coreX[dest]) - chipsX;
         hopsNS += Math.abs(y - coreY[dest]) - chipsY;
         hopsChip += chipsX + chipsY;
-        let ops = routeOps[r];
-        if (ops === ROUTE_OPS_MORE) ops = axonSynapses(this.cores[dest].table, axon);
         stepOps[dest] += ops;
         src[p] = c;
         dst[p] = dest;
@@ -1091,6 +1057,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
       packets += end - first;
     }
     this.packets.count = p;
+    this.sentCount = sentCount;
     counters[PACKETS] += packets;
     counters[HOPS_EW] += hopsEW;
     counters[HOPS_NS] += hopsNS;
@@ -1108,6 +1075,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // Filled by the NoC and the delivery schedule from scratch each step: no copy needed.
     this.arrival = new Float64Array(size);
     this.arrivalOrder = new Int32Array(size);
+  }
+
+  /** The fan-out tables (emulator/cpu/memory.ts counts them). */
+  fanOuts(): FanOuts {
+    return this.fan;
   }
 
   /** Packets this step's buffers hold before they next grow (emulator/cpu/memory.ts counts them). */

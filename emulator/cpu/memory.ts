@@ -4,7 +4,8 @@
 // synapse without reaching into the emulator.
 import { chipGrid } from '../../isa/profile.js';
 import { synapseDelay } from '../../isa/synapse.js';
-import { synapseTableBytes, synapseTablePlan } from './synapse-table.js';
+import { synapseTableBytes } from './synapse-table.js';
+import { buildFanOuts, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
@@ -55,13 +56,17 @@ export function chipMemoryPlan(neurons: number, accums: number): ChipMemoryPlan 
 }
 
 export interface CpuMemory {
-  /** Per synapse (synapse-table.ts): the packed words (4 bytes), or a 16-bit target and, where weights are per synapse, an 8-bit mantissa. */
+  /**
+   * Per synapse: a 16-bit target (and, where an axon's synapses have their own
+   * weights, an 8-bit mantissa) in the fan-out tables of the cores delivered by
+   * source (fan-out.ts); the 32-bit words of the cores that deliver for themselves.
+   */
   readonly synapseBytes: number;
-  /** Per axon: its start index and weight exponent, or palette index, and each core's palette. */
+  /** The axon offsets and exponents of the cores that deliver for themselves; the palette of route weights. */
   readonly axonBytes: number;
-  /** Per route: its destination core and axon, and per slot its first route (the image's tables); the emulator's synaptic-op count per route (1 byte). */
+  /** Per route: its destination core (and axon, where some route of its core goes to an inbox: the image's tables), its synapse count and weight; per slot its first route and first synapse. */
   readonly routeBytes: number;
-  /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), and spike counts. */
+  /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;
   /** Per-step packet buffers of the whole chip: the two inboxes and the NoC batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
   readonly packetBytes: number;
@@ -84,30 +89,36 @@ export function initialPacketCapacity(image: ChipImage): number {
 /**
  * The CPU backend's bytes for `image`; `packetCapacity` is the size its packet
  * buffers have grown to (CpuEmulatorImpl.packetCapacity(); by default the size
- * they start with).
+ * they start with); `fan` its fan-out tables (CpuEmulatorImpl.fanOuts(); by
+ * default built here).
  */
-export function cpuMemory(image: ChipImage, packetCapacity: number = initialPacketCapacity(image)): CpuMemory {
+export function cpuMemory(image: ChipImage, packetCapacity: number = initialPacketCapacity(image), fan: FanOuts = buildFanOuts(image)): CpuMemory {
   let synapses = 0;
   let synapseBytes = 0;
-  let axonBytes = 0;
-  const learns = image.learning !== undefined;
+  let axonBytes = fan.palette.byteLength + fan.delay.byteLength;
   let routeBytes = 0;
   let neurons = 0;
   let accums = 0;
-  for (const core of image.cores) {
+  image.cores.forEach((core, c) => {
     const n = core.neuronCount;
     let maxDelay = 1;
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     synapses += core.synapses.length;
-    const table = synapseTableBytes(synapseTablePlan(core, learns));
-    synapseBytes += table.synapses;
-    axonBytes += table.axons;
-    routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + core.routeAxon.byteLength + core.routeCore.length;
+    const out = fan.cores[c];
+    synapseBytes += out.targets.byteLength + out.mantissas.byteLength;
+    if (fan.delay[c] === 0) {
+      const table = synapseTableBytes(core);
+      synapseBytes += table.synapses;
+      axonBytes += table.axons;
+    }
+    // The route's axon is read only on the way to an inbox.
+    const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
+    routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotStart.byteLength;
     neurons += n;
     accums += (maxDelay + 1) * n;
-  }
-  // The chip memory's pages, and each core's spike counts (4 bytes a neuron).
-  const neuronBytes = chipMemoryPlan(neurons, accums).pages * WASM_PAGE + 4 * neurons;
+  });
+  // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a neuron).
+  const neuronBytes = chipMemoryPlan(neurons, accums).pages * WASM_PAGE + (4 + 6) * neurons;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The inboxes, the batch and the NoC's buffers by packet capacity (the threaded engine's shared inboxes hold every route: 4 bytes a route more); the NoC's links; per-core tables.

@@ -21,6 +21,7 @@
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
+import { buildFanOuts, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, RunOptions } from '../interface.js';
 
@@ -34,7 +35,9 @@ export const CTL_STOP = 4;
 export const CTL_SPLIT = 5;
 /** Set by a worker whose step threw: it still joins the barrier, so that the main thread can say so instead of waiting forever. */
 export const CTL_FAILED = 6;
-export const CTL_LENGTH = 7;
+/** Spikes in the sent list (fan-out.ts) of the step before CTL_STEP: each thread delivers them to its cores. */
+export const CTL_SENT = 7;
+export const CTL_LENGTH = 8;
 /** Bytes of the shared buffer a failing worker writes its error into (UTF-8, zero-padded). */
 export const FAILURE_BYTES = 4096;
 /** Per core in the stats array: spikedCount, stepActive, stepInactive, stepInputSpikes. */
@@ -94,8 +97,10 @@ export function waitForChange(control: Int32Array, index: number, seen: number, 
 export interface WorkerSetup {
   /** The image without its synapses (imageWithoutSynapses). */
   readonly image: ChipImage;
-  /** Every core's synapse table, in shared memory, and the chip's layout. */
+  /** Every core's synapse table and fan-out, and the sent list, in shared memory, and the chip's layout. */
   readonly tables: readonly SynapseTable[];
+  readonly fan: FanOuts;
+  readonly sent: SentSpikes;
   readonly layout: CpuChipLayout;
   readonly first: number;
   readonly end: number;
@@ -313,8 +318,16 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private pending = -1;
   private stopped = false;
 
-  constructor(image: ChipImage, options: RunOptions, memory: CpuChipMemory, ranges: readonly (readonly [number, number])[], tables: readonly SynapseTable[]) {
-    super(image, options, memory, undefined, tables);
+  constructor(
+    image: ChipImage,
+    options: RunOptions,
+    memory: CpuChipMemory,
+    ranges: readonly (readonly [number, number])[],
+    tables: readonly SynapseTable[],
+    fan: FanOuts,
+    sent: SentSpikes,
+  ) {
+    super(image, options, memory, undefined, tables, fan, sent);
     this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
     // Every route's worth, so that they never grow (fillInbox): workers hold these very buffers.
@@ -337,6 +350,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       const setup: WorkerSetup = {
         image: shared,
         tables,
+        fan,
+        sent,
         layout: this.layout,
         first: k === 0 ? 0 : first,
         end,
@@ -388,6 +403,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     Atomics.store(ctl, CTL_DONE, 0);
     Atomics.store(ctl, CTL_STEP, t);
     Atomics.store(ctl, CTL_PARITY, parity);
+    Atomics.store(ctl, CTL_SENT, this.sentCount);
     Atomics.add(ctl, CTL_GENERATION, 1);
     Atomics.notify(ctl, CTL_GENERATION);
     // The previous step's timing, while the workers compute this one.
@@ -395,7 +411,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       super.finishStep(this.pending);
       this.pending = -1;
     }
-    this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed);
+    this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentCount);
     const workers = this.workers.length;
     // Spin a while (SPIN_LOADS pauses), then sleep until every worker has counted itself done.
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
@@ -470,9 +486,11 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
   const n = Math.min(threads, image.cores.length);
   if (n <= 1 || threadingObstacle(image) !== undefined) return (await createCpuEmulator(image, options)) as CpuEmulator;
-  const memory = cpuChipMemory(cpuChipLayout(image), true);
-  const tables = image.cores.map((core) => buildSynapseTable(core, false, allocateShared));
-  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables);
+  const layout = cpuChipLayout(image);
+  const memory = cpuChipMemory(layout, true);
+  const fan = buildFanOuts(image, allocateShared);
+  const tables = image.cores.map((core, c) => buildSynapseTable(core, false, fan.delay[c], allocateShared));
+  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables, fan, sentSpikes(layout.neurons, allocateShared));
   try {
     await emulator.ready();
   } catch (err) {

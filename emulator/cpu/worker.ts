@@ -4,14 +4,15 @@
 // joins the barrier.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuChipCompute, CpuCore, cpuCoreViews } from './cpu.js';
-import { SPIN_LOADS, waitForChange, CTL_DONE, CTL_FAILED, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_STEP, CTL_STOP, FAILURE_BYTES, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
+import { routeTables } from './fan-out.js';
+import { SPIN_LOADS, waitForChange, CTL_DONE, CTL_FAILED, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, FAILURE_BYTES, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
 
 const setup = workerData as WorkerSetup;
 const { control, stats, inboxes, counts, inboxStarts, seed, first, end, movable, failure } = setup;
 const cores: CpuCore[] = [];
 const layout = setup.layout;
 for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(setup.memory, layout, c)));
-const compute = new CpuChipCompute(cores, first, setup.memory, layout);
+const compute = new CpuChipCompute(cores, first, setup.memory, layout, setup.fan, routeTables(setup.image), setup.sent);
 /** Runs steps until the main thread says stop: a function, not module-level code, so that V8 optimises it. */
 function serve(generation: number): void {
   for (;;) {
@@ -22,7 +23,7 @@ function serve(generation: number): void {
     // The first worker starts where the main thread's cores end (CoreBalance moves it between steps).
     const from = movable ? Atomics.load(control, CTL_SPLIT) : first;
     if (from < first || from >= end) throw new RangeError(`the main thread handed this worker cores ${from}..${end - 1}; it has ${first}..${end - 1}`);
-    compute.run(from, end, t, inboxes[parity], inboxStarts[parity], counts[parity], seed);
+    compute.run(from, end, t, inboxes[parity], inboxStarts[parity], counts[parity], seed, Atomics.load(control, CTL_SENT));
     for (let c = from; c < end; c++) {
       const core = cores[c - first];
       const s = c * STATS_PER_CORE;

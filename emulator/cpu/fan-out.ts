@@ -1,0 +1,221 @@
+// Delivery by source. The chip keeps a core's synapses by axon on the target
+// core, and the timing model still moves one packet per route (emulator/noc.ts);
+// but what a packet does to its target's delay slots is a wrapping integer add
+// per synapse, and those adds give the same sums in any order. So the CPU
+// backend keeps each source core's routes' synapses in route order, as Brian2
+// and NEST keep synapses by source, and delivers a step's spikes from the list
+// of them (SentSpikes): a spike's synapses are read front to back instead of
+// one target core's axon table after another (a cache miss each on random-1m,
+// where a packet carries two synapses). The receiving thread delivers: each
+// thread walks the whole list and adds only into the cores it owns, so no two
+// threads write one accumulator. A target core whose synapses mix delays, or
+// that learns (the learn phase rewrites its words and reads its arrivals),
+// keeps an inbox of axons and delivers for itself (cpu.ts deliverCore).
+import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
+import type { ChipImage, CoreImage } from '../../isa/image/types.js';
+import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
+
+/** routeWeight's mark for a route whose synapses have their own mantissas; its low byte is the axon's exponent. */
+export const WEIGHT_PER_SYNAPSE = 0x8000;
+/** routeSynapses' largest count; a route to an inbox core with more reads its count from the target's table. */
+export const ROUTE_SYNAPSES_MORE = 0xffff;
+
+/** One source core's routes as the sender delivers them. */
+export interface FanOut {
+  /** Per slot (and one past the last): where its first route's synapses start in targets. */
+  readonly slotStart: Uint32Array;
+  /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE. */
+  readonly routeSynapses: Uint16Array;
+  /** Per route to a core the sender delivers to: an index into the chip's palette, or WEIGHT_PER_SYNAPSE | exponent. */
+  readonly routeWeight: Uint16Array;
+  /** The routes' synapses to sender-delivered cores, in route order: each one's target slot on its core. */
+  readonly targets: Uint16Array;
+  /** Their mantissas, where some route has per-synapse weights (aligned with targets); empty otherwise. */
+  readonly mantissas: Int8Array;
+  /** Routes to cores that keep an inbox: only those read the route's axon (the image's routeAxon). */
+  readonly inboxRoutes: number;
+}
+
+/** Every source core's FanOut and what the send needs of the target cores. */
+export interface FanOuts {
+  readonly cores: readonly FanOut[];
+  /** Per core: the delay its synapses share when it is delivered by source, 0 when it keeps an inbox. */
+  readonly delay: Int32Array;
+  /** Weights (mantissa << exponent, as delivery adds them) that routes index. */
+  readonly palette: Int32Array;
+}
+
+/** The delay of `core`'s synapses when it can be delivered by source (it does not learn, they share one, every axon's count fits a route's), else 0. */
+function sourceDelay(core: CoreImage, learns: boolean): number {
+  if (learns) return 0;
+  const { axonStart } = core;
+  for (let a = 0; a + 1 < axonStart.length; a++) if (axonStart[a + 1] - axonStart[a] > ROUTE_SYNAPSES_MORE) return 0;
+  return uniformDelay(core.synapses);
+}
+
+/** Palette slots a route's weight can index (below WEIGHT_PER_SYNAPSE); an axon whose weight finds none keeps per-synapse mantissas. */
+const PALETTE_MAX = WEIGHT_PER_SYNAPSE;
+
+/**
+ * The fan-out tables of `image`, in plain or shared memory (the threaded
+ * engine's workers read them). `bySource` false leaves every core its inbox
+ * (tests compare the two ways of delivering).
+ */
+export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlain, bySource = true): FanOuts {
+  const learns = image.learning !== undefined;
+  const delay = allocate(Int32Array, image.cores.length, 4);
+  image.cores.forEach((core, c) => {
+    delay[c] = bySource ? sourceDelay(core, learns) : 0;
+  });
+  const palette: number[] = [];
+  const paletteIndex = new Map<number, number>();
+  /** An axon's weight code: its one weight's palette index, or WEIGHT_PER_SYNAPSE | exponent. */
+  const weightCode = (core: CoreImage, a: number): number => {
+    const first = core.axonStart[a];
+    const end = core.axonStart[a + 1];
+    const exp = core.axonWeightExp[a];
+    if (first === end) return 0;
+    const m = synapseWeight(core.synapses[first]);
+    for (let s = first + 1; s < end; s++) if (synapseWeight(core.synapses[s]) !== m) return WEIGHT_PER_SYNAPSE | exp;
+    const w = m << exp;
+    let k = paletteIndex.get(w);
+    if (k === undefined) {
+      if (palette.length === PALETTE_MAX) return WEIGHT_PER_SYNAPSE | exp;
+      k = palette.length;
+      palette.push(w);
+      paletteIndex.set(w, k);
+    }
+    return k;
+  };
+  const cores = image.cores.map((source): FanOut => {
+    const routes = source.routeCore.length;
+    const routeSynapses = allocate(Uint16Array, routes, 2);
+    const routeWeight = allocate(Uint16Array, routes, 2);
+    let total = 0;
+    let perSynapse = false;
+    let inboxRoutes = 0;
+    for (let r = 0; r < routes; r++) {
+      const d = source.routeCore[r];
+      const target = image.cores[d];
+      const a = source.routeAxon[r];
+      const count = target.axonStart[a + 1] - target.axonStart[a];
+      routeSynapses[r] = Math.min(count, ROUTE_SYNAPSES_MORE);
+      if (delay[d] === 0) {
+        inboxRoutes++;
+        continue;
+      }
+      total += count;
+      routeWeight[r] = weightCode(target, a);
+      if (routeWeight[r] >= WEIGHT_PER_SYNAPSE) perSynapse = true;
+    }
+    const targets = allocate(Uint16Array, total, 2);
+    const mantissas = allocate(Int8Array, perSynapse ? total : 0, 1);
+    const slots = source.routeStart.length - 1;
+    const slotStart = allocate(Uint32Array, slots + 1, 4);
+    let f = 0;
+    for (let i = 0; i < slots; i++) {
+      slotStart[i] = f;
+      for (let r = source.routeStart[i]; r < source.routeStart[i + 1]; r++) {
+        const d = source.routeCore[r];
+        if (delay[d] === 0) continue;
+        const target = image.cores[d];
+        const a = source.routeAxon[r];
+        for (let s = target.axonStart[a]; s < target.axonStart[a + 1]; s++, f++) {
+          targets[f] = synapseTarget(target.synapses[s]);
+          if (perSynapse) mantissas[f] = synapseWeight(target.synapses[s]);
+        }
+      }
+    }
+    slotStart[slots] = f;
+    return { slotStart, routeSynapses, routeWeight, targets, mantissas, inboxRoutes };
+  });
+  const weights = allocate(Int32Array, palette.length, 4);
+  weights.set(palette);
+  return { cores, delay, palette: weights };
+}
+
+/** A step's spikes in the order they were sent: source core and slot (every slot of the chip fits). */
+export interface SentSpikes {
+  readonly core: Uint16Array;
+  readonly slot: Uint32Array;
+}
+
+export function sentSpikes(slots: number, allocate: Allocate = allocatePlain): SentSpikes {
+  return { core: allocate(Uint16Array, slots, 2), slot: allocate(Uint32Array, slots, 4) };
+}
+
+/** Where delivery by source reads each source core's routes: the image's routeStart and routeCore. */
+export interface RouteTables {
+  readonly routeStart: readonly Uint32Array[];
+  readonly routeCore: readonly Uint16Array[];
+}
+
+export function routeTables(image: ChipImage): RouteTables {
+  return { routeStart: image.cores.map((core) => core.routeStart), routeCore: image.cores.map((core) => core.routeCore) };
+}
+
+/**
+ * Phase 1 by source for the cores [from, to): the synapses of every spike in
+ * sent[0..count), sent in step t - 1, that reach one of those cores, into the
+ * delay slot each one lands in (the one of step t - 1 + d, as deliverCore
+ * finds it). `rows` is scratch, one entry per core.
+ */
+export function deliverSent(
+  fan: FanOuts,
+  routes: RouteTables,
+  sent: SentSpikes,
+  count: number,
+  from: number,
+  to: number,
+  t: number,
+  layout: { readonly accumStart: Int32Array; readonly n: Int32Array; readonly slots: Int32Array },
+  accum: Int32Array,
+  accumInh: Int32Array,
+  rows: Int32Array,
+): void {
+  const { delay, palette } = fan;
+  const { accumStart, n, slots } = layout;
+  for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
+  for (let k = 0; k < count; k++) {
+    const c = sent.core[k];
+    const i = sent.slot[k];
+    const { slotStart, routeSynapses, routeWeight, targets, mantissas } = fan.cores[c];
+    const routeCore = routes.routeCore[c];
+    const end = routes.routeStart[c][i + 1];
+    let f = slotStart[i];
+    for (let r = routes.routeStart[c][i]; r < end; r++) {
+      const d = routeCore[r];
+      if (delay[d] === 0) continue;
+      const last = f + routeSynapses[r];
+      if (d < from || d >= to) {
+        f = last;
+        continue;
+      }
+      const row = rows[d];
+      const code = routeWeight[r];
+      if (code < WEIGHT_PER_SYNAPSE) {
+        // One weight: its sign picks the current it feeds (isa/fixed.ts), once per route.
+        const w = palette[code];
+        if (w >= 0) {
+          for (; f < last; f++) {
+            const at = row + targets[f];
+            accum[at] = (accum[at] + w) | 0;
+          }
+        } else {
+          for (; f < last; f++) {
+            const at = row + targets[f];
+            accumInh[at] = (accumInh[at] + w) | 0;
+          }
+        }
+      } else {
+        const exp = code & 0xff;
+        for (; f < last; f++) {
+          const at = row + targets[f];
+          const w = mantissas[f] << exp;
+          if (w >= 0) accum[at] = (accum[at] + w) | 0;
+          else accumInh[at] = (accumInh[at] + w) | 0;
+        }
+      }
+    }
+  }
+}

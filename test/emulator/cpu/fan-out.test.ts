@@ -1,0 +1,148 @@
+// Delivery by source (emulator/cpu/fan-out.ts): which cores it takes, that its
+// tables hold each route's synapses as the target's words have them, that the
+// bytes counted are the bytes held, and that it gives what every core
+// delivering its own inbox gives, to the bit, on one thread and on several.
+import { describe, expect, it } from 'vitest';
+import { cubaSource } from '../../../bench/cases/cuba-network.js';
+import { compileSource } from '../../../compiler/index.js';
+import { CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
+import { buildFanOuts, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, type FanOuts } from '../../../emulator/cpu/fan-out.js';
+import { cpuMemory } from '../../../emulator/cpu/memory.js';
+import { buildSynapseTable } from '../../../emulator/cpu/synapse-table.js';
+import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
+import type { Emulator } from '../../../emulator/interface.js';
+import { synapseTarget, synapseWeight } from '../../../isa/synapse.js';
+import type { ChipImage } from '../../../isa/image/types.js';
+import { coreImage, loihi, type AxonSpec } from '../build.js';
+
+const LIF = { du: 400, duInh: 400, dv: 200, vth: 1 << 16, reset: 0, bias: 0, refractory: 1, thetaPlus: 0, dTheta: 0 };
+
+function compiled(text: string): ChipImage {
+  const r = compileSource(text, 'test.snn');
+  if (r.image === undefined) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.image;
+}
+
+/** Two cores: core 0 (300 neurons) has `axons`; core 1's neuron 0 has one route to each of them. */
+function pair(axons: readonly AxonSpec[]): ChipImage {
+  const profile = loihi();
+  const target = coreImage({ slot: 0, groups: [{ kind: 'neurons', count: 300, params: LIF }], axons });
+  const source = coreImage({ slot: 1, groups: [{ kind: 'neurons', count: 2, params: LIF }], routes: { 0: axons.map((_, a) => ({ core: 0, axon: a })) } });
+  return { profile, cores: [target, source], symbols: { populations: [], inputs: [], outputs: [] } } as unknown as ChipImage;
+}
+
+const perAxon: readonly AxonSpec[] = [
+  { exp: 3, synapses: [{ target: 5, weight: 40, delay: 1 }, { target: 299, weight: 40, delay: 1 }] },
+  { exp: 0, synapses: [] },
+  { exp: 2, synapses: [{ target: 7, weight: -90, delay: 1 }, { target: 8, weight: -90, delay: 1 }, { target: 7, weight: -90, delay: 1 }] },
+  { exp: 3, synapses: [{ target: 0, weight: 40, delay: 1 }] },
+];
+const perSynapse: readonly AxonSpec[] = [
+  { exp: 1, synapses: [{ target: 5, weight: 40, delay: 2 }, { target: 6, weight: -3, delay: 2 }] },
+  { exp: 4, synapses: [{ target: 9, weight: 127, delay: 2 }, { target: 9, weight: -128, delay: 2 }] },
+];
+const mixedDelays: readonly AxonSpec[] = [{ exp: 0, synapses: [{ target: 1, weight: 10, delay: 1 }, { target: 2, weight: 10, delay: 3 }] }];
+
+/** Route r of core `source`'s synapses as the fan-out holds them: (target, weight) pairs. */
+function routeSynapses(fan: FanOuts, image: ChipImage, source: number, slot: number): [number, number][][] {
+  const out = fan.cores[source];
+  const core = image.cores[source];
+  const routes: [number, number][][] = [];
+  let f = out.slotStart[slot];
+  for (let r = core.routeStart[slot]; r < core.routeStart[slot + 1]; r++) {
+    if (fan.delay[core.routeCore[r]] === 0) continue;
+    const code = out.routeWeight[r];
+    const route: [number, number][] = [];
+    for (let k = 0; k < out.routeSynapses[r]; k++, f++) route.push([out.targets[f], code < WEIGHT_PER_SYNAPSE ? fan.palette[code] : out.mantissas[f] << (code & 0xff)]);
+    routes.push(route);
+  }
+  return routes;
+}
+
+describe('delivery by source', () => {
+  it('takes the cores whose synapses share a delay, unless the image learns or an axon has more synapses than a route can count', () => {
+    expect(buildFanOuts(pair(perAxon)).delay[0]).toBe(1);
+    expect(buildFanOuts(pair(perSynapse)).delay[0]).toBe(2);
+    expect(buildFanOuts(pair(mixedDelays)).delay[0]).toBe(0);
+    expect(buildFanOuts({ ...pair(perAxon), learning: {} } as unknown as ChipImage).delay[0]).toBe(0);
+    expect(buildFanOuts(pair(perAxon), undefined, false).delay[0]).toBe(0);
+    const wide = (n: number): AxonSpec[] => [{ exp: 0, synapses: Array.from({ length: n }, (_, k) => ({ target: k % 300, weight: 1, delay: 1 })) }];
+    expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE))).delay[0]).toBe(1);
+    expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE + 1))).delay[0]).toBe(0);
+  });
+
+  it("holds each route's synapses in route order as the target's words have them: one weight per axon in the palette, else a mantissa each", () => {
+    for (const axons of [perAxon, perSynapse]) {
+      const image = pair(axons);
+      const fan = buildFanOuts(image);
+      // The spec's weight is the word's mantissa (build.ts packs it); delivery adds mantissa << exponent.
+      const expected = axons.map((a) => a.synapses.map((s) => [s.target, s.weight << a.exp]));
+      expect(routeSynapses(fan, image, 1, 0)).toEqual(expected);
+      const words = image.cores[0].synapses;
+      expect(routeSynapses(fan, image, 1, 0).flat().map(([target]) => target)).toEqual(Array.from(words, synapseTarget));
+      expect(routeSynapses(fan, image, 1, 0).flat().every(([, w], k) => Math.sign(w) === Math.sign(synapseWeight(words[k])))).toBe(true);
+      expect(fan.cores[1].routeSynapses).toEqual(Uint16Array.from(axons, (a) => a.synapses.length));
+      expect(fan.cores[1].mantissas.length > 0).toBe(axons === perSynapse);
+      expect(fan.cores[1].inboxRoutes).toBe(0);
+    }
+    expect(Array.from(buildFanOuts(pair(perAxon)).palette).sort((a, b) => a - b)).toEqual([-90 << 2, 40 << 3]);
+    expect(buildFanOuts(pair(mixedDelays)).cores[1]).toMatchObject({ inboxRoutes: 1, targets: new Uint16Array(0) });
+  });
+
+  it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all', () => {
+    const image = compiled(cubaSource(4000, 1, 0.02));
+    const fan = buildFanOuts(image);
+    expect(Array.from(fan.delay).every((d) => d === 1)).toBe(true);
+    const memory = cpuMemory(image, undefined, fan);
+    const held = fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0);
+    expect(memory.synapseBytes).toBe(held);
+    expect(memory.synapseBytes).toBe(2 * memory.synapses);
+    expect(memory.totalBytes / memory.synapses).toBeLessThan(4);
+  });
+
+  it('delivers what every core delivering its own inbox delivers: spikes, counters, cycles, neuron state and synapses to the bit', async () => {
+    // noise and a fill one core, delivered by source (noise -> a with a weight per synapse); b and c share
+    // the other, whose synapses mix delays: it keeps an inbox.
+    const text = `
+neuron Lif { model = lif; tau_mem = 10 ms; tau_syn_exc = 2 ms; tau_syn_inh = 4 ms; refractory = 2 ms; bias = 0.01 }
+input noise[24] { encoding = poisson(max_rate = 150 Hz) }
+population a[1000] : Lif { init v = uniform(0, 1) }
+population b[400] : Lif
+population c[300] : Lif
+connect noise -> a { pattern = random(p = 0.2, seed = 1); weight = uniform(0.05, 0.4); delay = 3 ms }
+connect a -> b { pattern = random(p = 0.02, seed = 2); weight = 0.2; delay = 3 ms }
+connect a -> c { pattern = random(p = 0.01, seed = 5); weight = 0.3; delay = 1 ms }
+connect b -> a { pattern = random(p = 0.02, seed = 3); weight = -0.3; delay = 3 ms }
+connect a -> a { pattern = random(p = 0.005, seed = 4); weight = uniform(-0.1, 0.3); delay = 3 ms }
+`;
+    const image = compiled(text);
+    const fan = buildFanOuts(image);
+    const bySource = new Set(Array.from(fan.delay, (d) => d !== 0));
+    expect([...bySource].sort()).toEqual([false, true]);
+    expect(fan.cores.some((out) => out.mantissas.length > 0)).toBe(true);
+    const observe = async (e: Emulator): Promise<unknown> => {
+      await e.run(300);
+      const seen = {
+        counters: e.counters(),
+        cycles: Array.from(e.stepCycles()),
+        spikes: e.spikeCounts().map((a) => Array.from(a)),
+        state: e instanceof CpuEmulatorImpl ? image.cores.map((_, c) => Object.values(e.neuronState(c)).map((a: Int32Array) => Array.from(a))) : 'no state',
+        synapses: e.synapses?.().map((a) => Array.from(a)),
+      };
+      e.dispose();
+      return seen;
+    };
+    const bySourceRun = await observe(new CpuEmulatorImpl(image, { seed: 5 }));
+    // Every core delivering its own inbox from the words: the reference path.
+    const inboxes = buildFanOuts(image, undefined, false);
+    const words = image.cores.map((c) => buildSynapseTable(c, false, 0));
+    const inboxRun = await observe(new CpuEmulatorImpl(image, { seed: 5 }, undefined, undefined, words, inboxes));
+    expect(bySourceRun).toEqual(inboxRun);
+    expect((bySourceRun as { counters: { total: { synaptic_ops: number } } }).counters.total.synaptic_ops).toBeGreaterThan(10_000);
+    expect((bySourceRun as { synapses: number[][] }).synapses).toEqual(image.cores.map((c) => Array.from(c.synapses)));
+    // Several threads: each delivers the sent list into its own cores.
+    for (const threads of [2, 3]) {
+      expect(await observe(await createThreadedCpuEmulator(image, { seed: 5 }, threads))).toEqual(bySourceRun);
+    }
+  });
+});
