@@ -13,7 +13,7 @@ import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction 
 
 const PARAMS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked', 'first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
 const SCALARS = ['i', 'at', 'accAt', 'mask', 'lane'] as const;
-const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'sign', 'magnitude', 'active',
+const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'active',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
@@ -27,16 +27,20 @@ const ACTIVE_GLOBAL = 0;
 const address = (array: Local, offset: Local): Code => [...get(offset), ...get(array), ...ops.i32Add];
 
 /**
- * decay(x, d) of isa/fixed.ts with k = ONE - d: |x| times k rounded toward zero,
- * in two halves, with x's sign. Both halves (|x| >> 12 < 2^11, |x| & 4095) and k
- * (at most 4096) fit in a lane's low 16 bits with zeros above, so a 16-bit dot
- * product (one fast pmaddwd on x86) is their exact 32-bit product.
+ * decay(x, d) of isa/fixed.ts with k = ONE - d: x times k / 2^12 rounded toward
+ * zero, computed on x's two's-complement halves hi = x >> 12 (arithmetic) and
+ * lo = x & 4095: hi k + ((lo k + bias) >> 12), where bias is 4095 for a
+ * negative x (flooring x k + 4095 is rounding x k toward zero) and 0 otherwise.
+ * hi (|hi| < 2^11, sign-extended) and lo (below 2^12) fit a lane's low 16 bits,
+ * and k (at most 4096) sits in the low 16 bits with zeros above, so a 16-bit dot
+ * product (one pmaddwd on x86) is each exact 32-bit product; the signed dot
+ * takes hi's sign from its low half, and its high half meets k's zeros.
  */
 const decay = (x: Local, k: Local): Code => [
-  ...get(x), ...ops.i32Const(31), ...v.shrS, ...set('sign'),
-  ...get(x), ...v.abs, ...tee('magnitude'), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.dotI16,
-  ...get('magnitude'), ...v.i32x4(DECAY_ONE - 1), ...v.and, ...get(k), ...v.dotI16, ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
-  ...get('sign'), ...v.xor, ...get('sign'), ...v.sub,
+  ...get(x), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.dotI16,
+  ...get(x), ...v.i32x4(DECAY_ONE - 1), ...v.and, ...get(k), ...v.dotI16,
+  ...get(x), ...ops.i32Const(31), ...v.shrS, ...ops.i32Const(32 - DECAY_BITS), ...v.shrU, ...v.add,
+  ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
 ];
 const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ...v.minS];
 const ZERO = v.i32x4(0);

@@ -92,6 +92,7 @@ export const simdOps = {
   abs: simd(0xa0),
   bitmask: simd(0xa4),
   shrS: simd(0xac),
+  shrU: simd(0xad),
   add: simd(0xae),
   sub: simd(0xb1),
   mul: simd(0xb5),
