@@ -69,6 +69,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   });
   const palette: number[] = [];
   const paletteIndex = new Map<number, number>();
+  let lastWeight = NaN;
+  let lastIndex = 0;
   /** An axon's weight code: its one weight's palette index, or WEIGHT_PER_SYNAPSE | exponent. */
   const weightCode = (core: CoreImage, a: number): number => {
     const first = core.axonStart[a];
@@ -78,6 +80,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
     const m = synapseWeight(core.synapses[first]);
     for (let s = first + 1; s < end; s++) if (synapseWeight(core.synapses[s]) !== m) return WEIGHT_PER_SYNAPSE | exp;
     const w = m << exp;
+    // Neighbouring axons mostly come from one projection, with one weight.
+    if (w === lastWeight) return lastIndex;
     let k = paletteIndex.get(w);
     if (k === undefined) {
       if (palette.length === PALETTE_MAX) return WEIGHT_PER_SYNAPSE | exp;
@@ -85,8 +89,25 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       palette.push(w);
       paletteIndex.set(w, k);
     }
+    lastWeight = w;
+    lastIndex = k;
     return k;
   };
+  // Per axon of the chip (axonBase[d] + a): its synapse count (at most ROUTE_SYNAPSES_MORE) in the
+  // high half and its weight code in the low half, found in one pass over each core's words in
+  // order, so that a route, which reaches its target's axons in no order, reads one word.
+  const axonBase = new Int32Array(image.cores.length + 1);
+  image.cores.forEach((core, d) => {
+    axonBase[d + 1] = axonBase[d] + core.axonStart.length - 1;
+  });
+  const axonInfo = new Uint32Array(axonBase[image.cores.length]);
+  image.cores.forEach((core, d) => {
+    const base = axonBase[d];
+    for (let a = 0; a + 1 < core.axonStart.length; a++) {
+      const count = Math.min(core.axonStart[a + 1] - core.axonStart[a], ROUTE_SYNAPSES_MORE);
+      axonInfo[base + a] = count * 0x10000 + (delay[d] === 0 ? 0 : weightCode(core, a));
+    }
+  });
   const cores = image.cores.map((source): FanOut => {
     const routes = source.routeCore.length;
     const routeSynapses = allocate(Uint16Array, routes, 2);
@@ -96,16 +117,15 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
     let inboxRoutes = 0;
     for (let r = 0; r < routes; r++) {
       const d = source.routeCore[r];
-      const target = image.cores[d];
-      const a = source.routeAxon[r];
-      const count = target.axonStart[a + 1] - target.axonStart[a];
-      routeSynapses[r] = Math.min(count, ROUTE_SYNAPSES_MORE);
+      const info = axonInfo[axonBase[d] + source.routeAxon[r]];
+      const count = info >>> 16;
+      routeSynapses[r] = count;
       if (delay[d] === 0) {
         inboxRoutes++;
         continue;
       }
       total += count;
-      routeWeight[r] = weightCode(target, a);
+      routeWeight[r] = info & 0xffff;
       if (routeWeight[r] >= WEIGHT_PER_SYNAPSE) perSynapse = true;
     }
     const targets = allocate(Uint16Array, total, 2);
