@@ -108,47 +108,72 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       axonInfo[base + a] = count * 0x10000 + (delay[d] === 0 ? 0 : weightCode(core, a));
     }
   });
-  const cores = image.cores.map((source): FanOut => {
+  // Each source core's routes in route order: counts, weights, and where each route's synapses go
+  // (firstRoute: the place of an axon's first route in one array for the whole chip, -1 for none;
+  // further routes to one axon are listed in `more`).
+  const firstRoute = new Int32Array(axonInfo.length).fill(-1);
+  const more: number[] = [];
+  const sourceStart = new Float64Array(image.cores.length + 1);
+  let total = 0;
+  let perSynapse = false;
+  const routeTables = image.cores.map((source, c) => {
     const routes = source.routeCore.length;
     const routeSynapses = allocate(Uint16Array, routes, 2);
     const routeWeight = allocate(Uint16Array, routes, 2);
-    let total = 0;
-    let perSynapse = false;
-    let inboxRoutes = 0;
-    for (let r = 0; r < routes; r++) {
-      const d = source.routeCore[r];
-      const info = axonInfo[axonBase[d] + source.routeAxon[r]];
-      const count = info >>> 16;
-      routeSynapses[r] = count;
-      if (delay[d] === 0) {
-        inboxRoutes++;
-        continue;
-      }
-      total += count;
-      routeWeight[r] = info & 0xffff;
-      if (routeWeight[r] >= WEIGHT_PER_SYNAPSE) perSynapse = true;
-    }
-    const targets = allocate(Uint16Array, total, 2);
-    const mantissas = allocate(Int8Array, perSynapse ? total : 0, 1);
     const slots = source.routeStart.length - 1;
     const slotStart = allocate(Uint32Array, slots + 1, 4);
-    let f = 0;
+    sourceStart[c] = total;
+    let inboxRoutes = 0;
     for (let i = 0; i < slots; i++) {
-      slotStart[i] = f;
+      slotStart[i] = total - sourceStart[c];
       for (let r = source.routeStart[i]; r < source.routeStart[i + 1]; r++) {
         const d = source.routeCore[r];
-        if (delay[d] === 0) continue;
-        const target = image.cores[d];
-        const a = source.routeAxon[r];
-        for (let s = target.axonStart[a]; s < target.axonStart[a + 1]; s++, f++) {
-          targets[f] = synapseTarget(target.synapses[s]);
-          if (perSynapse) mantissas[f] = synapseWeight(target.synapses[s]);
+        const g = axonBase[d] + source.routeAxon[r];
+        const info = axonInfo[g];
+        const count = info >>> 16;
+        routeSynapses[r] = count;
+        if (delay[d] === 0) {
+          inboxRoutes++;
+          continue;
         }
+        routeWeight[r] = info & 0xffff;
+        if (routeWeight[r] >= WEIGHT_PER_SYNAPSE) perSynapse = true;
+        if (firstRoute[g] < 0) firstRoute[g] = total;
+        else more.push(total, d, source.routeAxon[r]);
+        total += count;
       }
     }
-    slotStart[slots] = f;
-    return { slotStart, routeSynapses, routeWeight, targets, mantissas, inboxRoutes };
+    slotStart[slots] = total - sourceStart[c];
+    return { slotStart, routeSynapses, routeWeight, inboxRoutes };
   });
+  sourceStart[image.cores.length] = total;
+  // The synapses, read in target order (each core's words once, front to back) and written to their routes' places.
+  const allTargets = allocate(Uint16Array, total, 2);
+  const allMantissas = allocate(Int8Array, perSynapse ? total : 0, 1);
+  const copy = (core: CoreImage, a: number, to: number): void => {
+    const { axonStart, synapses } = core;
+    for (let s = axonStart[a], at = to; s < axonStart[a + 1]; s++, at++) {
+      allTargets[at] = synapseTarget(synapses[s]);
+      if (perSynapse) allMantissas[at] = synapseWeight(synapses[s]);
+    }
+  };
+  image.cores.forEach((core, d) => {
+    if (delay[d] === 0) return;
+    const base = axonBase[d];
+    for (let a = 0; a + 1 < core.axonStart.length; a++) if (firstRoute[base + a] >= 0) copy(core, a, firstRoute[base + a]);
+  });
+  for (let k = 0; k < more.length; k += 3) copy(image.cores[more[k + 1]], more[k + 2], more[k]);
+  // Every field written out, in one order: one object shape for the delivery loop.
+  const cores = routeTables.map(
+    (t, c): FanOut => ({
+      slotStart: t.slotStart,
+      routeSynapses: t.routeSynapses,
+      routeWeight: t.routeWeight,
+      targets: allTargets.subarray(sourceStart[c], sourceStart[c + 1]),
+      mantissas: perSynapse ? allMantissas.subarray(sourceStart[c], sourceStart[c + 1]) : allMantissas,
+      inboxRoutes: t.inboxRoutes,
+    }),
+  );
   const weights = allocate(Int32Array, palette.length, 4);
   weights.set(palette);
   return { cores, delay, palette: weights };

@@ -23,11 +23,11 @@ function compiled(text: string): ChipImage {
   return r.image;
 }
 
-/** Two cores: core 0 (300 neurons) has `axons`; core 1's neuron 0 has one route to each of them. */
+/** Two cores: core 0 (300 neurons) has `axons`; core 1's neuron 0 has one route to each of them, its neuron 1 one to the last. */
 function pair(axons: readonly AxonSpec[]): ChipImage {
   const profile = loihi();
   const target = coreImage({ slot: 0, groups: [{ kind: 'neurons', count: 300, params: LIF }], axons });
-  const source = coreImage({ slot: 1, groups: [{ kind: 'neurons', count: 2, params: LIF }], routes: { 0: axons.map((_, a) => ({ core: 0, axon: a })) } });
+  const source = coreImage({ slot: 1, groups: [{ kind: 'neurons', count: 2, params: LIF }], routes: { 0: axons.map((_, a) => ({ core: 0, axon: a })), 1: [{ core: 0, axon: axons.length - 1 }] } });
   return { profile, cores: [target, source], symbols: { populations: [], inputs: [], outputs: [] } } as unknown as ChipImage;
 }
 
@@ -78,15 +78,17 @@ describe('delivery by source', () => {
       // The spec's weight is the word's mantissa (build.ts packs it); delivery adds mantissa << exponent.
       const expected = axons.map((a) => a.synapses.map((s) => [s.target, s.weight << a.exp]));
       expect(routeSynapses(fan, image, 1, 0)).toEqual(expected);
+      // A second route to one axon holds its synapses again.
+      expect(routeSynapses(fan, image, 1, 1)).toEqual([expected[expected.length - 1]]);
       const words = image.cores[0].synapses;
       expect(routeSynapses(fan, image, 1, 0).flat().map(([target]) => target)).toEqual(Array.from(words, synapseTarget));
       expect(routeSynapses(fan, image, 1, 0).flat().every(([, w], k) => Math.sign(w) === Math.sign(synapseWeight(words[k])))).toBe(true);
-      expect(fan.cores[1].routeSynapses).toEqual(Uint16Array.from(axons, (a) => a.synapses.length));
+      expect(fan.cores[1].routeSynapses).toEqual(Uint16Array.from([...axons, axons[axons.length - 1]], (a) => a.synapses.length));
       expect(fan.cores[1].mantissas.length > 0).toBe(axons === perSynapse);
       expect(fan.cores[1].inboxRoutes).toBe(0);
     }
     expect(Array.from(buildFanOuts(pair(perAxon)).palette).sort((a, b) => a - b)).toEqual([-90 << 2, 40 << 3]);
-    expect(buildFanOuts(pair(mixedDelays)).cores[1]).toMatchObject({ inboxRoutes: 1, targets: new Uint16Array(0) });
+    expect(buildFanOuts(pair(mixedDelays)).cores[1]).toMatchObject({ inboxRoutes: 2, targets: new Uint16Array(0) });
   });
 
   it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all', () => {
