@@ -625,7 +625,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   protected readonly seed: number;
   private readonly barrier: number;
   /**
-   * Packets in flight, as destination axons: the inbox of core c is
+   * Packets in flight to the cores that keep an inbox (fan-out.ts), as
+   * destination axons: the inbox of core c is
    * [inboxStartNow[c], inboxStartNow[c] + countNow[c]), packed by target core
    * after each step's send (fillInbox), so it holds the step's packets rather
    * than a place for every route (a random write into a table of every route

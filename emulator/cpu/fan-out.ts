@@ -20,23 +20,23 @@ export const WEIGHT_PER_SYNAPSE = 0x8000;
 /** routeSynapses' largest count; a route to an inbox core with more reads its count from the target's table. */
 export const ROUTE_SYNAPSES_MORE = 0xffff;
 
-/** One source core's routes as the sender delivers them. */
+/** One source core's routes as delivery by source reads them. */
 export interface FanOut {
   /** Per slot (and one past the last): where its first route's synapses start in targets. */
   readonly slotStart: Uint32Array;
   /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE. */
   readonly routeSynapses: Uint16Array;
-  /** Per route to a core the sender delivers to: an index into the chip's palette, or WEIGHT_PER_SYNAPSE | exponent. */
+  /** Per route to a core delivered by source: an index into the chip's palette, or WEIGHT_PER_SYNAPSE | exponent. */
   readonly routeWeight: Uint16Array;
-  /** The routes' synapses to sender-delivered cores, in route order: each one's target slot on its core. */
+  /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core. */
   readonly targets: Uint16Array;
-  /** Their mantissas, where some route has per-synapse weights (aligned with targets); empty otherwise. */
+  /** Their mantissas (aligned with targets) where some route of the chip has per-synapse weights; empty otherwise. */
   readonly mantissas: Int8Array;
   /** Routes to cores that keep an inbox: only those read the route's axon (the image's routeAxon). */
   readonly inboxRoutes: number;
 }
 
-/** Every source core's FanOut and what the send needs of the target cores. */
+/** Every source core's FanOut and what delivery by source needs of the target cores. */
 export interface FanOuts {
   readonly cores: readonly FanOut[];
   /** Per core: the delay its synapses share when it is delivered by source, 0 when it keeps an inbox. */

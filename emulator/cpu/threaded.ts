@@ -4,8 +4,10 @@
 // counters, the NoC timing) on the main thread in core order. The result is the
 // one-thread result to the bit whatever the thread count:
 //  - each core belongs to one thread, which alone writes its neuron state and
-//    delay-slot accumulators (shared memory); integer adds, so the order of
-//    deliveries would not matter anyway;
+//    delay-slot accumulators (shared memory): it delivers into them both from
+//    its inbox and from the step's sent list (fan-out.ts: every thread walks
+//    the whole list and takes the synapses to its own cores); integer adds,
+//    so the order of deliveries would not matter anyway;
 //  - every step ends with a barrier (Atomics.wait/notify on a shared counter)
 //    before the main thread reads the spike lists and sends in core order;
 //  - the timing of step t (the NoC simulation, emulator/noc.ts) runs on the main
