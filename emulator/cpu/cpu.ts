@@ -565,7 +565,7 @@ export class CpuChipCompute {
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
     const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain } = this;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
-    if (sentCount > 0 && to > from) deliverSent(this.fan, this.routes, this.sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
+    if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, this.sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     for (let c = from; c < to; c++) {
       const core = cores[c - first];
       const n = ns[c];

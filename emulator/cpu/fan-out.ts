@@ -43,6 +43,8 @@ export interface FanOuts {
   readonly delay: Int32Array;
   /** Weights (mantissa << exponent, as delivery adds them) that routes index. */
   readonly palette: Int32Array;
+  /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
+  readonly any: boolean;
 }
 
 /** The delay of `core`'s synapses when it can be delivered by source (it does not learn, they share one, every axon's count fits a route's), else 0. */
@@ -176,7 +178,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   );
   const weights = allocate(Int32Array, palette.length, 4);
   weights.set(palette);
-  return { cores, delay, palette: weights };
+  return { cores, delay, palette: weights, any: delay.some((d) => d !== 0) };
 }
 
 /** A step's spikes in the order they were sent: source core and slot (every slot of the chip fits). */

@@ -66,6 +66,8 @@ describe('delivery by source', () => {
     expect(buildFanOuts(pair(mixedDelays)).delay[0]).toBe(0);
     expect(buildFanOuts({ ...pair(perAxon), learning: {} } as unknown as ChipImage).delay[0]).toBe(0);
     expect(buildFanOuts(pair(perAxon), undefined, false).delay[0]).toBe(0);
+    expect(buildFanOuts(pair(perAxon)).any).toBe(true);
+    expect(buildFanOuts(pair(mixedDelays)).any).toBe(false);
     const wide = (n: number): AxonSpec[] => [{ exp: 0, synapses: Array.from({ length: n }, (_, k) => ({ target: k % 300, weight: 1, delay: 1 })) }];
     expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE))).delay[0]).toBe(1);
     expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE + 1))).delay[0]).toBe(0);
