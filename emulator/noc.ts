@@ -731,6 +731,19 @@ export class MeshNoc {
   }
 }
 
+/** Adds another NoC's running totals into `noc` (integer sums below 2^53 and a maximum: exact in any order): the timers of several threads. */
+export function addNocTotals(noc: MeshNoc, d: NocTotals): void {
+  noc.packets += d.packets;
+  noc.hopsEastWest += d.hopsEastWest;
+  noc.hopsNorthSouth += d.hopsNorthSouth;
+  noc.hopsChipToChip += d.hopsChipToChip;
+  noc.latencySumCycles += d.latencySumCycles;
+  if (d.latencyMaxCycles > noc.latencyMaxCycles) noc.latencyMaxCycles = d.latencyMaxCycles;
+  noc.waitCycles += d.waitCycles;
+  const load = noc.linkLoad;
+  for (let l = 0; l < d.linkLoad.length; l++) load[l] += d.linkLoad[l];
+}
+
 /**
  * Delivery timing on the target cores: each core handles its packets one at a
  * time in order of arrival; packet p starts at max(arrival[p], free[core]) and

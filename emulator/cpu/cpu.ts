@@ -5,19 +5,19 @@
 // buffers are sized when the image is loaded; the event log and the step's
 // packet buffers grow by doubling (the latter only when a step sends more
 // packets than any before).
-import { barrierCycles, coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
+import { coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
 import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
 import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
-import { MeshNoc, scheduleDeliveries } from '../noc.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
   COUNTER_NAMES,
@@ -26,6 +26,7 @@ import {
   type Counters,
   type CreateEmulator,
   type Emulator,
+  type NocStats,
   type RunOptions,
   type SpikeEvents,
   type Timing,
@@ -623,7 +624,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
   protected readonly compute: CpuChipCompute;
   protected readonly layout: CpuChipLayout;
   protected readonly seed: number;
-  private readonly barrier: number;
   /**
    * Packets in flight to the cores that keep an inbox (fan-out.ts), as
    * destination axons: the inbox of core c is
@@ -638,22 +638,16 @@ export class CpuEmulatorImpl implements CpuEmulator {
   protected countNext: Int32Array;
   protected inboxStartNow: Int32Array;
   protected inboxStartNext: Int32Array;
-  /** Per packet of this step: its target axon (packed into inboxNext by fillInbox); per core: fillInbox's cursor. */
-  private packetAxon: Uint16Array;
+  /** This step's packets to cores that keep an inbox, target core and axon (packed into inboxNext by fillInbox), grown by doubling; per core: fillInbox's cursor. */
+  private inboxPackets = 0;
+  private inboxDst: Uint16Array;
+  private inboxAxon: Uint16Array;
   private readonly inboxFill: Int32Array;
-  /** Step timing (docs/chip-model.md): the NoC, this step's packets and, per core, when it is next free. */
-  private readonly noc: MeshNoc;
+  /** Step timing (timing.ts): the NoC and the deliveries, from the sent list. */
+  protected readonly stepTiming: StepTiming;
   private readonly tick: number;
-  /**
-   * This step's packets (the NoC batch) and, per packet, its delivery's cycles on
-   * the target core (synaptic ops x the cost of one), arrival and order. Sized
-   * for a typical step and grown by doubling when a step sends more
-   * (growPackets), not for every route at once.
-   */
-  private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; ready: Float64Array };
-  private packetWork: Float64Array;
-  private arrival: Float64Array;
-  private arrivalOrder: Int32Array;
+  /** Per core: this step's learn cycles, as the timing reads them. */
+  private readonly learnCycles: Float64Array;
   /** Per core: its tile's column and row and its chip's column and row on the board (a route's hops follow). */
   private readonly coreX: Int32Array;
   private readonly coreY: Int32Array;
@@ -667,7 +661,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly imageWords: readonly Uint32Array[];
   /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
   private readonly stepOps: Float64Array;
-  private readonly coreFree: Float64Array;
+  /** Per core: this step's update cycles (its packets are ready then; the timing reads them). */
+  protected readonly coreUpdate: Float64Array;
   /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
   private readonly phaseCycles: Float64Array;
   protected t = 0;
@@ -711,8 +706,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.imageWords = image.cores.map((core) => core.synapses);
     this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routeTables(image), this.sent);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
-    const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
-    this.barrier = barrierCycles(image.profile, tiles.size);
     const capacity = Math.max(1, packetCapacity);
     // The inboxes hold one step's packets: sized like the packet buffers, grown with them (fillInbox).
     this.inboxNow = new Uint16Array(capacity);
@@ -721,21 +714,19 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.countNext = new Int32Array(image.cores.length);
     this.inboxStartNow = new Int32Array(image.cores.length + 1);
     this.inboxStartNext = new Int32Array(image.cores.length + 1);
-    this.packetAxon = new Uint16Array(capacity);
+    this.inboxDst = new Uint16Array(capacity);
+    this.inboxAxon = new Uint16Array(capacity);
     this.inboxFill = new Int32Array(image.cores.length);
-    this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
+    this.stepTiming = new StepTiming(image, this.fan, synapseTables, capacity);
+    this.learnCycles = new Float64Array(image.cores.length);
     this.tick = image.profile.tickCycles;
-    this.packets = { count: 0, src: new Uint16Array(capacity), dst: new Uint16Array(capacity), ready: new Float64Array(capacity) };
-    this.packetWork = new Float64Array(capacity);
-    this.arrival = new Float64Array(capacity);
-    this.arrivalOrder = new Int32Array(capacity);
     const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
     this.coreX = Int32Array.from(positions, (p) => p.x);
     this.coreY = Int32Array.from(positions, (p) => p.y);
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
     this.stepOps = new Float64Array(image.cores.length);
-    this.coreFree = new Float64Array(image.cores.length);
+    this.coreUpdate = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
   }
 
@@ -765,10 +756,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
   timing(): Timing {
     return {
       stepLatencyCycles: this.latency.slice(0, this.t),
-      barrierCycles: this.barrier,
+      barrierCycles: this.stepTiming.barrier,
       tickCycles: this.tick,
       phaseCyclesByCore: this.phaseCycles.slice(),
-      noc: this.noc.stats(),
+      noc: this.nocStats(),
     };
   }
 
@@ -852,11 +843,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // deliver or update reads what another core's send writes (the next step's
     // inboxes, counters, the packet list), so this is the per-core order's result.
     this.computeCores(t);
-    this.packets.count = 0;
+    this.inboxPackets = 0;
     this.sentCount = 0;
     const table = this.counterTable;
     const phaseCycles = this.phaseCycles;
-    const coreFree = this.coreFree;
+    const coreUpdate = this.coreUpdate;
     const activeCycles = cyc.neuron_update_active;
     const inactiveCycles = cyc.neuron_update_inactive;
     for (let c = 0; c < this.cores.length; c++) {
@@ -864,10 +855,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
       core.stepLearnCycles = 0;
       const inputSpikes = core.stepInputSpikes;
       const update = core.stepActive * activeCycles + core.stepInactive * inactiveCycles;
-      coreFree[c] = update;
+      coreUpdate[c] = update;
       phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
       // A core without spikes sends nothing (its packet and hop counters would add 0).
-      if (core.spikedCount > 0) this.send(c, core, t, update);
+      if (core.spikedCount > 0) this.send(c, core, t);
 
       const at = c * COUNTERS;
       table[at + ACTIVE] += core.stepActive;
@@ -927,20 +918,19 @@ export class CpuEmulatorImpl implements CpuEmulator {
    */
   private time(t: number): void {
     const phases = PHASE_NAMES.length;
-    const free = this.coreFree;
-    if (this.packets.count > 0) {
-      this.noc.route(this.packets, this.arrival, this.arrivalOrder);
-      scheduleDeliveries(this.packets, this.packetWork, this.arrival, this.arrivalOrder, free);
-    }
-    let end = 0;
+    const learn = this.learnCycles;
     for (let c = 0; c < this.cores.length; c++) {
-      const learn = this.cores[c].stepLearnCycles;
-      this.phaseCycles[c * phases + PHASE_LEARN] += learn;
-      if (free[c] + learn > end) end = free[c] + learn;
+      learn[c] = this.cores[c].stepLearnCycles;
+      this.phaseCycles[c * phases + PHASE_LEARN] += learn[c];
     }
-    const latency = end + this.barrier;
-    this.latency[t] = latency;
+    this.stepTiming.latency(this.sent, this.sentCount, this.coreUpdate, learn, this.latency, t);
+    const latency = this.latency[t];
     this.cycles[t] = latency > this.tick ? latency : this.tick;
+  }
+
+  /** The NoC's totals over the run (the threaded engine adds its worker's). */
+  protected nocStats(): NocStats {
+    return this.stepTiming.noc.stats();
   }
 
   /** Appends step t's chip-wide counter totals: the running totals minus those at the end of step t - 1 (integers below 2^53, so exact). */
@@ -963,7 +953,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
    * core's in the order they were sent (the order the per-route inbox had).
    */
   private fillInbox(): void {
-    const n = this.packets.count;
+    const n = this.inboxPackets;
     const count = this.countNext;
     const start = this.inboxStartNext;
     const fill = this.inboxFill;
@@ -977,26 +967,23 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // The threaded engine's shared inboxes hold every route, so only the one-thread engine's grow.
     if (this.inboxNext.length < n) this.inboxNext = new Uint16Array(Math.max(n, 2 * this.inboxNext.length));
     const inbox = this.inboxNext;
-    const dst = this.packets.dst;
-    const axon = this.packetAxon;
-    // Packets to cores delivered by source are in no count (send): only the others' go in.
-    if (at > 0) {
-      const delay = this.fan.delay;
-      for (let p = 0; p < n; p++) {
-        const d = dst[p];
-        if (delay[d] === 0) inbox[start[d] + fill[d]++] = axon[p];
-      }
+    const dst = this.inboxDst;
+    const axon = this.inboxAxon;
+    for (let p = 0; p < n; p++) {
+      const d = dst[p];
+      inbox[start[d] + fill[d]++] = axon[p];
     }
     fill.fill(0);
   }
 
   /**
-   * Counts, records and routes this step's spikes of core c: one packet per route
-   * entry, counted into the destination's inbox for step t + 1 (the arithmetic; fillInbox
-   * packs them) and into this step's packet list (the timing), ready at cycle `ready`. The packet's
+   * Counts and records this step's spikes of core c and lists them as sent
+   * (the next step delivers them by source, fan-out.ts; the step's timing lists
+   * their packets from the same list, timing.ts). A packet to a core that keeps
+   * an inbox goes on the inbox list too (fillInbox packs it). Every packet's
    * synaptic ops are counted on its target core now (see step()).
    */
-  private send(c: number, core: CpuCore, t: number, ready: number): void {
+  private send(c: number, core: CpuCore, t: number): void {
     const { spiked, spikeCount, routeStart, routeCore, routeAxon, counters } = core;
     const { routeSynapses } = this.fan.cores[c];
     const { delay } = this.fan;
@@ -1004,18 +991,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const sentSlot = this.sent.slot;
     let sentCount = this.sentCount;
     const count = this.countNext;
-    let axons = this.packetAxon;
     const { coreX, coreY, coreChipX, coreChipY, stepOps } = this;
-    const opCycles = this.profile.cycles.synaptic_op;
-    let { src, dst, ready: readyAt } = this.packets;
-    let work = this.packetWork;
     // Hops of X-then-Y routing (isa/profile.ts routeHops): |dx| and |dy| tiles, of
     // which the chip boundaries crossed go over chip-to-chip links.
     const x = coreX[c];
     const y = coreY[c];
     const chipX = coreChipX[c];
     const chipY = coreChipY[c];
-    let p = this.packets.count;
+    let q = this.inboxPackets;
     let packets = 0;
     let hopsEW = 0;
     let hopsNS = 0;
@@ -1028,20 +1011,16 @@ export class CpuEmulatorImpl implements CpuEmulator {
       sentSlot[sentCount++] = i;
       const first = routeStart[i];
       const end = routeStart[i + 1];
-      if (p + end - first > src.length) {
-        this.growPackets(p + end - first);
-        ({ src, dst, ready: readyAt } = this.packets);
-        work = this.packetWork;
-        axons = this.packetAxon;
-      }
       for (let r = first; r < end; r++) {
         const dest = routeCore[r];
         let ops = routeSynapses[r];
         // Delivered by source next step (fan-out.ts), or through the target's inbox.
         if (delay[dest] === 0) {
           const axon = routeAxon[r];
+          if (q === this.inboxDst.length) this.growInboxList(q + 1);
           count[dest]++;
-          axons[p] = axon;
+          this.inboxDst[q] = dest;
+          this.inboxAxon[q++] = axon;
           if (ops === ROUTE_SYNAPSES_MORE) ops = axonSynapses(this.cores[dest].table, axon);
         }
         const chipsX = Math.abs(chipX - coreChipX[dest]);
@@ -1050,15 +1029,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
         hopsNS += Math.abs(y - coreY[dest]) - chipsY;
         hopsChip += chipsX + chipsY;
         stepOps[dest] += ops;
-        src[p] = c;
-        dst[p] = dest;
-        readyAt[p] = ready;
-        work[p] = ops * opCycles;
-        p++;
       }
       packets += end - first;
     }
-    this.packets.count = p;
+    this.inboxPackets = q;
     this.sentCount = sentCount;
     counters[PACKETS] += packets;
     counters[HOPS_EW] += hopsEW;
@@ -1066,17 +1040,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     counters[HOPS_CHIP] += hopsChip;
   }
 
-  /** Room for at least `needed` packets in this step's buffers, keeping those already sent; at least doubles. */
-  private growPackets(needed: number): void {
-    const size = Math.max(needed, 2 * this.packets.src.length);
-    this.packets.src = grow(this.packets.src, size);
-    this.packets.dst = grow(this.packets.dst, size);
-    this.packets.ready = grow(this.packets.ready, size);
-    this.packetWork = grow(this.packetWork, size);
-    this.packetAxon = grow(this.packetAxon, size);
-    // Filled by the NoC and the delivery schedule from scratch each step: no copy needed.
-    this.arrival = new Float64Array(size);
-    this.arrivalOrder = new Int32Array(size);
+  /** Room for at least `needed` packets on the inbox list, keeping those already listed; at least doubles. */
+  private growInboxList(needed: number): void {
+    const size = Math.max(needed, 2 * this.inboxDst.length);
+    this.inboxDst = grow(this.inboxDst, size);
+    this.inboxAxon = grow(this.inboxAxon, size);
   }
 
   /** The fan-out tables (emulator/cpu/memory.ts counts them). */
@@ -1084,9 +1052,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
     return this.fan;
   }
 
-  /** Packets this step's buffers hold before they next grow (emulator/cpu/memory.ts counts them). */
+  /** Packets the step's timing batch holds before it next grows (emulator/cpu/memory.ts counts them). */
   packetCapacity(): number {
-    return this.packets.src.length;
+    return this.stepTiming.capacity();
   }
 }
 

@@ -9,8 +9,12 @@ import { buildFanOuts, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
-/** Per packet of capacity: the step's batch (src, dst, axon: Uint16; ready, work, arrival: Float64; order: Int32) and the two inboxes (Uint16 each). */
-const PACKET_BYTES = 3 * 2 + 8 + 8 + 8 + 4 + 2 * 2;
+/**
+ * Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16;
+ * ready, work, arrival: Float64; order: Int32), the inbox list (target core and
+ * axon: Uint16 each) and the two inboxes (Uint16 each).
+ */
+const PACKET_BYTES = 2 * 2 + 3 * 8 + 4 + 2 * 2 + 2 * 2;
 /**
  * Per packet of the NoC's capacity: request, sort, merge and two stream times
  * (Float64 x 5); list links, sorted and merged packets, run starts, two streams'
@@ -20,12 +24,14 @@ const NOC_PACKET_BYTES = 5 * 8 + 8 * 4;
 /** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail (Int32); per tile link also its load difference and chain offset (Float64 x 2, counted for every link). */
 const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
 /**
- * Per core: two inbox starts, two inbox counts and a fill cursor (Int32 x 5), tile and chip position
- * (Int32 x 4, and x 4 in the NoC), step ops and free cycle (Float64 x 2), busy
- * cycles per phase and running counters (Float64), its place in the chip's state
- * arrays (start, accumulator start, size, delay slots, first group: Int32 x 5).
+ * Per core: two inbox starts, two inbox counts, a fill cursor and the delay-slot
+ * row of delivery by source (Int32 x 6), tile and chip position (Int32 x 4, and
+ * x 4 in the NoC), step ops, update and learn cycles and the timing's free cycle
+ * (Float64 x 4), busy cycles per phase and running counters (Float64), its place
+ * in the chip's state arrays (start, accumulator start, size, delay slots, first
+ * group: Int32 x 5).
  */
-const CORE_BYTES = 5 * 4 + 8 * 4 + 2 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length) * 8 + 5 * 4;
+const CORE_BYTES = 6 * 4 + 8 * 4 + 4 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length) * 8 + 5 * 4;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
@@ -68,7 +74,7 @@ export interface CpuMemory {
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;
-  /** Per-step packet buffers of the whole chip: the two inboxes and the NoC batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
+  /** Per-step packet buffers of the whole chip: the inboxes, the inbox list, the timing's batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
   readonly packetBytes: number;
   readonly totalBytes: number;
   readonly synapses: number;

@@ -98,15 +98,3 @@ export class StepTimer {
     return delta;
   }
 }
-
-/** Adds a worker's totals into the backend's NoC (integer sums below 2^53 and a maximum: exact in any order). */
-export function addNocDelta(noc: MeshNoc, d: NocDelta): void {
-  noc.packets += d.packets;
-  noc.hopsEastWest += d.hopsEastWest;
-  noc.hopsNorthSouth += d.hopsNorthSouth;
-  noc.hopsChipToChip += d.hopsChipToChip;
-  noc.latencySumCycles += d.latencySumCycles;
-  if (d.latencyMaxCycles > noc.latencyMaxCycles) noc.latencyMaxCycles = d.latencyMaxCycles;
-  noc.waitCycles += d.waitCycles;
-  for (let l = 0; l < d.linkLoad.length; l++) noc.linkLoad[l] += d.linkLoad[l];
-}

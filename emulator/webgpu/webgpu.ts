@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
-import { MeshNoc } from '../noc.js';
+import { addNocTotals, MeshNoc } from '../noc.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
@@ -42,7 +42,7 @@ import {
 } from './kernels.js';
 import { buildLayout, CORE_FIELDS, CORE_STRIDE, type GpuLayout, type ListGroup } from './layout.js';
 import { addSbpCosts, buildLearningLayout, learnShader, type GpuLearningLayout } from './learning.js';
-import { addNocDelta, StepTimer, type NocDelta, type TimingJob, type TimingTables } from './timing.js';
+import { StepTimer, type NocDelta, type TimingJob, type TimingTables } from './timing.js';
 
 // WebGPU's buffer usage and map mode bits (fixed by the specification; Node has no GPUBufferUsage global).
 const MAP_READ = 0x1;
@@ -723,7 +723,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
         this.jobWaiters.set(id, {
           done: (latency, delta) => {
             this.setLatency(start + a, latency);
-            addNocDelta(this.noc, delta);
+            addNocTotals(this.noc, delta);
             resolve();
           },
           fail: (err) => reject(new Error(`webgpu backend: a timing worker failed: ${err.message}`)),
