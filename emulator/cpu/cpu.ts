@@ -46,6 +46,8 @@ const PACKETS = counterIndex('packets');
 const HOPS_EW = counterIndex('hops_east_west');
 const HOPS_NS = counterIndex('hops_north_south');
 const HOPS_CHIP = counterIndex('hops_chip_to_chip');
+/** The counters the step loop writes; the learn phase (learning.ts) writes the others, so an image without learning logs only these per step. */
+const STEP_COUNTERS = [SYNAPTIC_OPS, ACTIVE, INACTIVE, SPIKES, INPUT_SPIKES, PACKETS, HOPS_EW, HOPS_NS, HOPS_CHIP];
 
 /** Group kinds in the flattened group table (a number, so the update loops stay monomorphic). */
 const GROUP_NEURONS = 0;
@@ -669,8 +671,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private cycles = new Float64Array(INITIAL_LOG);
   /** Per step: work + barrier before the tick floor (equal to cycles[t] on a chip without a tick). */
   private latency = new Float64Array(INITIAL_LOG);
-  /** Per-step chip-wide counter totals, step-major (stepCounters()); `lastTotals` is the running sum at the end of the previous step. */
-  private stepLog = new Float64Array(INITIAL_LOG * COUNTERS);
+  /**
+   * Per-step chip-wide counter totals, step-major, of the counters in `logged`
+   * (every counter when the image learns, STEP_COUNTERS otherwise: half the
+   * bytes a step writes, and a step at 0.1 ms wrote its log into fresh pages
+   * for about 0.5 us); stepCounters() gives every counter. `lastTotals` is the
+   * running sum at the end of the previous step.
+   */
+  private readonly logged: Int32Array;
+  private stepLog: Float64Array;
   private readonly lastTotals = new Float64Array(COUNTERS);
   private readonly events = new EventLog();
   private disposed = false;
@@ -728,6 +737,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.stepOps = new Float64Array(image.cores.length);
     this.coreUpdate = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
+    this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
+    this.stepLog = new Float64Array(INITIAL_LOG * this.logged.length);
   }
 
   async run(steps: number): Promise<void> {
@@ -736,7 +747,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     if (this.t + steps > 0xffffffff) throw new RangeError('a run is limited to 2^32 steps (events store the step in 32 bits)');
     if (this.t + steps > this.cycles.length) this.cycles = grow(this.cycles, this.t + steps);
     if (this.t + steps > this.latency.length) this.latency = grow(this.latency, this.t + steps);
-    if ((this.t + steps) * COUNTERS > this.stepLog.length) this.stepLog = grow(this.stepLog, (this.t + steps) * COUNTERS);
+    if ((this.t + steps) * this.logged.length > this.stepLog.length) this.stepLog = grow(this.stepLog, (this.t + steps) * this.logged.length);
     for (let i = 0; i < steps; i++) this.step();
   }
 
@@ -764,7 +775,18 @@ export class CpuEmulatorImpl implements CpuEmulator {
   }
 
   stepCounters(): Float64Array {
-    return this.stepLog.slice(0, this.t * COUNTERS);
+    const logged = this.logged;
+    const n = logged.length;
+    const out = new Float64Array(this.t * COUNTERS);
+    for (let t = 0; t < this.t; t++) for (let j = 0; j < n; j++) out[t * COUNTERS + logged[j]] = this.stepLog[t * n + j];
+    // A counter left out of the log must have stayed 0, or the log would be short of it (a bug of ours).
+    for (let k = 0; k < COUNTERS; k++) {
+      if (logged.includes(k)) continue;
+      for (let at = k; at < this.counterTable.length; at += COUNTERS) {
+        if (this.counterTable[at] !== 0) throw new Error(`internal: counter ${COUNTER_NAMES[k]} changed in an image without learning, but is not in the per-step log`);
+      }
+    }
+    return out;
   }
 
   spikeCounts(): readonly Uint32Array[] {
@@ -937,13 +959,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private logStepCounters(t: number): void {
     const log = this.stepLog;
     const last = this.lastTotals;
-    const base = t * COUNTERS;
+    const logged = this.logged;
+    const base = t * logged.length;
     const table = this.counterTable;
     // Each total summed in a register: the log is large and cold, so it is written once per counter.
-    for (let k = 0; k < COUNTERS; k++) {
+    for (let j = 0; j < logged.length; j++) {
+      const k = logged[j];
       let total = 0;
       for (let at = k; at < table.length; at += COUNTERS) total += table[at];
-      log[base + k] = total - last[k];
+      log[base + j] = total - last[k];
       last[k] = total;
     }
   }
