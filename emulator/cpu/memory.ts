@@ -83,8 +83,8 @@ export interface CpuMemory {
 /**
  * The packet buffers' starting size: a 64th of the routes (a step in which one
  * slot in 64 spikes; CUBA's 5 Hz at dt = 1 ms is one in 200), at least 256, at
- * most every route. A step that sends more grows them by doubling (cpu.ts
- * growPackets).
+ * most every route. A step that sends more grows them by doubling (timing.ts
+ * StepTiming, and cpu.ts's inbox list).
  */
 export function initialPacketCapacity(image: ChipImage): number {
   let routes = 0;
