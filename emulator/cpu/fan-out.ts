@@ -118,7 +118,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   const sourceStart = new Float64Array(image.cores.length + 1);
   let total = 0;
   let perSynapse = false;
-  const routeTables = image.cores.map((source, c) => {
+  const perSource = image.cores.map((source, c) => {
     const routes = source.routeCore.length;
     const routeSynapses = allocate(Uint16Array, routes, 2);
     const routeWeight = allocate(Uint16Array, routes, 2);
@@ -166,7 +166,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   });
   for (let k = 0; k < more.length; k += 3) copy(image.cores[more[k + 1]], more[k + 2], more[k]);
   // Every field written out, in one order: one object shape for the delivery loop.
-  const cores = routeTables.map(
+  const cores = perSource.map(
     (t, c): FanOut => ({
       slotStart: t.slotStart,
       routeSynapses: t.routeSynapses,
