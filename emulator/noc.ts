@@ -481,7 +481,7 @@ export class MeshNoc {
     const ty = this.coreY[d];
     const dir = x < tx ? EAST : x > tx ? WEST : y < ty ? SOUTH : y > ty ? NORTH : -1;
     if (dir < 0) {
-      this.push(this.width * this.height * 4 + 2 * d + 1, time, p);
+      this.push(this.inPort(d), time, p);
       return;
     }
     this.chainPending[dir * this.chainsPerDirection + (dir < 2 ? y : x)] = 1;
@@ -621,13 +621,13 @@ export class MeshNoc {
     if (direction === EAST || direction === WEST) {
       const ty = this.coreY[d];
       const tx = this.coreX[d];
-      if (k === ty) to = this.width * this.height * 4 + 2 * d + 1;
+      if (k === ty) to = this.inPort(d);
       else {
         const dir = k < ty ? SOUTH : NORTH;
         this.chainPending[dir * this.chainsPerDirection + tx] = 1;
         to = (k * this.width + tx) * 4 + dir;
       }
-    } else to = this.width * this.height * 4 + 2 * d + 1;
+    } else to = this.inPort(d);
     this.push(to, at, p);
   }
 
@@ -742,6 +742,40 @@ export function addNocTotals(noc: MeshNoc, d: NocTotals): void {
   noc.waitCycles += d.waitCycles;
   const load = noc.linkLoad;
   for (let l = 0; l < d.linkLoad.length; l++) load[l] += d.linkLoad[l];
+}
+
+/**
+ * A step's latency once its packets are listed in `batch` (docs/chip-model.md):
+ * they cross the NoC, each target core delivers them in order of arrival from
+ * free[c] (the end of its update on entry, of its deliveries on return), then
+ * learns for learn[learnAt + c] cycles; the step lasts until the last core is
+ * done, plus the barrier. Both backends time a step with it. Written to
+ * out[at], not returned: a double returned from a call V8 does not inline is a
+ * new heap number, and the CPU step loop allocates nothing.
+ */
+export function stepLatency(
+  noc: MeshNoc,
+  batch: PacketBatch,
+  work: Float64Array,
+  arrival: Float64Array,
+  order: Int32Array,
+  free: Float64Array,
+  learn: Float64Array,
+  learnAt: number,
+  barrier: number,
+  out: Float64Array,
+  at: number,
+): void {
+  if (batch.count > 0) {
+    noc.route(batch, arrival, order);
+    scheduleDeliveries(batch, work, arrival, order, free);
+  }
+  let end = 0;
+  for (let c = 0; c < free.length; c++) {
+    const done = free[c] + learn[learnAt + c];
+    if (done > end) end = done;
+  }
+  out[at] = end + barrier;
 }
 
 /**

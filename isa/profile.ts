@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
+import type { ChipImage } from './image/types.js';
 
 /** A number from a profile file, with where it came from. */
 export interface Sourced {
@@ -325,6 +326,11 @@ export function corePosition(profile: ChipProfile, slot: number): CorePosition {
     chipX,
     chipY,
   };
+}
+
+/** Tiles that hold at least one of the image's cores (the barrier's cost follows them: barrierCycles). */
+export function tilesUsed(image: ChipImage): number {
+  return new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile)).size;
 }
 
 /** Hops of one packet, by kind. */

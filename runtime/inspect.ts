@@ -3,9 +3,8 @@
 import { match } from 'ts-pattern';
 import { DECAY_ONE, UNIT } from '../isa/fixed.js';
 import type { ChipImage, CoreGroup, CoreImage } from '../isa/image/types.js';
-import { corePosition } from '../isa/profile.js';
+import { corePosition, tilesUsed } from '../isa/profile.js';
 import { synapseMemoryBytes } from '../isa/synapse.js';
-import { tilesUsed } from './report.js';
 import { formatLearning } from './inspect-learning.js';
 import { buildMapReport, formatMapReport } from '../compiler/map-report.js';
 import type { MapDecisions } from '../compiler/mapper.js';

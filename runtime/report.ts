@@ -2,7 +2,7 @@
 // Every energy figure comes from emulator/energy.ts over the run's counters.
 import { chipTimeS, ENERGY_CATEGORIES, energyByCore, energyOf, type EnergyCategory } from '../emulator/energy.js';
 import { COUNTER_NAMES, PHASE_NAMES, type CounterName, type PhaseName, type Timing } from '../emulator/interface.js';
-import { corePosition } from '../isa/profile.js';
+import { tilesUsed } from '../isa/profile.js';
 import type { ChipImage } from '../isa/image/types.js';
 import type { RunOutcome } from './session.js';
 import { buildFigures, type ReportFigures } from './html/figures.js';
@@ -137,10 +137,6 @@ export function spikesByPopulation(image: ChipImage, spikeCounts: readonly Uint3
     out[pop.name] = n;
   }
   return out;
-}
-
-export function tilesUsed(image: ChipImage): number {
-  return new Set(image.cores.map((c) => corePosition(image.profile, c.slot).tile)).size;
 }
 
 export function buildRunReport(run: RunOutcome): RunReport {

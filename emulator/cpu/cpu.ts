@@ -713,7 +713,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
     );
     this.sent = sent ?? sentSpikes(layout.neurons);
     this.imageWords = image.cores.map((core) => core.synapses);
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routeTables(image), this.sent);
+    const routes = routeTables(image);
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, this.sent);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);
     // The inboxes hold one step's packets: sized like the packet buffers, grown with them (fillInbox).
@@ -726,7 +727,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.inboxDst = new Uint16Array(capacity);
     this.inboxAxon = new Uint16Array(capacity);
     this.inboxFill = new Int32Array(image.cores.length);
-    this.stepTiming = new StepTiming(image, this.fan, synapseTables, capacity);
+    this.stepTiming = new StepTiming(image, routes, this.fan, synapseTables, capacity);
     this.learnCycles = new Float64Array(image.cores.length);
     this.tick = image.profile.tickCycles;
     const positions = image.cores.map((core) => corePosition(image.profile, core.slot));

@@ -191,14 +191,19 @@ export function sentSpikes(slots: number, allocate: Allocate = allocatePlain): S
   return { core: allocate(Uint16Array, slots, 2), slot: allocate(Uint32Array, slots, 4) };
 }
 
-/** Where delivery by source reads each source core's routes: the image's routeStart and routeCore. */
+/** Each source core's routes, as delivery by source and the step timing read them: the image's routeStart, routeCore and routeAxon. */
 export interface RouteTables {
   readonly routeStart: readonly Uint32Array[];
   readonly routeCore: readonly Uint16Array[];
+  readonly routeAxon: readonly Uint16Array[];
 }
 
 export function routeTables(image: ChipImage): RouteTables {
-  return { routeStart: image.cores.map((core) => core.routeStart), routeCore: image.cores.map((core) => core.routeCore) };
+  return {
+    routeStart: image.cores.map((core) => core.routeStart),
+    routeCore: image.cores.map((core) => core.routeCore),
+    routeAxon: image.cores.map((core) => core.routeAxon),
+  };
 }
 
 /**

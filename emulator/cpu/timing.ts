@@ -3,16 +3,14 @@
 // reference lists them (by source core, spiking slot, route), cross the NoC
 // (emulator/noc.ts); each target core delivers them in order of arrival from
 // the end of its update, then learns; the step lasts until the last core is
-// done, plus the barrier. A step's timing depends on that step alone (the links
-// start free every step) and the NoC's totals are integer sums and a maximum,
-// so the threaded engine's main thread and first worker take turns at it
-// (threaded.ts), each with its own StepTiming; their totals add up
-// (noc.ts addNocTotals).
-import { barrierCycles, corePosition } from '../../isa/profile.js';
+// done, plus the barrier (noc.ts stepLatency, which the WebGPU backend's timer
+// uses too). A step's timing depends on that step alone (the links start free
+// every step), so whichever thread holds its sent list could time it.
+import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { grow } from '../logs.js';
-import { MeshNoc, scheduleDeliveries } from '../noc.js';
-import { ROUTE_SYNAPSES_MORE, type FanOuts, type SentSpikes } from './fan-out.js';
+import { MeshNoc, stepLatency } from '../noc.js';
+import { ROUTE_SYNAPSES_MORE, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { axonSynapses, type SynapseTable } from './synapse-table.js';
 
 export class StepTiming {
@@ -26,58 +24,42 @@ export class StepTiming {
   private order: Int32Array;
   /** Per core: when it is next free (from the end of its update). */
   private readonly free: Float64Array;
-  private readonly routeStart: readonly Uint32Array[];
-  private readonly routeCore: readonly Uint16Array[];
-  private readonly routeAxon: readonly Uint16Array[];
   private readonly opCycles: number;
 
-  /** `image` needs its routes, not its synapses; `fan` and `tables` give each route's synaptic ops. */
+  /** `routes` are `image`'s (fan-out.ts routeTables); `fan` and `tables` give each route's synaptic ops. */
   constructor(
     image: ChipImage,
+    private readonly routes: RouteTables,
     private readonly fan: FanOuts,
     private readonly tables: readonly SynapseTable[],
     capacity: number,
   ) {
     this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
-    const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
-    this.barrier = barrierCycles(image.profile, tiles.size);
+    this.barrier = barrierCycles(image.profile, tilesUsed(image));
     const cap = Math.max(1, capacity);
     this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
     this.work = new Float64Array(cap);
     this.arrival = new Float64Array(cap);
     this.order = new Int32Array(cap);
     this.free = new Float64Array(image.cores.length);
-    this.routeStart = image.cores.map((core) => core.routeStart);
-    this.routeCore = image.cores.map((core) => core.routeCore);
-    this.routeAxon = image.cores.map((core) => core.routeAxon);
     this.opCycles = image.profile.cycles.synaptic_op;
   }
 
   /**
    * The latency of the step whose spikes are sent[0..count), into out[at]: the
    * last core done, plus the barrier. update[c]: core c's update cycles;
-   * learn[c] its learn cycles (undefined: none). (Written, not returned: a
-   * double returned from a call V8 does not inline is a new heap number.)
+   * learn[c] its learn cycles.
    */
-  latency(sent: SentSpikes, count: number, update: Float64Array, learn: Float64Array | undefined, out: Float64Array, at: number): void {
-    const free = this.free;
-    free.set(update);
-    const p = this.list(sent, count, update);
-    if (p > 0) {
-      this.noc.route(this.packets, this.arrival, this.order);
-      scheduleDeliveries(this.packets, this.work, this.arrival, this.order, free);
-    }
-    let end = 0;
-    for (let c = 0; c < free.length; c++) {
-      const done = learn === undefined ? free[c] : free[c] + learn[c];
-      if (done > end) end = done;
-    }
-    out[at] = end + this.barrier;
+  latency(sent: SentSpikes, count: number, update: Float64Array, learn: Float64Array, out: Float64Array, at: number): void {
+    this.free.set(update);
+    this.list(sent, count, update);
+    stepLatency(this.noc, this.packets, this.work, this.arrival, this.order, this.free, learn, 0, this.barrier, out, at);
   }
 
-  /** Lists the step's packets into the batch, each ready at the end of its source's update; returns how many. */
-  private list(sent: SentSpikes, count: number, update: Float64Array): number {
+  /** Lists the step's packets into the batch, each ready at the end of its source's update. */
+  private list(sent: SentSpikes, count: number, update: Float64Array): void {
     const { delay, cores: fans } = this.fan;
+    const { routeStart, routeCore: routeCores, routeAxon } = this.routes;
     const opCycles = this.opCycles;
     let { src, dst, ready } = this.packets;
     let work = this.work;
@@ -85,21 +67,21 @@ export class StepTiming {
     for (let k = 0; k < count; k++) {
       const c = sent.core[k];
       const i = sent.slot[k];
-      const first = this.routeStart[c][i];
-      const end = this.routeStart[c][i + 1];
+      const first = routeStart[c][i];
+      const end = routeStart[c][i + 1];
       if (p + end - first > src.length) {
         this.grow(p + end - first);
         ({ src, dst, ready } = this.packets);
         work = this.work;
       }
-      const routeCore = this.routeCore[c];
+      const routeCore = routeCores[c];
       const routeSynapses = fans[c].routeSynapses;
       const at = update[c];
       for (let r = first; r < end; r++) {
         const d = routeCore[r];
         let ops = routeSynapses[r];
         // A count too large for a route is read from the target's words (only cores that keep an inbox have such axons).
-        if (ops === ROUTE_SYNAPSES_MORE && delay[d] === 0) ops = axonSynapses(this.tables[d], this.routeAxon[c][r]);
+        if (ops === ROUTE_SYNAPSES_MORE && delay[d] === 0) ops = axonSynapses(this.tables[d], routeAxon[c][r]);
         src[p] = c;
         dst[p] = d;
         ready[p] = at;
@@ -108,7 +90,6 @@ export class StepTiming {
       }
     }
     this.packets.count = p;
-    return p;
   }
 
   /** Room for at least `needed` packets; at least doubles (the packets listed so far are kept). */

@@ -4,7 +4,7 @@
 // cycles; the NoC's link state starts free every step), and the running NoC
 // totals are sums of integers and a maximum, so the steps of a batch can be
 // timed in any order, on any thread, with the same result to the bit.
-import { MeshNoc, scheduleDeliveries, type NocTotals, type PacketBatch } from '../noc.js';
+import { MeshNoc, stepLatency, type NocTotals, type PacketBatch } from '../noc.js';
 import type { ChipProfile } from '../../isa/profile.js';
 
 /** What a timer needs besides the profile: per global route its source and target core and its delivery cycles. */
@@ -67,16 +67,7 @@ export class StepTimer {
         this.work[p] = routeWork[r];
       }
       this.packets.count = count;
-      if (count > 0) {
-        this.noc.route(this.packets, this.arrival, this.order);
-        scheduleDeliveries(this.packets, this.work, this.arrival, this.order, free);
-      }
-      let end = 0;
-      for (let c = 0; c < C; c++) {
-        const done = free[c] + job.learn[j * C + c];
-        if (done > end) end = done;
-      }
-      latency[j] = end + barrier;
+      stepLatency(this.noc, this.packets, this.work, this.arrival, this.order, free, job.learn, j * C, barrier, latency, j);
     }
   }
 

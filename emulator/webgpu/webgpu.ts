@@ -3,7 +3,7 @@
 // device memory from load to dispose; many steps go into one command buffer;
 // per-step records (cycles, counters), recorded spikes and batched inputs move
 // in batches, two batches in flight, so the GPU never waits for the host.
-import { barrierCycles, corePosition } from '../../isa/profile.js';
+import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -173,8 +173,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     this.layout = layout;
     const device = gpu.device;
     const limits = gpu.limits;
-    const tiles = new Set(image.cores.map((core) => corePosition(image.profile, core.slot).tile));
-    this.barrier = barrierCycles(image.profile, tiles.size);
+    this.barrier = barrierCycles(image.profile, tilesUsed(image));
     this.tick = image.profile.tickCycles;
     this.record = stepRecordWords(layout.cores);
     const queueCap = Math.max(1, layout.routes);
