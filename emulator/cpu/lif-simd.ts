@@ -5,15 +5,23 @@
 // It works on the chip's state arrays in place, so they live in the kernel's
 // linear memory (cpuChipMemory in cpu.ts). Every lane does exactly the scalar
 // arithmetic, so results agree to the bit; a group's last (size mod 4) neurons
-// go through lifStepPlain.
+// go through lifStepPlain. The module is compiled for one layout of that memory:
+// each array's byte offset is its accesses' constant offset, so that an access
+// is one instruction, where an address computed in the loop cost V8 one more
+// and a register (docs/performance.md item (s)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { lifStepPlain } from './kernels.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
 
-const PARAMS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked', 'first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['i', 'at', 'accAt', 'mask', 'lane'] as const;
-const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'active',
+const ARRAYS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked'] as const;
+type ArrayName = (typeof ARRAYS)[number];
+/** Byte offset of each state array in the kernel's memory: compiled into the kernel as its loads' and stores' offsets. */
+export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
+
+const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane'] as const;
+const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'inactive',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
@@ -22,9 +30,6 @@ const get = (n: Local): Code => ops.localGet(INDEX.get(n)!);
 const set = (n: Local): Code => ops.localSet(INDEX.get(n)!);
 const tee = (n: Local): Code => ops.localTee(INDEX.get(n)!);
 const ACTIVE_GLOBAL = 0;
-
-/** Pushes the byte address of array `array` at element `index` (a local holding a byte offset). */
-const address = (array: Local, offset: Local): Code => [...get(offset), ...get(array), ...ops.i32Add];
 
 /**
  * decay(x, d) of isa/fixed.ts with k = ONE - d: x times k / 2^12 rounded toward
@@ -46,54 +51,50 @@ const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ..
 const ZERO = v.i32x4(0);
 const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
 
-/** The kernel; `countActive` false for a group with a bias, where every update is active. */
-const body = (countActive: boolean): Code => [
-  ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
-  ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
-  ...get('first'), ...set('i'),
-  ...ops.block, ...ops.loop,
-  ...get('i'), ...get('end'), ...ops.i32LtS, ...ops.i32Eqz, ...ops.brIf(1),
-  ...get('i'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
-  ...get('base'), ...get('i'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
+/**
+ * Four neurons: the state at byte offset `at` + lane (each array's own offset
+ * in the memory is the access's constant offset, so an access is one
+ * instruction) and the delay slot at `accAt` + lane.
+ */
+const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean): Code => [
   // Read and clear the step's delay slot.
-  ...address('accum', 'accAt'), ...v.load, ...set('inE'),
-  ...address('accumInh', 'accAt'), ...v.load, ...set('inI'),
-  ...address('accum', 'accAt'), ...ZERO, ...v.store,
-  ...address('accumInh', 'accAt'), ...ZERO, ...v.store,
-  ...address('uE', 'at'), ...v.load, ...set('e0'),
-  ...address('uI', 'at'), ...v.load, ...set('i0'),
-  ...address('v', 'at'), ...v.load, ...set('v0'),
-  ...address('ref', 'at'), ...v.load, ...set('r'),
-  // Active: any state, input, bias or refractory count non-zero; a true lane is -1, so subtracting counts it.
+  ...get('accAt'), ...v.load(o.accum + lane), ...set('inE'),
+  ...get('accAt'), ...v.load(o.accumInh + lane), ...set('inI'),
+  ...get('accAt'), ...ZERO, ...v.store(o.accum + lane),
+  ...get('accAt'), ...ZERO, ...v.store(o.accumInh + lane),
+  ...get('at'), ...v.load(o.uE + lane), ...set('e0'),
+  ...get('at'), ...v.load(o.uI + lane), ...set('i0'),
+  ...get('at'), ...v.load(o.v + lane), ...set('v0'),
+  ...get('at'), ...v.load(o.ref + lane), ...set('r'),
+  // Inactive: state, input and refractory count all zero; a true lane is -1, so adding counts it down.
   ...(countActive
     ? [
-      ...get('active'),
+      ...get('inactive'),
       ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('r'), ...v.or,
-      ...ZERO, ...v.ne, ...v.sub, ...set('active'),
+      ...ZERO, ...v.eq, ...v.add, ...set('inactive'),
     ]
     : []),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
   ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
   ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
-  ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...get('BIAS'), ...v.add, ...clamp, ...set('v1'),
+  ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(biased ? [...get('BIAS'), ...v.add] : []), ...clamp, ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold, reset and start the period.
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.geS, ...get('refractoryNow'), ...v.andNot, ...set('fire'),
-  ...address('uE', 'at'), ...get('e1'), ...v.store,
-  ...address('uI', 'at'), ...get('i1'), ...v.store,
-  ...address('v', 'at'), ...get('RESET'), ...get('v1'), ...get('refractoryNow'), ...get('fire'), ...v.or, ...v.bitselect, ...v.store,
-  ...address('ref', 'at'),
-  ...get('r'), ...v.i32x4(1), ...v.sub, ...get('REFRACTORY'), ...get('r'), ...get('fire'), ...v.bitselect, ...get('refractoryNow'), ...v.bitselect,
-  ...v.store,
+  ...get('at'), ...get('e1'), ...v.store(o.uE + lane),
+  ...get('at'), ...get('i1'), ...v.store(o.uI + lane),
+  ...get('at'), ...get('RESET'), ...get('v1'), ...get('refractoryNow'), ...get('fire'), ...v.or, ...v.bitselect, ...v.store(o.v + lane),
+  // r + refractoryNow is r - 1 on a refractory lane (true is -1) and r elsewhere.
+  ...get('at'), ...get('REFRACTORY'), ...get('r'), ...get('refractoryNow'), ...v.add, ...get('fire'), ...v.bitselect, ...v.store(o.ref + lane),
   // Spikes are rare: append the firing lanes' slots in lane order, as the scalar loop does.
   ...get('fire'), ...v.bitmask, ...tee('mask'),
   ...ops.if,
-  ...get('i'), ...get('shift'), ...ops.i32Sub, ...set('lane'),
+  ...get('at'), ...ops.i32Const(lane), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32ShrU, ...get('shift'), ...ops.i32Sub, ...set('lane'),
   ...ops.block, ...ops.loop,
   ...get('mask'), ...ops.i32Eqz, ...ops.brIf(1),
   ...get('mask'), ...ops.i32Const(1), ...ops.i32And,
   ...ops.if,
-  ...get('count'), ...ops.i32Const(2), ...ops.i32Shl, ...get('spiked'), ...ops.i32Add, ...get('lane'), ...ops.i32Store,
+  ...get('count'), ...ops.i32Const(2), ...ops.i32Shl, ...get('lane'), ...ops.i32Store(o.spiked),
   ...get('count'), ...ops.i32Const(1), ...ops.i32Add, ...set('count'),
   ...ops.end,
   ...get('mask'), ...ops.i32Const(1), ...ops.i32ShrU, ...set('mask'),
@@ -101,13 +102,41 @@ const body = (countActive: boolean): Code => [
   ...ops.br(0),
   ...ops.end, ...ops.end,
   ...ops.end,
-  ...get('i'), ...ops.i32Const(4), ...ops.i32Add, ...set('i'),
+];
+
+/** A loop over the neurons from `at` while `width` more of them remain before `stop` (bytes), `width` / 4 copies of four() a turn. */
+const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: boolean): Code => [
+  ...ops.block, ...ops.loop,
+  ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(4 * width), ...ops.i32LtS, ...ops.brIf(1),
+  ...Array.from({ length: width / 4 }, (_, j) => four(o, 16 * j, countActive, biased)).flat(),
+  ...get('at'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('at'),
+  ...get('accAt'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('accAt'),
   ...ops.br(0),
   ...ops.end, ...ops.end,
+];
+
+/** Neurons per turn of the kernel's main loop; a group's last (its size mod UNROLL) vector lanes go through a loop of four. */
+const UNROLL = 8;
+
+/**
+ * The kernel: neurons [first, end) (end - first a multiple of 4), state at byte
+ * offset 4 first, delay slot at 4 (base + first). `countActive` false for a
+ * group with a bias, where every update is active.
+ */
+const body = (o: ArrayOffsets, countActive: boolean): Code => [
+  ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
+  ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
+  ...get('first'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
+  ...get('end'), ...ops.i32Const(2), ...ops.i32Shl, ...set('stop'),
+  ...get('base'), ...get('first'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
+  ...loop(o, UNROLL, countActive, !countActive),
+  ...loop(o, 4, countActive, !countActive),
   ...(countActive
     ? [
-      ...get('active'), ...v.extractLane(0), ...get('active'), ...v.extractLane(1), ...ops.i32Add,
-      ...get('active'), ...v.extractLane(2), ...ops.i32Add, ...get('active'), ...v.extractLane(3), ...ops.i32Add,
+      // Active updates: the lanes run less those counted inactive.
+      ...get('end'), ...get('first'), ...ops.i32Sub,
+      ...get('inactive'), ...v.extractLane(0), ...ops.i32Add, ...get('inactive'), ...v.extractLane(1), ...ops.i32Add,
+      ...get('inactive'), ...v.extractLane(2), ...ops.i32Add, ...get('inactive'), ...v.extractLane(3), ...ops.i32Add,
       ...ops.globalSet(ACTIVE_GLOBAL),
     ]
     : []),
@@ -115,29 +144,30 @@ const body = (countActive: boolean): Code => [
 ];
 
 /** One exported kernel: the same signature and locals, with or without the active count. */
-const kernel = (name: string, countActive: boolean): WasmFunction => ({
+const kernel = (name: string, o: ArrayOffsets, countActive: boolean): WasmFunction => ({
   name,
   params: PARAMS.map(() => I32),
   results: [I32],
   locals: [[SCALARS.length, I32], [VECTORS.length, V128]],
-  body: body(countActive),
+  body: body(o, countActive),
 });
 
-/** The kernel's module for a shared (threaded engine) or a plain memory. */
-export function lifSimdModule(shared: boolean): Uint8Array {
+/** The kernel's module for a shared (threaded engine) or a plain memory, with the arrays at these offsets. */
+export function lifSimdModule(shared: boolean, offsets: ArrayOffsets): Uint8Array {
   return wasmModule(
     shared,
-    [kernel('lif', true), kernel('lifBiased', false)],
+    [kernel('lif', offsets, true), kernel('lifBiased', offsets, false)],
     ['active'],
   );
 }
 
-const modules = new Map<boolean, WebAssembly.Module>();
+/** The last module compiled, by memory kind and offsets: the engines of one chip layout (a benchmark's repetitions, a test's twins) share it. */
+let last: { readonly key: string; readonly module: WebAssembly.Module } | undefined;
 
 type WasmLif = (...args: number[]) => number;
 
 /** The chip's state arrays the kernel updates, as views into one WebAssembly memory (cpuChipMemory). */
-export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'uE' | 'uI' | 'v' | 'ref' | 'accum' | 'accumInh' | 'spiked'>;
+export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | ArrayName>;
 
 /**
  * lifStepPlain over `arrays` with the same arguments after the arrays:
@@ -148,26 +178,23 @@ export type LifStep = (out: Int32Array, base: number, first: number, end: number
 
 export function lifSimdStep(arrays: LifSimdArrays): LifStep {
   const shared = arrays.memory.buffer instanceof SharedArrayBuffer;
-  let module = modules.get(shared);
-  if (module === undefined) {
-    module = new WebAssembly.Module(lifSimdModule(shared));
-    modules.set(shared, module);
+  for (const name of ARRAYS) {
+    if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the state arrays must be views into the kernel memory');
   }
-  const instance = new WebAssembly.Instance(module, { env: { memory: arrays.memory } });
+  const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
+  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')}`;
+  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets)) };
+  const instance = new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
   const lif = instance.exports.lif as WasmLif;
   const lifBiased = instance.exports.lifBiased as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
   const { uE, uI, v, ref, accum, accumInh, spiked } = arrays;
-  for (const a of [uE, uI, v, ref, accum, accumInh, spiked]) {
-    if (a.buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the state arrays must be views into the kernel memory');
-  }
-  const [aE, aI, aV, aRef, aAcc, aAccInh, aSpiked] = [uE, uI, v, ref, accum, accumInh, spiked].map((a) => a.byteOffset);
   return (out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift) => {
     const vectorEnd = first + ((end - first) & ~3);
     let activeCount = 0;
     if (vectorEnd > first) {
       const kernel = bias === 0 ? lif : lifBiased;
-      out[0] = kernel(aE, aI, aV, aRef, aAcc, aAccInh, aSpiked, first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
+      out[0] = kernel(first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
       activeCount = bias === 0 ? active.value : vectorEnd - first;
     }
     if (vectorEnd < end) {

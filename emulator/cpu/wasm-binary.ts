@@ -57,8 +57,8 @@ export const ops = {
   localTee: (i: number): Code => [0x22, ...uleb(i)],
   globalGet: (i: number): Code => [0x23, ...uleb(i)],
   globalSet: (i: number): Code => [0x24, ...uleb(i)],
-  /** i32.store with 4-byte alignment, offset 0. */
-  i32Store: [0x36, 2, 0],
+  /** i32.store at address + offset, 4-byte alignment. */
+  i32Store: (offset: number): Code => [0x36, 2, ...uleb(offset)],
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
   i32LtS: [0x48],
@@ -74,13 +74,14 @@ const simd = (opcode: number, ...immediates: number[]): Code => [0xfd, ...uleb(o
 
 /** The v128 and i32x4 instructions the kernels use (opcodes of the 2.0 specification's SIMD instruction table). */
 export const simdOps = {
-  /** v128.load / v128.store, alignment hint 1 byte (a state slice need not start on 16 bytes), offset 0. */
-  load: simd(0x00, 0, 0),
-  store: simd(0x0b, 0, 0),
+  /** v128.load / v128.store at address + offset (a constant: the array's byte offset in the memory), alignment hint 1 byte (a state slice need not start on 16 bytes). */
+  load: (offset: number): Code => simd(0x00, 0, ...uleb(offset)),
+  store: (offset: number): Code => simd(0x0b, 0, ...uleb(offset)),
   /** v128.const with the same 32-bit value in the four lanes (little-endian). */
   i32x4: (value: number): Code => simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
   splat: simd(0x11),
   extractLane: (lane: number): Code => simd(0x1b, lane),
+  eq: simd(0x37),
   ne: simd(0x38),
   gtS: simd(0x3b),
   geS: simd(0x3f),

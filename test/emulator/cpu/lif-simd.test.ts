@@ -23,10 +23,15 @@ function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: 
 }
 
 describe('lifSimdModule', () => {
+  const offsets = { uE: 0, uI: 4096, v: 8192, ref: 12288, accum: 16384, accumInh: 24576, spiked: 32768 };
   it('is a valid WebAssembly module for a plain and for a shared memory', () => {
-    expect(WebAssembly.validate(lifSimdModule(false))).toBe(true);
-    expect(WebAssembly.validate(lifSimdModule(true))).toBe(true);
-    expect(Array.from(lifSimdModule(true))).not.toEqual(Array.from(lifSimdModule(false)));
+    expect(WebAssembly.validate(lifSimdModule(false, offsets))).toBe(true);
+    expect(WebAssembly.validate(lifSimdModule(true, offsets))).toBe(true);
+    expect(Array.from(lifSimdModule(true, offsets))).not.toEqual(Array.from(lifSimdModule(false, offsets)));
+  });
+
+  it('compiles the arrays\' offsets into the kernel', () => {
+    expect(Array.from(lifSimdModule(false, { ...offsets, v: 8208 }))).not.toEqual(Array.from(lifSimdModule(false, offsets)));
   });
 });
 
