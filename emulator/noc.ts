@@ -74,6 +74,9 @@
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
 
+/** route()'s default for `work` and `free`: no deliveries to schedule. */
+const NO_DELIVERIES = new Float64Array(0);
+
 /** Link kinds, for hop counts and labels. */
 export const LINK_PORT_OUT = 0;
 export const LINK_PORT_IN = 1;
@@ -157,8 +160,9 @@ export class MeshNoc {
   private nextExit = new Int32Array(0);
   /** Running sums of the batch being routed (fields, so that the chain passes can add to them). */
   private wait = 0;
-  /** Per core: the ready time of its last packet so far in the batch, then the cycle its output port is free again. */
-  private readonly portTime: Float64Array;
+  /** Per core, over the batch so far: the ready time of its last packet, and the cycle its output port is free again. */
+  private readonly portReady: Float64Array;
+  private readonly portFree: Float64Array;
   /** chain(direction, k) as tables, at direction * chainsPerDirection + k. */
   private readonly chainsPerDirection: number;
   private readonly chainFirst: Int32Array;
@@ -217,7 +221,8 @@ export class MeshNoc {
     this.loadDiff = new Float64Array(tileLinks);
     this.head = new Int32Array(this.linkCount).fill(-1);
     this.tail = new Int32Array(this.linkCount).fill(-1);
-    this.portTime = new Float64Array(this.cores);
+    this.portReady = new Float64Array(this.cores);
+    this.portFree = new Float64Array(this.cores);
     this.cum = new Float64Array(tileLinks);
     this.chainsPerDirection = Math.max(this.width, this.height);
     this.chainFirst = new Int32Array(4 * this.chainsPerDirection);
@@ -320,33 +325,41 @@ export class MeshNoc {
   /**
    * Routes one batch (one step's packets): fills arrival[0..count) and
    * order[0..count) as the header says, adds to the running totals, and
-   * returns the last arrival (0 for an empty batch).
+   * returns the last arrival (0 for an empty batch). Given `work` and `free`
+   * (per core), it also does scheduleDeliveries(batch, work, arrival, order,
+   * free), in the same pass over each core's arrivals.
    */
-  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array): number {
+  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Float64Array = NO_DELIVERIES, free: Float64Array = NO_DELIVERIES): number {
     const n = batch.count;
     if (n === 0) return 0;
+    // With work and free, each target core's deliveries too (scheduleDeliveries), while its packets are at hand.
+    const deliver = free.length > 0;
     if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
-    const { coreX, coreY, coreChipX, coreChipY, head, loadDiff, load, portTime } = this;
+    const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portReady, portFree, requestTime, nextRequest, chainPending } = this;
     const width = this.width;
+    const perDirection = this.chainsPerDirection;
     const tileLinks = width * this.height * 4;
     this.wait = 0;
-    // Every packet first requests its source core's output port. Its hops and
-    // the loads of its two straight runs are known from the two ends.
+    // One pass: each packet's hops and the loads of its two straight runs (known
+    // from the two ends), and its output port (latency 0), served in batch
+    // order, from where it requests its first link. Batch order is each port's
+    // (time, index) order when each core's packets come in order of ready time
+    // (the CPU backend's batches: one ready time per core); whether they do is
+    // checked on the way, and if not, the ports are served again, sorted.
     let hopsEW = 0;
     let hopsNS = 0;
     let hopsChip = 0;
-    // Whether each core's packets come in order of ready time (the CPU backend's
-    // batches: one ready time per core): then each output port serves its
-    // packets in batch order, and no port needs its requests listed and sorted.
     let inOrder = true;
-    portTime.fill(-Infinity);
+    let wait = 0;
+    portReady.fill(-Infinity);
+    portFree.fill(0);
     for (let p = 0; p < n; p++) {
       const s = src[p];
       const d = dst[p];
       const r = ready[p];
-      if (!(r >= portTime[s])) inOrder = false;
-      portTime[s] = r;
+      if (!(r >= portReady[s])) inOrder = false;
+      portReady[s] = r;
       const xs = coreX[s];
       const ys = coreY[s];
       const xd = coreX[d];
@@ -356,46 +369,50 @@ export class MeshNoc {
       hopsEW += Math.abs(xd - xs) - chipsX;
       hopsNS += Math.abs(yd - ys) - chipsY;
       hopsChip += chipsX + chipsY;
-      if (xd !== xs) {
-        const dir = xd > xs ? EAST : WEST;
-        loadDiff[(ys * width + xs) * 4 + dir]++;
-        loadDiff[(ys * width + xd) * 4 + dir]--;
-      }
+      load[tileLinks + 2 * s]++;
+      const free = portFree[s];
+      const enter = r > free ? r : free;
+      wait += enter - r;
+      portFree[s] = enter + 1;
+      // The first link after the port: the X run's, else the Y run's, else the target's input port (forward()).
+      let link = tileLinks + 2 * d + 1;
       if (yd !== ys) {
         const dir = yd > ys ? SOUTH : NORTH;
-        loadDiff[(ys * width + xd) * 4 + dir]++;
+        link = (ys * width + xd) * 4 + dir;
+        loadDiff[link]++;
         loadDiff[(yd * width + xd) * 4 + dir]--;
+        if (xd === xs) chainPending[dir * perDirection + xs] = 1;
       }
+      if (xd !== xs) {
+        const dir = xd > xs ? EAST : WEST;
+        link = (ys * width + xs) * 4 + dir;
+        loadDiff[link]++;
+        loadDiff[(ys * width + xd) * 4 + dir]--;
+        chainPending[dir * perDirection + ys] = 1;
+      }
+      requestTime[p] = enter;
+      nextRequest[p] = -1;
+      if (head[link] < 0) head[link] = p;
+      else nextRequest[tail[link]] = p;
+      tail[link] = p;
     }
     this.hopsEastWest += hopsEW;
     this.hopsNorthSouth += hopsNS;
     this.hopsChipToChip += hopsChip;
-    // Output ports (latency 0): each packet goes on from its own tile at the cycle it left.
-    if (inOrder) {
-      // Batch order is each port's (time, index) order: serve the ports side by side.
-      portTime.fill(0);
-      let wait = 0;
-      for (let p = 0; p < n; p++) {
-        const s = src[p];
-        const time = ready[p];
-        const free = portTime[s];
-        const enter = time > free ? time : free;
-        wait += enter - time;
-        portTime[s] = enter + 1;
-        load[tileLinks + 2 * s]++;
-        this.forward(p, enter, coreX[s], coreY[s], dst);
-      }
-      this.wait += wait;
-    } else this.serveOutPorts(n, src, ready, dst);
+    if (inOrder) this.wait = wait;
+    else {
+      // Undo the requests made in batch order and serve each port's requests sorted.
+      head.fill(-1);
+      chainPending.fill(0);
+      this.serveOutPorts(n, src, ready, dst);
+    }
     // The straight runs: rows before columns (a packet's Y run starts where its X run ends); only the chains packets joined.
-    const pending = this.chainPending;
-    const perDirection = this.chainsPerDirection;
     for (let dir = 0; dir < 4; dir++) {
       const chains = dir < 2 ? this.height : width;
       const coord = dir < 2 ? coreX : coreY;
       for (let k = 0; k < chains; k++) {
-        if (pending[dir * perDirection + k] === 0) continue;
-        pending[dir * perDirection + k] = 0;
+        if (chainPending[dir * perDirection + k] === 0) continue;
+        chainPending[dir * perDirection + k] = 0;
         this.serveChain(dir, k, dst, coord);
       }
     }
@@ -403,7 +420,7 @@ export class MeshNoc {
     const latency = this.linkLatency;
     let done = 0;
     let last = 0;
-    let wait = 0;
+    let inWait = 0;
     let latencySum = 0;
     let latencyMax = this.latencyMaxCycles;
     for (let c = 0; c < this.cores; c++) {
@@ -414,12 +431,13 @@ export class MeshNoc {
       const times = this.sortTime;
       const packets = this.sortPacket;
       const lat = latency[link];
-      let free = 0;
+      let portFree = 0;
+      let busy = deliver ? free[c] : 0;
       for (let j = 0; j < m; j++) {
         const time = times[j];
-        const enter = time > free ? time : free;
-        wait += enter - time;
-        free = enter + 1;
+        const enter = time > portFree ? time : portFree;
+        inWait += enter - time;
+        portFree = enter + 1;
         const p = packets[j];
         const next = enter + lat;
         arrival[p] = next;
@@ -428,10 +446,12 @@ export class MeshNoc {
         latencySum += took;
         if (took > latencyMax) latencyMax = took;
         if (next > last) last = next;
+        if (deliver) busy = (next > busy ? next : busy) + work[p];
       }
+      if (deliver) free[c] = busy;
     }
     // Integer sums below 2^53: exact in any order, so the totals are the event simulation's.
-    this.waitCycles += this.wait + wait;
+    this.waitCycles += this.wait + inWait;
     this.latencySumCycles += latencySum;
     this.latencyMaxCycles = latencyMax;
     this.packets += n;
@@ -441,13 +461,13 @@ export class MeshNoc {
   /** The output ports when some core's packets are not in order of ready time: list and sort each port's requests. */
   private serveOutPorts(n: number, src: Uint16Array, ready: Float64Array, dst: Uint16Array): void {
     const tileLinks = this.width * this.height * 4;
-    const { head, load, coreX, coreY } = this;
+    const { head, coreX, coreY } = this;
     for (let p = 0; p < n; p++) this.push(tileLinks + 2 * src[p], ready[p], p);
     for (let c = 0; c < this.cores; c++) {
       const link = tileLinks + 2 * c;
       if (head[link] < 0) continue;
+      // Its load was counted with the packets' hops.
       const m = this.gather(link);
-      load[link] += m;
       const times = this.sortTime;
       const packets = this.sortPacket;
       const x = coreX[c];
@@ -766,10 +786,7 @@ export function stepLatency(
   out: Float64Array,
   at: number,
 ): void {
-  if (batch.count > 0) {
-    noc.route(batch, arrival, order);
-    scheduleDeliveries(batch, work, arrival, order, free);
-  }
+  if (batch.count > 0) noc.route(batch, arrival, order, work, free);
   let end = 0;
   for (let c = 0; c < free.length; c++) {
     const done = free[c] + learn[learnAt + c];

@@ -183,16 +183,19 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
       }
       const cores = slotList.slice(0, Math.max(2, rand(slotsAll) + 1));
       const noc = new MeshNoc(profile, cores);
+      // The same batches routed with their deliveries (route's work and free).
+      const nocDeliver = new MeshNoc(profile, cores);
       const totals = { ew: 0, ns: 0, chip: 0, latencySum: 0, latencyMax: 0, wait: 0, packets: 0, load: new Float64Array(noc.linkCount) };
       for (let b = 0; b < 60; b++) {
         const n = [1, 2, 5, 40, 300][b % 5];
-        const spread = [0, 1, 3, 20, 1000][rand(5)];
+        // Spread -1: one ready time per source core, as the CPU backend lists them.
+        const spread = [0, 1, 3, 20, 1000, -1][rand(6)];
         const hot = rand(4) === 0 ? rand(cores.length) : -1;
         const packets: [number, number, number][] = [];
         for (let p = 0; p < n; p++) {
           const s = rand(cores.length);
           const d = hot >= 0 && rand(2) === 0 ? hot : rand(cores.length);
-          packets.push([s, d, spread === 0 ? 0 : rand(spread)]);
+          packets.push([s, d, spread === -1 ? (s * 37) % 11 : spread === 0 ? 0 : rand(spread)]);
         }
         const bt = batch(packets);
         const arrival = new Float64Array(n);
@@ -222,9 +225,14 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
         const work = Float64Array.from(packets, (_, p) => 1 + (p % 7));
         const freeA = Float64Array.from(cores, (_, c) => c * 3);
         const freeB = freeA.slice();
+        const freeC = freeA.slice();
         scheduleDeliveries(bt, work, arrival, order, freeA);
         scheduleDeliveries(bt, work, ref.arrival, ref.order, freeB);
         expect(Array.from(freeA)).toEqual(Array.from(freeB));
+        const arrivalC = new Float64Array(n);
+        expect(nocDeliver.route(bt, arrivalC, new Int32Array(n), work, freeC)).toBe(ref.last);
+        expect(Array.from(arrivalC)).toEqual(Array.from(ref.arrival));
+        expect(Array.from(freeC)).toEqual(Array.from(freeB));
       }
       expect(noc.hopsEastWest).toBe(totals.ew);
       expect(noc.hopsNorthSouth).toBe(totals.ns);
