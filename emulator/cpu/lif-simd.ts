@@ -21,7 +21,7 @@ export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
 const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane'] as const;
-const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'inactive',
+const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
@@ -78,14 +78,16 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
   ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
   ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
   ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(biased ? [...get('BIAS'), ...v.add] : []), ...clamp, ...set('v1'),
-  // Refractory lanes reset and count down; the others fire at threshold, reset and start the period.
+  // Refractory lanes reset and count down; the others fire at threshold (v1 > VTH, which holds the threshold less one), reset and start the period.
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
-  ...get('v1'), ...get('VTH'), ...v.geS, ...get('refractoryNow'), ...v.andNot, ...set('fire'),
+  ...get('v1'), ...get('VTH'), ...v.gtS, ...tee('fire'), ...get('refractoryNow'), ...v.or, ...set('resetNow'),
+  ...get('fire'), ...get('refractoryNow'), ...v.andNot, ...set('fire'),
   ...get('at'), ...get('e1'), ...v.store(o.uE + lane),
   ...get('at'), ...get('i1'), ...v.store(o.uI + lane),
-  ...get('at'), ...get('RESET'), ...get('v1'), ...get('refractoryNow'), ...get('fire'), ...v.or, ...v.bitselect, ...v.store(o.v + lane),
-  // r + refractoryNow is r - 1 on a refractory lane (true is -1) and r elsewhere.
-  ...get('at'), ...get('REFRACTORY'), ...get('r'), ...get('refractoryNow'), ...v.add, ...get('fire'), ...v.bitselect, ...v.store(o.ref + lane),
+  ...get('at'), ...get('RESET'), ...get('v1'), ...get('resetNow'), ...v.bitselect, ...v.store(o.v + lane),
+  // A lane's count is never negative (zero at first, and the period is, isa/image/validate.ts), so a firing lane's is 0:
+  // r + refractoryNow (true is -1) + the period where it fires is r - 1, the period, or r.
+  ...get('at'), ...get('r'), ...get('refractoryNow'), ...v.add, ...get('fire'), ...get('REFRACTORY'), ...v.and, ...v.add, ...v.store(o.ref + lane),
   // Spikes are rare: append the firing lanes' slots in lane order, as the scalar loop does.
   ...get('fire'), ...v.bitmask, ...tee('mask'),
   ...ops.if,
@@ -194,7 +196,9 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
     let activeCount = 0;
     if (vectorEnd > first) {
       const kernel = bias === 0 ? lif : lifBiased;
-      out[0] = kernel(first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, vth, reset, bias, refractory, shift, out[0]);
+      // v >= vth as v > vth - 1: v is never below STATE_MIN, so a lower threshold is STATE_MIN's (and vth - 1 cannot wrap).
+      const below = (vth > STATE_MIN ? vth : STATE_MIN) - 1;
+      out[0] = kernel(first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below, reset, bias, refractory, shift, out[0]);
       activeCount = bias === 0 ? active.value : vectorEnd - first;
     }
     if (vectorEnd < end) {

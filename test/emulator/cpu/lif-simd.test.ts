@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
 import { lifSimdModule, lifSimdStep } from '../../../emulator/cpu/lif-simd.js';
-import { STATE_MAX, UNIT } from '../../../isa/fixed.js';
+import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
 /** A chip memory of `neurons` slots and two delay slots, and a plain copy of it for lifStepPlain. */
@@ -96,6 +96,26 @@ describe('lifSimdStep', () => {
     expect(Array.from(simd.spiked.subarray(0, out[0]))).toEqual([0, 2, 3, 6, 7]);
     expect(Array.from(simd.ref)).toEqual([2, 0, 2, 2, 0, 0, 2, 2]);
     expect(out[1]).toBe(7);
+  });
+
+  it('agrees with lifStepPlain at thresholds down to the lowest 32-bit integer (it compares v > vth - 1)', () => {
+    for (const vth of [-(2 ** 31), STATE_MIN - 1, STATE_MIN, STATE_MIN + 1, -5, 0]) {
+      const { simd, plain } = twins(12, false);
+      for (let i = 0; i < 12; i++) {
+        simd.v[i] = plain.v[i] = i % 3 === 0 ? STATE_MIN : i % 3 === 1 ? STATE_MIN + 1 : -5 + i;
+        simd.ref[i] = plain.ref[i] = i % 4 === 3 ? 2 : 0;
+      }
+      const fast = Int32Array.of(0, 0);
+      const slow = Int32Array.of(0, 0);
+      // No decay of v (dv = 0) and no input: v stays where it was put.
+      lifSimdStep(simd)(fast, 0, 0, 12, 0, 0, 0, vth, 7, 0, 3, 0);
+      lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, slow, 0, 0, 12, 0, 0, 0, vth, 7, 0, 3, 0);
+      expect(Array.from(fast)).toEqual(Array.from(slow));
+      expect(Array.from(simd.spiked.subarray(0, fast[0]))).toEqual(Array.from(plain.spiked.subarray(0, slow[0])));
+      expect(Array.from(simd.v)).toEqual(Array.from(plain.v));
+      expect(Array.from(simd.ref)).toEqual(Array.from(plain.ref));
+      if (vth <= STATE_MIN) expect(fast[0]).toBe(9);
+    }
   });
 
   it('refuses state arrays outside its memory', () => {
