@@ -4,6 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CASES } from './cases/index.js';
 
+const USAGE = `usage: npm run bench -- [--only NAME]... [--quick] [--vs brian2|none] [--out FILE] [--list]
+  --only NAME   run this case only (repeat for several; --list names them)
+  --quick       fewer steps and repetitions: a smoke run, not figures to quote
+  --vs NAME     the simulator to compare with: brian2 (the default) or none
+  --out FILE    where to write the JSON summary (default bench/results/latest.json)
+  --list        list the cases and exit
+`;
+
 export async function runBench(argv: readonly string[]): Promise<void> {
   const only = new Set<string>();
   let out: string | undefined;
@@ -24,6 +32,14 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     } else if (argv[i] === '--out') out = argv[++i];
     else if (argv[i] === '--list') {
       for (const c of CASES) process.stdout.write(`${c.name}\t${c.description}\n`);
+      return;
+    } else if (argv[i] === '--help' || argv[i] === '-h') {
+      process.stdout.write(USAGE);
+      return;
+    } else {
+      // An unknown argument must not start the whole suite (hours, with the CUBA 40,000 cases).
+      process.stderr.write(`bench: unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+      process.exitCode = 1;
       return;
     }
   }
