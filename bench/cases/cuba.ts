@@ -156,6 +156,10 @@ export async function runCuba(ctx: BenchContext, name: string, c: CubaCase, reps
   ctx.log(`  brian2 2.5 cpp_standalone (1 thread): ${brian[0].synapses.toLocaleString('en-US')} synapses`);
   ctx.log(`    construct ${fmt(b((x) => x.constructS))} s   simulate ${fmt(bSim)} s   rate ${fmt(bRate, 2)} Hz   ${fmt(steps / bSim, 0)} steps/s`);
   ctx.log(`  meso / brian2 speed (simulate): ${fmt(bSim / simulate, 3)}x with 1 thread, ${fmt(bSim / simulate2, 3)}x with 2   rate difference ${fmt((100 * (mRate - bRate)) / bRate, 1)}%`);
+  // Each repetition's own ratios (Brian2 runs between Meso's two): how much the machine moved during the case.
+  const pairs = brian.map((x, r) => [x.simulateS / meso[r].simulateS, x.simulateS / meso2[r].simulateS]);
+  const range = (k: number): string => `${fmt(Math.min(...pairs.map((q) => q[k])), 2)}-${fmt(Math.max(...pairs.map((q) => q[k])), 2)}x`;
+  ctx.log(`    per repetition: ${range(0)} with 1 thread, ${range(1)} with 2`);
   ctx.record(`${name}_brian2_construct_s`, b((x) => x.constructS), 's');
   ctx.record(`${name}_brian2_simulate_s`, bSim, 's');
   ctx.record(`${name}_brian2_rate_hz`, bRate, 'Hz');
@@ -187,8 +191,9 @@ function cubaCase(name: string, neurons: number, dtMs: number, p: number, descri
 }
 
 export const CUBA_CASES: readonly BenchCase[] = [
-  cubaCase('cuba-4k-1ms', 4000, 1, CUBA.p, 'CUBA, 4,000 neurons, dt = 1 ms, 10 s, vs Brian2', { durationS: 10, reps: 3 }),
-  cubaCase('cuba-4k-0.1ms', 4000, 0.1, CUBA.p, 'CUBA, 4,000 neurons, dt = 0.1 ms, 10 s, vs Brian2', { durationS: 10, reps: 3 }),
+  // Seven repetitions at 4,000 neurons (a few seconds each): this machine's speed moves by up to 1.5x between runs.
+  cubaCase('cuba-4k-1ms', 4000, 1, CUBA.p, 'CUBA, 4,000 neurons, dt = 1 ms, 10 s, vs Brian2', { durationS: 10, reps: 7 }),
+  cubaCase('cuba-4k-0.1ms', 4000, 0.1, CUBA.p, 'CUBA, 4,000 neurons, dt = 0.1 ms, 10 s, vs Brian2', { durationS: 10, reps: 7 }),
   // 40,000 neurons: 32 M synapses on about 8,000 loihi-like cores over 63 chips (the fan-in limit of
   // 4,096 axons per core leaves room for 5 CUBA neurons a core). --quick simulates 0.1 s once.
   cubaCase('cuba-40k-1ms', 40000, 1, CUBA.p, 'CUBA, 40,000 neurons, dt = 1 ms, 10 s, vs Brian2', { durationS: 10, reps: 3 }, { durationS: 0.1, reps: 1 }),
