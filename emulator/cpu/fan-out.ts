@@ -11,12 +11,25 @@
 // threads write one accumulator. A target core whose synapses mix delays, or
 // that learns (the learn phase rewrites its words and reads its arrivals),
 // keeps an inbox of axons and delivers for itself (cpu.ts deliverCore).
+// Widths are chosen per chip: a synapse's target takes 8 bits where every core
+// delivered by source has at most 256 neurons (a chip whose fan-in limit keeps
+// cores small, as on random-1m and CUBA at 40,000), and a route's weight 8 bits
+// where the palette has at most 128 weights, and a route's synapse count 8 bits
+// where every axon has fewer than 255 synapses; 16 bits otherwise.
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
 
-/** routeWeight's mark for a route whose synapses have their own mantissas; its low byte is the axon's exponent. */
+/**
+ * routeWeight's mark for a route whose synapses have their own mantissas, the
+ * axon's exponent in the bits below it, in 16-bit weights; in 8-bit weights
+ * (a palette of fewer than WEIGHT_PER_SYNAPSE_NARROW entries) the mark is
+ * WEIGHT_PER_SYNAPSE_NARROW. FanOuts.weightMark says which.
+ */
 export const WEIGHT_PER_SYNAPSE = 0x8000;
+export const WEIGHT_PER_SYNAPSE_NARROW = 0x80;
+/** The largest neuron count of a core whose slots fit 8-bit targets. */
+const NARROW_TARGETS = 256;
 /** routeSynapses' largest count; a route to an inbox core with more reads its count from the target's table. */
 export const ROUTE_SYNAPSES_MORE = 0xffff;
 
@@ -24,12 +37,12 @@ export const ROUTE_SYNAPSES_MORE = 0xffff;
 export interface FanOut {
   /** Per slot (and one past the last): where its first route's synapses start in targets. */
   readonly slotStart: Uint32Array;
-  /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE. */
-  readonly routeSynapses: Uint16Array;
-  /** Per route to a core delivered by source: an index into the chip's palette, or WEIGHT_PER_SYNAPSE | exponent. */
-  readonly routeWeight: Uint16Array;
-  /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core. */
-  readonly targets: Uint16Array;
+  /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE (8 bits where every axon of the chip has fewer than 255). */
+  readonly routeSynapses: Uint8Array | Uint16Array;
+  /** Per route to a core delivered by source: an index into the chip's palette, or weightMark | exponent (8 bits where the palette is small). */
+  readonly routeWeight: Uint8Array | Uint16Array;
+  /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core (8 bits where every such core has at most 256 neurons). */
+  readonly targets: Uint8Array | Uint16Array;
   /** Their mantissas (aligned with targets) where some route of the chip has per-synapse weights; empty otherwise. */
   readonly mantissas: Int8Array;
   /** Routes to cores that keep an inbox: only those read the route's axon (the image's routeAxon). */
@@ -43,6 +56,8 @@ export interface FanOuts {
   readonly delay: Int32Array;
   /** Weights (mantissa << exponent, as delivery adds them) that routes index. */
   readonly palette: Int32Array;
+  /** A route weight at or above it marks per-synapse mantissas, with the exponent in the bits below: WEIGHT_PER_SYNAPSE or WEIGHT_PER_SYNAPSE_NARROW. */
+  readonly weightMark: number;
   /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
   readonly any: boolean;
 }
@@ -113,6 +128,14 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   // Each source core's routes in route order: counts, weights, and where each route's synapses go
   // (firstRoute: the place of an axon's first route in one array for the whole chip, -1 for none;
   // further routes to one axon are listed in `more`).
+  // Route counts in 8 bits where every axon has fewer than 255 synapses (none then reaches ROUTE_SYNAPSES_MORE).
+  let maxCount = 0;
+  for (let g = 0; g < axonInfo.length; g++) maxCount = Math.max(maxCount, axonInfo[g] >>> 16);
+  const narrowCounts = maxCount < 0xff;
+  // Route weights in 8 bits where the palette's indices and the exponents fit below the narrow mark.
+  let maxExp = 0;
+  for (const core of image.cores) for (let a = 0; a < core.axonWeightExp.length; a++) maxExp = Math.max(maxExp, core.axonWeightExp[a]);
+  const weightMark = palette.length <= WEIGHT_PER_SYNAPSE_NARROW && maxExp < WEIGHT_PER_SYNAPSE_NARROW ? WEIGHT_PER_SYNAPSE_NARROW : WEIGHT_PER_SYNAPSE;
   const firstRoute = new Int32Array(axonInfo.length).fill(-1);
   const more: number[] = [];
   const sourceStart = new Float64Array(image.cores.length + 1);
@@ -120,8 +143,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   let perSynapse = false;
   const perSource = image.cores.map((source, c) => {
     const routes = source.routeCore.length;
-    const routeSynapses = allocate(Uint16Array, routes, 2);
-    const routeWeight = allocate(Uint16Array, routes, 2);
+    const routeSynapses = narrowCounts ? allocate(Uint8Array, routes, 1) : allocate(Uint16Array, routes, 2);
+    const routeWeight = weightMark === WEIGHT_PER_SYNAPSE ? allocate(Uint16Array, routes, 2) : allocate(Uint8Array, routes, 1);
     const slots = source.routeStart.length - 1;
     const slotStart = allocate(Uint32Array, slots + 1, 4);
     sourceStart[c] = total;
@@ -138,8 +161,9 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
           inboxRoutes++;
           continue;
         }
-        routeWeight[r] = info & 0xffff;
-        if (routeWeight[r] >= WEIGHT_PER_SYNAPSE) perSynapse = true;
+        const code = info & 0xffff;
+        if (code >= WEIGHT_PER_SYNAPSE) perSynapse = true;
+        routeWeight[r] = code < WEIGHT_PER_SYNAPSE ? code : weightMark | (code - WEIGHT_PER_SYNAPSE);
         if (firstRoute[g] < 0) firstRoute[g] = total;
         else more.push(total, d, source.routeAxon[r]);
         total += count;
@@ -150,7 +174,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   });
   sourceStart[image.cores.length] = total;
   // The synapses, read in target order (each core's words once, front to back) and written to their routes' places.
-  const allTargets = allocate(Uint16Array, total, 2);
+  const narrow = image.cores.every((core, d) => delay[d] === 0 || core.neuronCount <= NARROW_TARGETS);
+  const allTargets = narrow ? allocate(Uint8Array, total, 1) : allocate(Uint16Array, total, 2);
   const allMantissas = allocate(Int8Array, perSynapse ? total : 0, 1);
   const copy = (core: CoreImage, a: number, to: number): void => {
     const { axonStart, synapses } = core;
@@ -178,7 +203,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   );
   const weights = allocate(Int32Array, palette.length, 4);
   weights.set(palette);
-  return { cores, delay, palette: weights, any: delay.some((d) => d !== 0) };
+  return { cores, delay, palette: weights, weightMark, any: delay.some((d) => d !== 0) };
 }
 
 /** A step's spikes in the order they were sent: source core and slot (every slot of the chip fits). */
@@ -225,7 +250,7 @@ export function deliverSent(
   accumInh: Int32Array,
   rows: Int32Array,
 ): void {
-  const { delay, palette } = fan;
+  const { delay, palette, weightMark } = fan;
   const { accumStart, n, slots } = layout;
   for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
   for (let k = 0; k < count; k++) {
@@ -245,7 +270,7 @@ export function deliverSent(
       }
       const row = rows[d];
       const code = routeWeight[r];
-      if (code < WEIGHT_PER_SYNAPSE) {
+      if (code < weightMark) {
         // One weight: its sign picks the current it feeds (isa/fixed.ts), once per route.
         const w = palette[code];
         if (w >= 0) {
@@ -260,7 +285,7 @@ export function deliverSent(
           }
         }
       } else {
-        const exp = code & 0xff;
+        const exp = code - weightMark;
         for (; f < last; f++) {
           const at = row + targets[f];
           const w = mantissas[f] << exp;

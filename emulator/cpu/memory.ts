@@ -63,14 +63,16 @@ export function chipMemoryPlan(neurons: number, accums: number): ChipMemoryPlan 
 
 export interface CpuMemory {
   /**
-   * Per synapse: a 16-bit target (and, where an axon's synapses have their own
-   * weights, an 8-bit mantissa) in the fan-out tables of the cores delivered by
-   * source (fan-out.ts); the 32-bit words of the cores that deliver for themselves.
+   * Per synapse: an 8-bit target where every core delivered by source has at
+   * most 256 neurons, else a 16-bit one (and, where an axon's synapses have
+   * their own weights, an 8-bit mantissa) in the fan-out tables of the cores
+   * delivered by source (fan-out.ts); the 32-bit words of the cores that
+   * deliver for themselves.
    */
   readonly synapseBytes: number;
   /** The axon offsets and exponents of the cores that deliver for themselves; the palette of route weights. */
   readonly axonBytes: number;
-  /** Per route: its destination core (and axon, where some route of its core goes to an inbox: the image's tables), its synapse count and weight; per slot its first route and first synapse. */
+  /** Per route: its destination core (and axon, where some route of its core goes to an inbox: the image's tables), its synapse count and weight (8 bits where the palette is small); per slot its first route and first synapse. */
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;

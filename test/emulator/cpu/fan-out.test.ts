@@ -6,14 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { compileSource } from '../../../compiler/index.js';
 import { CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
-import { buildFanOuts, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, type FanOuts } from '../../../emulator/cpu/fan-out.js';
+import { buildFanOuts, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, WEIGHT_PER_SYNAPSE_NARROW, type FanOuts } from '../../../emulator/cpu/fan-out.js';
 import { cpuMemory } from '../../../emulator/cpu/memory.js';
 import { buildSynapseTable } from '../../../emulator/cpu/synapse-table.js';
 import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
 import type { Emulator } from '../../../emulator/interface.js';
 import { synapseTarget, synapseWeight } from '../../../isa/synapse.js';
 import type { ChipImage } from '../../../isa/image/types.js';
-import { coreImage, loihi, type AxonSpec } from '../build.js';
+import { random32 } from '../../../isa/random.js';
+import { chipImage, coreImage, lif, loihi, type AxonSpec, type CoreSpec } from '../build.js';
 
 const LIF = { du: 400, duInh: 400, dv: 200, vth: 1 << 16, reset: 0, bias: 0, refractory: 1, thetaPlus: 0, dTheta: 0 };
 
@@ -29,6 +30,35 @@ function pair(axons: readonly AxonSpec[]): ChipImage {
   const target = coreImage({ slot: 0, groups: [{ kind: 'neurons', count: 300, params: LIF }], axons });
   const source = coreImage({ slot: 1, groups: [{ kind: 'neurons', count: 2, params: LIF }], routes: { 0: axons.map((_, a) => ({ core: 0, axon: a })), 1: [{ core: 0, axon: axons.length - 1 }] } });
   return { profile, cores: [target, source], symbols: { populations: [], inputs: [], outputs: [] } } as unknown as ChipImage;
+}
+
+/**
+ * Three cores of `neurons` neurons in a ring, each neuron driven to fire by
+ * its bias: neuron i of core c has a route to axon i of core c + 1 and to axon
+ * i + 1 of core c + 2; axon a holds five synapses to pseudo-random slots, with
+ * one of `weights` distinct weights (the palette: axon a has the (a mod
+ * weights)-th) or, on every seventh axon from `weights` on, a mantissa each;
+ * with `wideAxon`, axon 0 holds 300 synapses (16-bit route counts).
+ */
+function ring(neurons: number, weights: number, wideAxon = false): ChipImage {
+  const cores: CoreSpec[] = [0, 1, 2].map((c) => ({
+    slot: c,
+    groups: [{ kind: 'neurons', count: neurons, params: lif({ du: 600, dv: 300, bias: 6000 + 100 * c, refractory: 1 }) }],
+    axons: Array.from({ length: neurons + 1 }, (_, a): AxonSpec => {
+      const own = a >= weights && a % 7 === 6;
+      const k = a % weights;
+      return {
+        exp: own ? 1 + (a % 3) : 2,
+        synapses: Array.from({ length: wideAxon && a === 0 ? 300 : 5 }, (_, j) => ({
+          target: random32(9, c, a, j) % neurons,
+          weight: own ? (random32(10, c, a, j) % 200) - 100 : (k % 2 === 0 ? 1 : -1) * (1 + (k >> 1)),
+          delay: 1,
+        })),
+      };
+    }),
+    routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: i + 1 }]])),
+  }));
+  return chipImage(cores);
 }
 
 const perAxon: readonly AxonSpec[] = [
@@ -53,7 +83,7 @@ function routeSynapses(fan: FanOuts, image: ChipImage, source: number, slot: num
     if (fan.delay[core.routeCore[r]] === 0) continue;
     const code = out.routeWeight[r];
     const route: [number, number][] = [];
-    for (let k = 0; k < out.routeSynapses[r]; k++, f++) route.push([out.targets[f], code < WEIGHT_PER_SYNAPSE ? fan.palette[code] : out.mantissas[f] << (code & 0xff)]);
+    for (let k = 0; k < out.routeSynapses[r]; k++, f++) route.push([out.targets[f], code < fan.weightMark ? fan.palette[code] : out.mantissas[f] << (code - fan.weightMark)]);
     routes.push(route);
   }
   return routes;
@@ -71,6 +101,11 @@ describe('delivery by source', () => {
     const wide = (n: number): AxonSpec[] => [{ exp: 0, synapses: Array.from({ length: n }, (_, k) => ({ target: k % 300, weight: 1, delay: 1 })) }];
     expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE))).delay[0]).toBe(1);
     expect(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE + 1))).delay[0]).toBe(0);
+    // Route counts take 8 bits while every axon has fewer than 255 synapses.
+    expect(buildFanOuts(pair(wide(254))).cores[1].routeSynapses instanceof Uint8Array).toBe(true);
+    expect(buildFanOuts(pair(wide(255))).cores[1].routeSynapses instanceof Uint16Array).toBe(true);
+    expect(Array.from(buildFanOuts(pair(wide(255))).cores[1].routeSynapses)).toEqual([255, 255]);
+    expect(Array.from(buildFanOuts(pair(wide(ROUTE_SYNAPSES_MORE + 1))).cores[1].routeSynapses)).toEqual([ROUTE_SYNAPSES_MORE, ROUTE_SYNAPSES_MORE]);
   });
 
   it("holds each route's synapses in route order as the target's words have them: one weight per axon in the palette, else a mantissa each", () => {
@@ -85,12 +120,36 @@ describe('delivery by source', () => {
       const words = image.cores[0].synapses;
       expect(routeSynapses(fan, image, 1, 0).flat().map(([target]) => target)).toEqual(Array.from(words, synapseTarget));
       expect(routeSynapses(fan, image, 1, 0).flat().every(([, w], k) => Math.sign(w) === Math.sign(synapseWeight(words[k])))).toBe(true);
-      expect(fan.cores[1].routeSynapses).toEqual(Uint16Array.from([...axons, axons[axons.length - 1]], (a) => a.synapses.length));
+      expect(Array.from(fan.cores[1].routeSynapses)).toEqual([...axons, axons[axons.length - 1]].map((a) => a.synapses.length));
+      expect(fan.cores[1].routeSynapses instanceof Uint8Array).toBe(true);
       expect(fan.cores[1].mantissas.length > 0).toBe(axons === perSynapse);
       expect(fan.cores[1].inboxRoutes).toBe(0);
     }
     expect(Array.from(buildFanOuts(pair(perAxon)).palette).sort((a, b) => a - b)).toEqual([-90 << 2, 40 << 3]);
-    expect(buildFanOuts(pair(mixedDelays)).cores[1]).toMatchObject({ inboxRoutes: 2, targets: new Uint16Array(0) });
+    expect(buildFanOuts(pair(mixedDelays)).cores[1]).toMatchObject({ inboxRoutes: 2, targets: new Uint8Array(0) });
+  });
+
+  it('holds targets in 8 bits where every core delivered by source has at most 256 neurons, and route weights in 8 bits where the palette has at most 128', () => {
+    for (const [neurons, weights] of [[256, 3], [257, 3], [200, 129], [200, 128]] as const) {
+      const image = ring(neurons, weights);
+      const fan = buildFanOuts(image);
+      expect(fan.cores[0].targets instanceof Uint8Array).toBe(neurons <= 256);
+      expect(fan.cores[0].targets instanceof Uint16Array).toBe(neurons > 256);
+      expect(fan.palette.length).toBe(weights);
+      expect(fan.weightMark).toBe(weights <= 128 ? WEIGHT_PER_SYNAPSE_NARROW : WEIGHT_PER_SYNAPSE);
+      expect(fan.cores[0].routeWeight instanceof Uint8Array).toBe(weights <= 128);
+      // The same synapses and weights whatever the widths: as the target core's words have them.
+      const words = image.cores[1].synapses;
+      const held = routeSynapses(fan, image, 0, 3);
+      const axon = image.cores[1].axonStart;
+      expect(held[0].map(([target]) => target)).toEqual(Array.from(words.subarray(axon[3], axon[4]), synapseTarget));
+      expect(held.flat().every(([, w]) => w !== 0)).toBe(true);
+      expect(cpuMemory(image, undefined, fan).synapseBytes).toBe(fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0));
+    }
+    // A per-synapse route's exponent survives the narrow mark.
+    const fan = buildFanOuts(pair(perSynapse));
+    expect(fan.weightMark).toBe(WEIGHT_PER_SYNAPSE_NARROW);
+    expect(Array.from(fan.cores[1].routeWeight)).toEqual([WEIGHT_PER_SYNAPSE_NARROW | 1, WEIGHT_PER_SYNAPSE_NARROW | 4, WEIGHT_PER_SYNAPSE_NARROW | 4]);
   });
 
   it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all', () => {
@@ -102,6 +161,25 @@ describe('delivery by source', () => {
     expect(memory.synapseBytes).toBe(held);
     expect(memory.synapseBytes).toBe(2 * memory.synapses);
     expect(memory.totalBytes / memory.synapses).toBeLessThan(4);
+  });
+
+  it('delivers the same with 8-bit and 16-bit targets and weights as every core delivering its own inbox, on 1 and 2 threads', async () => {
+    for (const [neurons, weights, wideAxon] of [[256, 3, false], [257, 129, true]] as const) {
+      const image = ring(neurons, weights, wideAxon);
+      expect(buildFanOuts(image).cores[0].routeSynapses instanceof Uint16Array).toBe(wideAxon);
+      const observe = async (e: Emulator): Promise<unknown> => {
+        await e.run(60);
+        const seen = { counters: e.counters(), cycles: Array.from(e.stepCycles()), spikes: e.spikeCounts().map((a) => Array.from(a)) };
+        e.dispose();
+        return seen;
+      };
+      const bySourceRun = await observe(new CpuEmulatorImpl(image, { seed: 2 }));
+      const inboxes = buildFanOuts(image, undefined, false);
+      const words = image.cores.map((c) => buildSynapseTable(c, false, 0));
+      expect(bySourceRun).toEqual(await observe(new CpuEmulatorImpl(image, { seed: 2 }, undefined, undefined, words, inboxes)));
+      expect((bySourceRun as { counters: { total: { synaptic_ops: number; spikes: number } } }).counters.total.synaptic_ops).toBeGreaterThan(5_000);
+      expect(await observe(await createThreadedCpuEmulator(image, { seed: 2 }, 2))).toEqual(bySourceRun);
+    }
   });
 
   it('delivers what every core delivering its own inbox delivers: spikes, counters, cycles, neuron state and synapses to the bit', async () => {
