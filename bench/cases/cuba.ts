@@ -158,7 +158,7 @@ export async function runCuba(ctx: BenchContext, name: string, c: CubaCase, reps
   ctx.log(`  meso / brian2 speed (simulate): ${fmt(bSim / simulate, 3)}x with 1 thread, ${fmt(bSim / simulate2, 3)}x with 2   rate difference ${fmt((100 * (mRate - bRate)) / bRate, 1)}%`);
   // Each repetition's own ratios (Brian2 runs between Meso's two): how much the machine moved during the case.
   const pairs = brian.map((x, r) => [x.simulateS / meso[r].simulateS, x.simulateS / meso2[r].simulateS]);
-  const range = (k: number): string => `${fmt(Math.min(...pairs.map((q) => q[k])), 2)}-${fmt(Math.max(...pairs.map((q) => q[k])), 2)}x`;
+  const range = (k: number): string => `${fmt(Math.min(...pairs.map((q) => q[k])), 3)}-${fmt(Math.max(...pairs.map((q) => q[k])), 3)}x`;
   ctx.log(`    per repetition: ${range(0)} with 1 thread, ${range(1)} with 2`);
   ctx.record(`${name}_brian2_construct_s`, b((x) => x.constructS), 's');
   ctx.record(`${name}_brian2_simulate_s`, bSim, 's');
