@@ -74,6 +74,15 @@
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
 
+/** The smallest size a link's or a chain's buffers grow to. */
+const MIN_BUFFER = 64;
+
+/** `to` with `from` copied to its start. */
+function grown<A extends Float64Array | Int32Array>(from: A, to: A): A {
+  to.set(from);
+  return to;
+}
+
 /** route()'s default for `work` and `free`: no deliveries to schedule. */
 const NO_DELIVERIES = new Float64Array(0);
 
@@ -535,6 +544,8 @@ export class MeshNoc {
     for (let i = 0, link = first; i < length; i++, link += stride) {
       if (this.head[link] < 0) continue;
       const m = this.gather(link);
+      // The stream after this pass holds at most every packet it held and every joiner.
+      if (s + m > this.streamTime.length) this.growStream(s + m, s);
       const offset = cum[link];
       const jt = this.sortTime;
       const jp = this.sortPacket;
@@ -659,13 +670,19 @@ export class MeshNoc {
    */
   private gather(link: number): number {
     const { requestTime, nextRequest } = this;
-    const times = this.sortTime;
-    const packets = this.sortPacket;
-    const runs = this.runStart;
+    let times = this.sortTime;
+    let packets = this.sortPacket;
+    let runs = this.runStart;
     let m = 0;
     let runCount = 1;
     runs[0] = 0;
     for (let p = this.head[link]; p >= 0; p = nextRequest[p]) {
+      if (m === times.length) {
+        this.growSort(m + 1);
+        times = this.sortTime;
+        packets = this.sortPacket;
+        runs = this.runStart;
+      }
       const time = requestTime[p];
       if (m > 0 && (time < times[m - 1] || (time === times[m - 1] && p < packets[m - 1]))) runs[runCount++] = m;
       times[m] = time;
@@ -733,21 +750,44 @@ export class MeshNoc {
     this.mergePacket = toP;
   }
 
+  /** Room for a batch of n packets' requests (every packet has one pending at a time); at least doubles. */
   private reserve(n: number): void {
     const size = Math.max(n, this.requestTime.length * 2);
     this.requestTime = new Float64Array(size);
     this.nextRequest = new Int32Array(size);
-    this.sortTime = new Float64Array(size);
-    this.sortPacket = new Int32Array(size);
+  }
+
+  /**
+   * Room for `needed` requests of one link, keeping the ones gathered so far
+   * (sortTime/sortPacket and the run starts; the merge pair is scratch). The
+   * link and chain buffers grow to what one link or chain is sent, which on a
+   * large mesh is a small part of the batch.
+   */
+  private growSort(needed: number): void {
+    const size = Math.max(needed, 2 * this.sortTime.length, MIN_BUFFER);
+    this.sortTime = grown(this.sortTime, new Float64Array(size));
+    this.sortPacket = grown(this.sortPacket, new Int32Array(size));
+    this.runStart = grown(this.runStart, new Int32Array(size + 1));
     this.mergeTime = new Float64Array(size);
     this.mergePacket = new Int32Array(size);
-    this.runStart = new Int32Array(size + 1);
-    this.streamTime = new Float64Array(size);
-    this.streamPacket = new Int32Array(size);
-    this.streamExit = new Int32Array(size);
+  }
+
+  /** Room for a chain's stream of `needed` packets, keeping its first `keep` (the next-pass copy is scratch). */
+  private growStream(needed: number, keep: number): void {
+    const size = Math.max(needed, 2 * this.streamTime.length, MIN_BUFFER);
+    this.streamTime = grown(this.streamTime.subarray(0, keep), new Float64Array(size));
+    this.streamPacket = grown(this.streamPacket.subarray(0, keep), new Int32Array(size));
+    this.streamExit = grown(this.streamExit.subarray(0, keep), new Int32Array(size));
     this.nextTime = new Float64Array(size);
     this.nextPacket = new Int32Array(size);
     this.nextExit = new Int32Array(size);
+  }
+
+  /** Bytes of the per-packet buffers as they have grown (emulator/cpu/memory.ts counts them). */
+  bufferBytes(): number {
+    let bytes = 0;
+    for (const a of [this.requestTime, this.nextRequest, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit]) bytes += a.byteLength;
+    return bytes;
   }
 }
 

@@ -80,7 +80,7 @@ async function mesoOnce(c: CubaCase, seed: number, threads: number): Promise<Mes
   });
   const total = sim.value.counters.total;
   // The packet buffers grow when a step sends more than they hold: count them at the size they reached.
-  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.packetCapacity(), emulator.fanOuts()) : cpuMemory(image);
+  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.packetCapacity(), emulator.fanOuts(), emulator.nocBufferBytes()) : cpuMemory(image);
   emulator.dispose();
   return {
     constructS: built.seconds,

@@ -1081,6 +1081,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
   packetCapacity(): number {
     return this.stepTiming.capacity();
   }
+
+  /** Bytes the NoC's buffers hold (emulator/cpu/memory.ts counts them). */
+  nocBufferBytes(): number {
+    return this.stepTiming.noc.bufferBytes();
+  }
 }
 
 /**

@@ -16,9 +16,11 @@ import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
  */
 const PACKET_BYTES = 2 * 2 + 3 * 8 + 4 + 2 * 2 + 2 * 2;
 /**
- * Per packet of the NoC's capacity: request, sort, merge and two stream times
- * (Float64 x 5); list links, sorted and merged packets, run starts, two streams'
- * packets and exit positions (Int32 x 8).
+ * The NoC's buffers per packet at most (emulator/noc.ts): request, sort, merge
+ * and two stream times (Float64 x 5); list links, sorted and merged packets,
+ * run starts, two streams' packets and exit positions (Int32 x 8). Only the
+ * requests are per packet of the batch; the rest grow to what one link or one
+ * chain is sent (MeshNoc.bufferBytes gives what they hold).
  */
 const NOC_PACKET_BYTES = 5 * 8 + 8 * 4;
 /** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail (Int32); per tile link also its load difference and chain offset (Float64 x 2, counted for every link). */
@@ -98,9 +100,16 @@ export function initialPacketCapacity(image: ChipImage): number {
  * The CPU backend's bytes for `image`; `packetCapacity` is the size its packet
  * buffers have grown to (CpuEmulatorImpl.packetCapacity(); by default the size
  * they start with); `fan` its fan-out tables (CpuEmulatorImpl.fanOuts(); by
- * default built here).
+ * default built here); `nocBufferBytes` what the NoC's buffers hold
+ * (CpuEmulatorImpl.nocBufferBytes(); by default their largest size for that
+ * many packets).
  */
-export function cpuMemory(image: ChipImage, packetCapacity: number = initialPacketCapacity(image), fan: FanOuts = buildFanOuts(image)): CpuMemory {
+export function cpuMemory(
+  image: ChipImage,
+  packetCapacity: number = initialPacketCapacity(image),
+  fan: FanOuts = buildFanOuts(image),
+  nocBufferBytes: number = packetCapacity * NOC_PACKET_BYTES,
+): CpuMemory {
   let synapses = 0;
   let synapseBytes = 0;
   let axonBytes = fan.palette.byteLength + fan.delay.byteLength;
@@ -132,7 +141,7 @@ export function cpuMemory(image: ChipImage, packetCapacity: number = initialPack
   // The inboxes, the batch and the NoC's buffers by packet capacity (the threaded engine's shared inboxes hold every route: 4 bytes a route more); the NoC's links; per-core tables.
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
-  const packetBytes = packetCapacity * (PACKET_BYTES + NOC_PACKET_BYTES) + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
+  const packetBytes = packetCapacity * PACKET_BYTES + nocBufferBytes + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
   return {
     synapseBytes,
     axonBytes,

@@ -164,6 +164,23 @@ function tinyBoard(chips: number): ChipProfile {
   return { ...p, board: { ...p.board, chips, maxChips: Math.max(chips, p.board.maxChips), chipHopCycles: 7 } };
 }
 
+describe('MeshNoc buffers', () => {
+  it("grow to one link's and one chain's requests, not the batch's, and keep what they held when they grow", () => {
+    // 36 chips of 2 x 2 tiles: a 12 x 12 mesh, 288 cores; 3,000 packets between random cores, all ready at once.
+    const profile = tinyBoard(36);
+    const cores = Array.from({ length: coreCount(profile) }, (_, s) => s);
+    const n = 3000;
+    const b = batch(Array.from({ length: n }, (_, p) => [random32(3, 1, p, 0) % cores.length, random32(3, 2, p, 0) % cores.length, random32(3, 3, p, 0) % 4] as const));
+    const noc = new MeshNoc(profile, cores);
+    const arrival = new Float64Array(n);
+    expect(noc.route(b, arrival, new Int32Array(n))).toBe(referenceRoute(profile, cores, b).last);
+    expect(Array.from(arrival)).toEqual(Array.from(referenceRoute(profile, cores, b).arrival));
+    // Requests: 12 bytes a packet of the batch; the rest well under the 72 a packet they took when sized by the batch.
+    expect(noc.bufferBytes()).toBeGreaterThan(12 * n);
+    expect(noc.bufferBytes()).toBeLessThan(12 * n + 0.25 * 72 * n);
+  });
+});
+
 describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)', () => {
   // Random batches on 1, 2 and 6 chips: few or many packets, ready times spread or
   // equal (ties), cores used sparsely or densely, hot spots on one target. Each
