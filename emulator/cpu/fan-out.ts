@@ -15,7 +15,9 @@
 // delivered by source has at most 256 neurons (a chip whose fan-in limit keeps
 // cores small, as on random-1m and CUBA at 40,000), and a route's weight 8 bits
 // where the palette has at most 128 weights, and a route's synapse count 8 bits
-// where every axon has fewer than 255 synapses; 16 bits otherwise.
+// where every axon has fewer than 255 synapses; 16 bits otherwise. And where
+// every source neuron's routes carry one weight code (CUBA: a neuron is
+// excitatory or inhibitory), the code is kept once per slot, not per route.
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
@@ -39,8 +41,14 @@ export interface FanOut {
   readonly slotStart: Uint32Array;
   /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE (8 bits where every axon of the chip has fewer than 255). */
   readonly routeSynapses: Uint8Array | Uint16Array;
-  /** Per route to a core delivered by source: an index into the chip's palette, or weightMark | exponent (8 bits where the palette is small). */
+  /**
+   * Per route to a core delivered by source: an index into the chip's palette,
+   * or weightMark | exponent (8 bits where the palette is small); empty where
+   * the chip's weights are per slot (FanOuts.weightPerSlot).
+   */
   readonly routeWeight: Uint8Array | Uint16Array;
+  /** Per slot, where the chip's weights are per slot: the one weight code of all its routes to cores delivered by source; empty otherwise. */
+  readonly slotWeight: Uint8Array | Uint16Array;
   /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core (8 bits where every such core has at most 256 neurons). */
   readonly targets: Uint8Array | Uint16Array;
   /** Their mantissas (aligned with targets) where some route of the chip has per-synapse weights; empty otherwise. */
@@ -58,6 +66,12 @@ export interface FanOuts {
   readonly palette: Int32Array;
   /** A route weight at or above it marks per-synapse mantissas, with the exponent in the bits below: WEIGHT_PER_SYNAPSE or WEIGHT_PER_SYNAPSE_NARROW. */
   readonly weightMark: number;
+  /**
+   * Whether every slot's routes to cores delivered by source share one weight
+   * code (a source neuron in one projection, or in several with one weight):
+   * then the code is kept once per slot (slotWeight), not once per route.
+   */
+  readonly weightPerSlot: boolean;
   /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
   readonly any: boolean;
 }
@@ -136,6 +150,24 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   let maxExp = 0;
   for (const core of image.cores) for (let a = 0; a < core.axonWeightExp.length; a++) maxExp = Math.max(maxExp, core.axonWeightExp[a]);
   const weightMark = palette.length <= WEIGHT_PER_SYNAPSE_NARROW && maxExp < WEIGHT_PER_SYNAPSE_NARROW ? WEIGHT_PER_SYNAPSE_NARROW : WEIGHT_PER_SYNAPSE;
+  // Weights per slot where no slot's routes to cores delivered by source differ in weight code.
+  let weightPerSlot = true;
+  for (const source of image.cores) {
+    for (let i = 0; weightPerSlot && i + 1 < source.routeStart.length; i++) {
+      let slotCode = -1;
+      for (let r = source.routeStart[i]; r < source.routeStart[i + 1]; r++) {
+        const d = source.routeCore[r];
+        if (delay[d] === 0) continue;
+        const code = axonInfo[axonBase[d] + source.routeAxon[r]] & 0xffff;
+        if (slotCode >= 0 && code !== slotCode) weightPerSlot = false;
+        slotCode = code;
+      }
+    }
+  }
+  /** A weight code as the tables hold it: the palette index, or the chip's mark | exponent. */
+  const stored = (code: number): number => (code < WEIGHT_PER_SYNAPSE ? code : weightMark | (code - WEIGHT_PER_SYNAPSE));
+  const weights = (length: number): Uint8Array | Uint16Array =>
+    weightMark === WEIGHT_PER_SYNAPSE ? allocate(Uint16Array, length, 2) : allocate(Uint8Array, length, 1);
   const firstRoute = new Int32Array(axonInfo.length).fill(-1);
   const more: number[] = [];
   const sourceStart = new Float64Array(image.cores.length + 1);
@@ -144,8 +176,9 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   const perSource = image.cores.map((source, c) => {
     const routes = source.routeCore.length;
     const routeSynapses = narrowCounts ? allocate(Uint8Array, routes, 1) : allocate(Uint16Array, routes, 2);
-    const routeWeight = weightMark === WEIGHT_PER_SYNAPSE ? allocate(Uint16Array, routes, 2) : allocate(Uint8Array, routes, 1);
     const slots = source.routeStart.length - 1;
+    const routeWeight = weights(weightPerSlot ? 0 : routes);
+    const slotWeight = weights(weightPerSlot ? slots : 0);
     const slotStart = allocate(Uint32Array, slots + 1, 4);
     sourceStart[c] = total;
     let inboxRoutes = 0;
@@ -163,14 +196,15 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
         }
         const code = info & 0xffff;
         if (code >= WEIGHT_PER_SYNAPSE) perSynapse = true;
-        routeWeight[r] = code < WEIGHT_PER_SYNAPSE ? code : weightMark | (code - WEIGHT_PER_SYNAPSE);
+        if (weightPerSlot) slotWeight[i] = stored(code);
+        else routeWeight[r] = stored(code);
         if (firstRoute[g] < 0) firstRoute[g] = total;
         else more.push(total, d, source.routeAxon[r]);
         total += count;
       }
     }
     slotStart[slots] = total - sourceStart[c];
-    return { slotStart, routeSynapses, routeWeight, inboxRoutes };
+    return { slotStart, routeSynapses, routeWeight, slotWeight, inboxRoutes };
   });
   sourceStart[image.cores.length] = total;
   // The synapses, read in target order (each core's words once, front to back) and written to their routes' places.
@@ -196,14 +230,15 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       slotStart: t.slotStart,
       routeSynapses: t.routeSynapses,
       routeWeight: t.routeWeight,
+      slotWeight: t.slotWeight,
       targets: allTargets.subarray(sourceStart[c], sourceStart[c + 1]),
       mantissas: perSynapse ? allMantissas.subarray(sourceStart[c], sourceStart[c + 1]) : allMantissas,
       inboxRoutes: t.inboxRoutes,
     }),
   );
-  const weights = allocate(Int32Array, palette.length, 4);
-  weights.set(palette);
-  return { cores, delay, palette: weights, weightMark, any: delay.some((d) => d !== 0) };
+  const paletteWeights = allocate(Int32Array, palette.length, 4);
+  paletteWeights.set(palette);
+  return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, any: delay.some((d) => d !== 0) };
 }
 
 /** A step's spikes in the order they were sent: source core and slot (every slot of the chip fits). */
@@ -250,15 +285,16 @@ export function deliverSent(
   accumInh: Int32Array,
   rows: Int32Array,
 ): void {
-  const { delay, palette, weightMark } = fan;
+  const { delay, palette, weightMark, weightPerSlot } = fan;
   const { accumStart, n, slots } = layout;
   for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
   for (let k = 0; k < count; k++) {
     const c = sent.core[k];
     const i = sent.slot[k];
-    const { slotStart, routeSynapses, routeWeight, targets, mantissas } = fan.cores[c];
+    const { slotStart, routeSynapses, routeWeight, slotWeight, targets, mantissas } = fan.cores[c];
     const routeCore = routes.routeCore[c];
     const end = routes.routeStart[c][i + 1];
+    const slotCode = weightPerSlot ? slotWeight[i] : 0;
     let f = slotStart[i];
     for (let r = routes.routeStart[c][i]; r < end; r++) {
       const d = routeCore[r];
@@ -269,7 +305,7 @@ export function deliverSent(
         continue;
       }
       const row = rows[d];
-      const code = routeWeight[r];
+      const code = weightPerSlot ? slotCode : routeWeight[r];
       if (code < weightMark) {
         // One weight: its sign picks the current it feeds (isa/fixed.ts), once per route.
         const w = palette[code];

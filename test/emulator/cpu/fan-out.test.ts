@@ -38,14 +38,16 @@ function pair(axons: readonly AxonSpec[]): ChipImage {
  * i + 1 of core c + 2; axon a holds five synapses to pseudo-random slots, with
  * one of `weights` distinct weights (the palette: axon a has the (a mod
  * weights)-th) or, on every seventh axon from `weights` on, a mantissa each;
- * with `wideAxon`, axon 0 holds 300 synapses (16-bit route counts).
+ * with `wideAxon`, axon 0 holds 300 synapses (16-bit route counts); with
+ * `perSlot`, no axon has its own mantissas and neuron i's second route goes to
+ * axon i of core c + 2, so that each neuron's routes share one weight.
  */
-function ring(neurons: number, weights: number, wideAxon = false): ChipImage {
+function ring(neurons: number, weights: number, wideAxon = false, perSlot = false): ChipImage {
   const cores: CoreSpec[] = [0, 1, 2].map((c) => ({
     slot: c,
     groups: [{ kind: 'neurons', count: neurons, params: lif({ du: 600, dv: 300, bias: 6000 + 100 * c, refractory: 1 }) }],
     axons: Array.from({ length: neurons + 1 }, (_, a): AxonSpec => {
-      const own = a >= weights && a % 7 === 6;
+      const own = !perSlot && a >= weights && a % 7 === 6;
       const k = a % weights;
       return {
         exp: own ? 1 + (a % 3) : 2,
@@ -56,7 +58,7 @@ function ring(neurons: number, weights: number, wideAxon = false): ChipImage {
         })),
       };
     }),
-    routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: i + 1 }]])),
+    routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: perSlot ? i : i + 1 }]])),
   }));
   return chipImage(cores);
 }
@@ -81,7 +83,7 @@ function routeSynapses(fan: FanOuts, image: ChipImage, source: number, slot: num
   let f = out.slotStart[slot];
   for (let r = core.routeStart[slot]; r < core.routeStart[slot + 1]; r++) {
     if (fan.delay[core.routeCore[r]] === 0) continue;
-    const code = out.routeWeight[r];
+    const code = fan.weightPerSlot ? out.slotWeight[slot] : out.routeWeight[r];
     const route: [number, number][] = [];
     for (let k = 0; k < out.routeSynapses[r]; k++, f++) route.push([out.targets[f], code < fan.weightMark ? fan.palette[code] : out.mantissas[f] << (code - fan.weightMark)]);
     routes.push(route);
@@ -137,6 +139,7 @@ describe('delivery by source', () => {
       expect(fan.cores[0].targets instanceof Uint16Array).toBe(neurons > 256);
       expect(fan.palette.length).toBe(weights);
       expect(fan.weightMark).toBe(weights <= 128 ? WEIGHT_PER_SYNAPSE_NARROW : WEIGHT_PER_SYNAPSE);
+      expect(fan.weightPerSlot).toBe(false);
       expect(fan.cores[0].routeWeight instanceof Uint8Array).toBe(weights <= 128);
       // The same synapses and weights whatever the widths: as the target core's words have them.
       const words = image.cores[1].synapses;
@@ -152,10 +155,24 @@ describe('delivery by source', () => {
     expect(Array.from(fan.cores[1].routeWeight)).toEqual([WEIGHT_PER_SYNAPSE_NARROW | 1, WEIGHT_PER_SYNAPSE_NARROW | 4, WEIGHT_PER_SYNAPSE_NARROW | 4]);
   });
 
-  it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all', () => {
+  it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all, with one weight code a neuron', async () => {
     const image = compiled(cubaSource(4000, 1, 0.02));
     const fan = buildFanOuts(image);
     expect(Array.from(fan.delay).every((d) => d === 1)).toBe(true);
+    // A CUBA neuron is excitatory or inhibitory: its routes share one weight, kept once per slot.
+    expect(fan.weightPerSlot).toBe(true);
+    expect(fan.cores.every((out) => out.routeWeight.length === 0 && out.slotWeight.length === out.slotStart.length - 1)).toBe(true);
+    expect(new Set(fan.cores.flatMap((out) => Array.from(out.slotWeight))).size).toBe(2);
+    // Delivered that way, the same as every core delivering its own inbox.
+    const observe = async (e: Emulator): Promise<unknown> => {
+      await e.run(40);
+      const state = e instanceof CpuEmulatorImpl ? image.cores.map((_, c) => Object.values(e.neuronState(c)).map((a: Int32Array) => Array.from(a))) : 'no state';
+      const seen = { counters: e.counters(), cycles: Array.from(e.stepCycles()), spikes: e.spikeCounts().map((a) => Array.from(a)), state };
+      e.dispose();
+      return seen;
+    };
+    const words = image.cores.map((c) => buildSynapseTable(c, false, 0));
+    expect(await observe(new CpuEmulatorImpl(image, { seed: 3 }))).toEqual(await observe(new CpuEmulatorImpl(image, { seed: 3 }, undefined, undefined, words, buildFanOuts(image, undefined, false))));
     const memory = cpuMemory(image, undefined, fan);
     const held = fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0);
     expect(memory.synapseBytes).toBe(held);
@@ -163,10 +180,11 @@ describe('delivery by source', () => {
     expect(memory.totalBytes / memory.synapses).toBeLessThan(4);
   });
 
-  it('delivers the same with 8-bit and 16-bit targets and weights as every core delivering its own inbox, on 1 and 2 threads', async () => {
-    for (const [neurons, weights, wideAxon] of [[256, 3, false], [257, 129, true]] as const) {
-      const image = ring(neurons, weights, wideAxon);
+  it('delivers the same with 8-bit and 16-bit targets and weights, per route and per slot, as every core delivering its own inbox, on 1 and 2 threads', async () => {
+    for (const [neurons, weights, wideAxon, perSlot] of [[256, 3, false, false], [257, 129, true, false], [200, 3, false, true]] as const) {
+      const image = ring(neurons, weights, wideAxon, perSlot);
       expect(buildFanOuts(image).cores[0].routeSynapses instanceof Uint16Array).toBe(wideAxon);
+      expect(buildFanOuts(image).weightPerSlot).toBe(perSlot);
       const observe = async (e: Emulator): Promise<unknown> => {
         await e.run(60);
         const seen = { counters: e.counters(), cycles: Array.from(e.stepCycles()), spikes: e.spikeCounts().map((a) => Array.from(a)) };
