@@ -5,12 +5,13 @@
 // It works on the chip's state arrays in place, so they live in the kernel's
 // linear memory (cpuChipMemory in cpu.ts). Every lane does exactly the scalar
 // arithmetic, so results agree to the bit; a group's last (size mod 4) neurons
-// go through lifStepPlain. The module is compiled for one layout of that memory:
+// are one more vector whose lanes past the group are read but not written (a
+// store per lane), so no other group's or thread's neurons are touched (item
+// (w)). The module is compiled for one layout of that memory:
 // each array's byte offset is its accesses' constant offset, so that an access
 // is one instruction, where an address computed in the loop cost V8 one more
 // and a register (docs/performance.md item (s)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
-import { lifStepPlain } from './kernels.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
 
@@ -20,8 +21,8 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane'] as const;
-const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive',
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits'] as const;
+const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
@@ -52,16 +53,33 @@ const ZERO = v.i32x4(0);
 const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
 
 /**
+ * Stores `value` (a local) at `addr` + `offset`: the whole vector, or in a
+ * group's tail (`part`) only its first `rem` lanes, one 32-bit lane at a time,
+ * so that the lanes past the group are read but never written (they may be
+ * another group's, or another thread's core).
+ */
+const put = (addr: Local, offset: number, value: Local, part: boolean): Code =>
+  part
+    ? [0, 1, 2].flatMap((k) => [
+      ...get('rem'), ...ops.i32Const(k), ...ops.i32GtS, ...ops.if,
+      ...get(addr), ...get(value), ...v.storeLane(offset + 4 * k, k),
+      ...ops.end,
+    ])
+    : [...get(addr), ...get(value), ...v.store(offset)];
+
+/**
  * Four neurons: the state at byte offset `at` + lane (each array's own offset
  * in the memory is the access's constant offset, so an access is one
- * instruction) and the delay slot at `accAt` + lane.
+ * instruction) and the delay slot at `accAt` + lane. With `part`, the group's
+ * last 1-3 neurons (`rem` of them; `valid` and `validBits` mark their lanes).
  */
-const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean): Code => [
+const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean, part = false): Code => [
   // Read and clear the step's delay slot.
   ...get('accAt'), ...v.load(o.accum + lane), ...set('inE'),
   ...get('accAt'), ...v.load(o.accumInh + lane), ...set('inI'),
-  ...get('accAt'), ...ZERO, ...v.store(o.accum + lane),
-  ...get('accAt'), ...ZERO, ...v.store(o.accumInh + lane),
+  ...ZERO, ...set('vNew'),
+  ...put('accAt', o.accum + lane, 'vNew', part),
+  ...put('accAt', o.accumInh + lane, 'vNew', part),
   ...get('at'), ...v.load(o.uE + lane), ...set('e0'),
   ...get('at'), ...v.load(o.uI + lane), ...set('i0'),
   ...get('at'), ...v.load(o.v + lane), ...set('v0'),
@@ -71,7 +89,7 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
     ? [
       ...get('inactive'),
       ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('r'), ...v.or,
-      ...ZERO, ...v.eq, ...v.add, ...set('inactive'),
+      ...ZERO, ...v.eq, ...(part ? [...get('valid'), ...v.and] : []), ...v.add, ...set('inactive'),
     ]
     : []),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
@@ -82,14 +100,16 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.gtS, ...tee('fire'), ...get('refractoryNow'), ...v.or, ...set('resetNow'),
   ...get('fire'), ...get('refractoryNow'), ...v.andNot, ...set('fire'),
-  ...get('at'), ...get('e1'), ...v.store(o.uE + lane),
-  ...get('at'), ...get('i1'), ...v.store(o.uI + lane),
-  ...get('at'), ...get('RESET'), ...get('v1'), ...get('resetNow'), ...v.bitselect, ...v.store(o.v + lane),
+  ...put('at', o.uE + lane, 'e1', part),
+  ...put('at', o.uI + lane, 'i1', part),
+  ...get('RESET'), ...get('v1'), ...get('resetNow'), ...v.bitselect, ...set('vNew'),
+  ...put('at', o.v + lane, 'vNew', part),
   // A lane's count is never negative (zero at first, and the period is, isa/image/validate.ts), so a firing lane's is 0:
   // r + refractoryNow (true is -1) + the period where it fires is r - 1, the period, or r.
-  ...get('at'), ...get('r'), ...get('refractoryNow'), ...v.add, ...get('fire'), ...get('REFRACTORY'), ...v.and, ...v.add, ...v.store(o.ref + lane),
+  ...get('r'), ...get('refractoryNow'), ...v.add, ...get('fire'), ...get('REFRACTORY'), ...v.and, ...v.add, ...set('rNew'),
+  ...put('at', o.ref + lane, 'rNew', part),
   // Spikes are rare: append the firing lanes' slots in lane order, as the scalar loop does.
-  ...get('fire'), ...v.bitmask, ...tee('mask'),
+  ...get('fire'), ...v.bitmask, ...(part ? [...get('validBits'), ...ops.i32And] : []), ...tee('mask'),
   ...ops.if,
   ...get('at'), ...ops.i32Const(lane), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32ShrU, ...get('shift'), ...ops.i32Sub, ...set('lane'),
   ...ops.block, ...ops.loop,
@@ -106,7 +126,20 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
   ...ops.end,
 ];
 
-/** A loop over the neurons from `at` while `width` more of them remain before `stop` (bytes), `width` / 4 copies of four() a turn. */
+/**
+ * A group's last 1-3 neurons, if it has them: four lanes computed, the first
+ * `rem` stored. Lanes past the group are read (they lie inside the memory: the
+ * next array follows each one) and not written.
+ */
+const tail = (o: ArrayOffsets, countActive: boolean, biased: boolean): Code => [
+  ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(2), ...ops.i32ShrU, ...tee('rem'),
+  ...ops.if,
+  ...v.i32x4Lanes([0, 1, 2, 3]), ...get('rem'), ...v.splat, ...v.ltS, ...set('valid'),
+  ...ops.i32Const(1), ...get('rem'), ...ops.i32Shl, ...ops.i32Const(1), ...ops.i32Sub, ...set('validBits'),
+  ...four(o, 0, countActive, biased, true),
+  ...ops.end,
+];
+
 const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: boolean): Code => [
   ...ops.block, ...ops.loop,
   ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(4 * width), ...ops.i32LtS, ...ops.brIf(1),
@@ -117,13 +150,13 @@ const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: bool
   ...ops.end, ...ops.end,
 ];
 
-/** Neurons per turn of the kernel's main loop; a group's last (its size mod UNROLL) vector lanes go through a loop of four. */
+/** Neurons per turn of the kernel's main loop; a group's last (its size mod UNROLL) neurons go through a loop of four and the tail. */
 const UNROLL = 8;
 
 /**
- * The kernel: neurons [first, end) (end - first a multiple of 4), state at byte
- * offset 4 first, delay slot at 4 (base + first). `countActive` false for a
- * group with a bias, where every update is active.
+ * The kernel: neurons [first, end), state at byte offset 4 first, delay slot
+ * at 4 (base + first). `countActive` false for a group with a bias, where every
+ * update is active.
  */
 const body = (o: ArrayOffsets, countActive: boolean): Code => [
   ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
@@ -133,6 +166,7 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [
   ...get('base'), ...get('first'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
   ...loop(o, UNROLL, countActive, !countActive),
   ...loop(o, 4, countActive, !countActive),
+  ...tail(o, countActive, !countActive),
   ...(countActive
     ? [
       // Active updates: the lanes run less those counted inactive.
@@ -190,21 +224,15 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
   const lif = instance.exports.lif as WasmLif;
   const lifBiased = instance.exports.lifBiased as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
-  const { uE, uI, v, ref, accum, accumInh, spiked } = arrays;
   return (out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift) => {
-    const vectorEnd = first + ((end - first) & ~3);
-    let activeCount = 0;
-    if (vectorEnd > first) {
-      const kernel = bias === 0 ? lif : lifBiased;
-      // v >= vth as v > vth - 1: v is never below STATE_MIN, so a lower threshold is STATE_MIN's (and vth - 1 cannot wrap).
-      const below = (vth > STATE_MIN ? vth : STATE_MIN) - 1;
-      out[0] = kernel(first, vectorEnd, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below, reset, bias, refractory, shift, out[0]);
-      activeCount = bias === 0 ? active.value : vectorEnd - first;
+    if (end <= first) {
+      out[1] = 0;
+      return;
     }
-    if (vectorEnd < end) {
-      lifStepPlain(uE, uI, v, ref, accum, accumInh, spiked, out, base, vectorEnd, end, du, duInh, dv, vth, reset, bias, refractory, shift);
-      activeCount += out[1];
-    }
-    out[1] = activeCount;
+    const kernel = bias === 0 ? lif : lifBiased;
+    // v >= vth as v > vth - 1: v is never below STATE_MIN, so a lower threshold is STATE_MIN's (and vth - 1 cannot wrap).
+    const below = (vth > STATE_MIN ? vth : STATE_MIN) - 1;
+    out[0] = kernel(first, end, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below, reset, bias, refractory, shift, out[0]);
+    out[1] = bias === 0 ? active.value : end - first;
   };
 }

@@ -62,6 +62,7 @@ export const ops = {
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
   i32LtS: [0x48],
+  i32GtS: [0x4a],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32And: [0x71],
@@ -77,12 +78,17 @@ export const simdOps = {
   /** v128.load / v128.store at address + offset (a constant: the array's byte offset in the memory), alignment hint 1 byte (a state slice need not start on 16 bytes). */
   load: (offset: number): Code => simd(0x00, 0, ...uleb(offset)),
   store: (offset: number): Code => simd(0x0b, 0, ...uleb(offset)),
+  /** v128.store32_lane: lane `lane` (an immediate) alone, at address + offset (the lane's own place is the caller's to add). */
+  storeLane: (offset: number, lane: number): Code => simd(0x5a, 0, ...uleb(offset), lane),
   /** v128.const with the same 32-bit value in the four lanes (little-endian). */
   i32x4: (value: number): Code => simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
+  /** v128.const with four 32-bit lanes. */
+  i32x4Lanes: (lanes: readonly [number, number, number, number]): Code => simd(0x0c, ...lanes.flatMap((value) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
   splat: simd(0x11),
   extractLane: (lane: number): Code => simd(0x1b, lane),
   eq: simd(0x37),
   ne: simd(0x38),
+  ltS: simd(0x39),
   gtS: simd(0x3b),
   geS: simd(0x3f),
   and: simd(0x4e),
