@@ -25,7 +25,7 @@ import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
 /**
  * routeWeight's mark for a route whose synapses have their own mantissas, the
  * axon's exponent in the bits below it, in 16-bit weights; in 8-bit weights
- * (a palette of fewer than WEIGHT_PER_SYNAPSE_NARROW entries) the mark is
+ * (a palette of at most WEIGHT_PER_SYNAPSE_NARROW entries) the mark is
  * WEIGHT_PER_SYNAPSE_NARROW. FanOuts.weightMark says which.
  */
 export const WEIGHT_PER_SYNAPSE = 0x8000;
@@ -139,9 +139,6 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       axonInfo[base + a] = count * 0x10000 + (delay[d] === 0 ? 0 : weightCode(core, a));
     }
   });
-  // Each source core's routes in route order: counts, weights, and where each route's synapses go
-  // (firstRoute: the place of an axon's first route in one array for the whole chip, -1 for none;
-  // further routes to one axon are listed in `more`).
   // Route counts in 8 bits where every axon has fewer than 255 synapses (none then reaches ROUTE_SYNAPSES_MORE).
   let maxCount = 0;
   for (let g = 0; g < axonInfo.length; g++) maxCount = Math.max(maxCount, axonInfo[g] >>> 16);
@@ -168,6 +165,9 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   const stored = (code: number): number => (code < WEIGHT_PER_SYNAPSE ? code : weightMark | (code - WEIGHT_PER_SYNAPSE));
   const weights = (length: number): Uint8Array | Uint16Array =>
     weightMark === WEIGHT_PER_SYNAPSE ? allocate(Uint16Array, length, 2) : allocate(Uint8Array, length, 1);
+  // Each source core's routes in route order: counts, weights, and where each route's synapses go
+  // (firstRoute: the place of an axon's first route in one array for the whole chip, -1 for none;
+  // further routes to one axon are listed in `more`).
   const firstRoute = new Int32Array(axonInfo.length).fill(-1);
   const more: number[] = [];
   const sourceStart = new Float64Array(image.cores.length + 1);
