@@ -44,7 +44,12 @@ export const WASM_MAX_PAGES = 65536;
 /** The SIMD kernel's vector width in bytes: each state array starts on it. */
 const VECTOR_BYTES = 16;
 
-/** Where the chip's state arrays lie in their WebAssembly memory (cpu.ts cpuChipMemory). */
+/**
+ * Where the chip's state arrays lie in their WebAssembly memory (cpu.ts
+ * cpuChipMemory). The SIMD kernel reads up to 3 lanes past a group's last
+ * neuron (lif-simd.ts tail), so every array it reads is followed by another
+ * one: spiked, which it only writes, comes last.
+ */
 export interface ChipMemoryPlan {
   /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked): byte offset and length in elements. */
   readonly starts: readonly number[];
