@@ -2,7 +2,7 @@
 // spike-event log of recorded cores, and counters as named records.
 import { COUNTER_NAMES, type CounterName, type SpikeEvents } from './interface.js';
 
-type GrowableArray = Float64Array | Uint32Array | Uint16Array;
+type GrowableArray = Float64Array | Uint32Array | Uint16Array | Int32Array;
 
 /** A copy of `a` with room for at least `needed` elements, at least doubling. */
 export function grow<A extends GrowableArray>(a: A, needed: number): A {

@@ -73,15 +73,10 @@
 // scheduleDeliveries needs no more than that.
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
+import { grow } from './logs.js';
 
 /** The smallest size a link's or a chain's buffers grow to. */
 const MIN_BUFFER = 64;
-
-/** `to` with `from` copied to its start. */
-function grown<A extends Float64Array | Int32Array>(from: A, to: A): A {
-  to.set(from);
-  return to;
-}
 
 /** route()'s default for `work` and `free`: no deliveries to schedule. */
 const NO_DELIVERIES = new Float64Array(0);
@@ -765,9 +760,9 @@ export class MeshNoc {
    */
   private growSort(needed: number): void {
     const size = Math.max(needed, 2 * this.sortTime.length, MIN_BUFFER);
-    this.sortTime = grown(this.sortTime, new Float64Array(size));
-    this.sortPacket = grown(this.sortPacket, new Int32Array(size));
-    this.runStart = grown(this.runStart, new Int32Array(size + 1));
+    this.sortTime = grow(this.sortTime, size);
+    this.sortPacket = grow(this.sortPacket, size);
+    this.runStart = grow(this.runStart, size + 1);
     this.mergeTime = new Float64Array(size);
     this.mergePacket = new Int32Array(size);
   }
@@ -775,9 +770,9 @@ export class MeshNoc {
   /** Room for a chain's stream of `needed` packets, keeping its first `keep` (the next-pass copy is scratch). */
   private growStream(needed: number, keep: number): void {
     const size = Math.max(needed, 2 * this.streamTime.length, MIN_BUFFER);
-    this.streamTime = grown(this.streamTime.subarray(0, keep), new Float64Array(size));
-    this.streamPacket = grown(this.streamPacket.subarray(0, keep), new Int32Array(size));
-    this.streamExit = grown(this.streamExit.subarray(0, keep), new Int32Array(size));
+    this.streamTime = grow(this.streamTime.subarray(0, keep), size);
+    this.streamPacket = grow(this.streamPacket.subarray(0, keep), size);
+    this.streamExit = grow(this.streamExit.subarray(0, keep), size);
     this.nextTime = new Float64Array(size);
     this.nextPacket = new Int32Array(size);
     this.nextExit = new Int32Array(size);
