@@ -73,6 +73,11 @@ export const ops = {
 /** A SIMD instruction: the 0xfd prefix and its opcode (SIMD proposal's binary encoding, as standardised in 2.0). */
 const simd = (opcode: number, ...immediates: number[]): Code => [0xfd, ...uleb(opcode), ...immediates];
 
+/** v128.const with four 32-bit lanes, each little-endian. */
+function i32x4Lanes(lanes: readonly [number, number, number, number]): Code {
+  return simd(0x0c, ...lanes.flatMap((value) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff]));
+}
+
 /** The v128 and i32x4 instructions the kernels use (opcodes of the 2.0 specification's SIMD instruction table). */
 export const simdOps = {
   /** v128.load / v128.store at address + offset (a constant: the array's byte offset in the memory), alignment hint 1 byte (a state slice need not start on 16 bytes). */
@@ -80,28 +85,22 @@ export const simdOps = {
   store: (offset: number): Code => simd(0x0b, 0, ...uleb(offset)),
   /** v128.store32_lane: lane `lane` (an immediate) alone, at address + offset (the lane's own place is the caller's to add). */
   storeLane: (offset: number, lane: number): Code => simd(0x5a, 0, ...uleb(offset), lane),
-  /** v128.const with the same 32-bit value in the four lanes (little-endian). */
-  i32x4: (value: number): Code => simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
-  /** v128.const with four 32-bit lanes. */
-  i32x4Lanes: (lanes: readonly [number, number, number, number]): Code => simd(0x0c, ...lanes.flatMap((value) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff])),
+  /** v128.const with the same 32-bit value in the four lanes. */
+  i32x4: (value: number): Code => i32x4Lanes([value, value, value, value]),
+  i32x4Lanes,
   splat: simd(0x11),
   extractLane: (lane: number): Code => simd(0x1b, lane),
   eq: simd(0x37),
-  ne: simd(0x38),
   ltS: simd(0x39),
   gtS: simd(0x3b),
-  geS: simd(0x3f),
   and: simd(0x4e),
   andNot: simd(0x4f),
   or: simd(0x50),
-  xor: simd(0x51),
   bitselect: simd(0x52),
-  abs: simd(0xa0),
   bitmask: simd(0xa4),
   shrS: simd(0xac),
   shrU: simd(0xad),
   add: simd(0xae),
-  sub: simd(0xb1),
   mul: simd(0xb5),
   /** i32x4.dot_i16x8_s: per 32-bit lane, the sum of the products of its two signed 16-bit halves. */
   dotI16: simd(0xba),
