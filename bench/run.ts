@@ -1,16 +1,10 @@
 // Runs the benchmark cases and writes a JSON summary (bench/results/latest.json is not committed).
-// `npm run bench -- [--only NAME]... [--quick] [--vs brian2|none] [--out FILE] [--list]`; `meso bench` is the same.
+// `meso bench` (runtime/main.ts: its options, --help, and the refusal of an unknown one) calls
+// runBench; `npm run bench` and this file run as a script go through it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { main } from '../runtime/main.js';
 import { CASES } from './cases/index.js';
-
-const USAGE = `usage: npm run bench -- [--only NAME]... [--quick] [--vs brian2|none] [--out FILE] [--list]
-  --only NAME   run this case only (repeat for several; --list names them)
-  --quick       fewer steps and repetitions: a smoke run, not figures to quote
-  --vs NAME     the simulator to compare with: brian2 (the default) or none
-  --out FILE    where to write the JSON summary (default bench/results/latest.json)
-  --list        list the cases and exit
-`;
 
 export async function runBench(argv: readonly string[]): Promise<void> {
   const only = new Set<string>();
@@ -33,12 +27,9 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     else if (argv[i] === '--list') {
       for (const c of CASES) process.stdout.write(`${c.name}\t${c.description}\n`);
       return;
-    } else if (argv[i] === '--help' || argv[i] === '-h') {
-      process.stdout.write(USAGE);
-      return;
     } else {
       // An unknown argument must not start the whole suite (hours, with the CUBA 40,000 cases).
-      process.stderr.write(`bench: unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+      process.stderr.write(`bench: unknown argument ${JSON.stringify(argv[i])} (see \`meso bench --help\`)\n`);
       process.exitCode = 1;
       return;
     }
@@ -67,5 +58,10 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   process.stdout.write(`\nsummary written to ${path}\n`);
 }
 
-// Run as a script (npm run bench); `meso bench` imports runBench instead.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await runBench(process.argv.slice(2));
+// Run as a script: the same as `meso bench` with these arguments. Not awaited here: `meso bench`
+// imports this module, which must have finished loading first.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(['bench', ...process.argv.slice(2)]).then((code) => {
+    process.exitCode = code;
+  });
+}
