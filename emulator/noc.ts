@@ -70,7 +70,11 @@
 // to be delivered; order: the packets grouped by target core (ascending), each
 // core's packets in the order they passed its input port, which is order of
 // arrival (strictly increasing: an input port takes one packet per cycle).
-// scheduleDeliveries needs no more than that.
+// Given each packet's delivery cycles, route() also schedules the deliveries:
+// each target core takes its packets one at a time in that order, packet p
+// starting at max(arrival[p], the core's free cycle) and keeping the core busy
+// for its work (test/emulator/noc-reference.ts scheduleDeliveries states it
+// apart, for the tests).
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
 import { grow } from './logs.js';
@@ -330,13 +334,14 @@ export class MeshNoc {
    * Routes one batch (one step's packets): fills arrival[0..count) and
    * order[0..count) as the header says, adds to the running totals, and
    * returns the last arrival (0 for an empty batch). Given `work` and `free`
-   * (per core), it also does scheduleDeliveries(batch, work, arrival, order,
-   * free), in the same pass over each core's arrivals.
+   * (per core: the cycle its update ended, and on return the cycle its last
+   * delivery ended), it also schedules the deliveries as the header says, in
+   * the same pass over each core's arrivals.
    */
   route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Float64Array = NO_DELIVERIES, free: Float64Array = NO_DELIVERIES): number {
     const n = batch.count;
     if (n === 0) return 0;
-    // With work and free, each target core's deliveries too (scheduleDeliveries), while its packets are at hand.
+    // With work and free, each target core's deliveries too, while its packets are at hand.
     const deliver = free.length > 0;
     if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
@@ -828,20 +833,4 @@ export function stepLatency(
     if (done > end) end = done;
   }
   out[at] = end + barrier;
-}
-
-/**
- * Delivery timing on the target cores: each core handles its packets one at a
- * time in order of arrival; packet p starts at max(arrival[p], free[core]) and
- * keeps the core busy for work[p] cycles (its synaptic ops times the cost of
- * one). `free` holds, per core, the cycle its own update phase ended, and on
- * return the cycle its last delivery ended. Returns nothing: free is the output.
- */
-export function scheduleDeliveries(batch: PacketBatch, work: Float64Array, arrival: Float64Array, order: Int32Array, free: Float64Array): void {
-  for (let k = 0; k < batch.count; k++) {
-    const p = order[k];
-    const d = batch.dst[p];
-    const start = arrival[p] > free[d] ? arrival[p] : free[d];
-    free[d] = start + work[p];
-  }
 }

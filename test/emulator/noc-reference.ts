@@ -2,7 +2,8 @@
 // a discrete-event simulation that moves every packet link by link through one
 // binary heap keyed by (cycle, packet index). Slow and plain on purpose; the
 // randomized test in noc.test.ts checks that MeshNoc.route gives the same
-// arrivals, order per target core, and totals to the bit.
+// arrivals, order per target core, and totals to the bit, and the deliveries
+// it schedules against scheduleDeliveries below.
 import { chipGrid, corePosition, type ChipProfile } from '../../isa/profile.js';
 import { LINK_CHIP, LINK_EAST_WEST, LINK_NORTH_SOUTH, type NocTotals, type PacketBatch } from '../../emulator/noc.js';
 
@@ -124,4 +125,20 @@ export function referenceRoute(profile: ChipProfile, coreSlots: readonly number[
     }
   }
   return { arrival, order, linkLoad, ...r };
+}
+
+/**
+ * Delivery timing on the target cores: each core handles its packets one at a
+ * time in order of arrival; packet p starts at max(arrival[p], free[core]) and
+ * keeps the core busy for work[p] cycles (its synaptic ops times the cost of
+ * one). `free` holds, per core, the cycle its own update phase ended, and on
+ * return the cycle its last delivery ended. Returns nothing: free is the output.
+ */
+export function scheduleDeliveries(batch: PacketBatch, work: Float64Array, arrival: Float64Array, order: Int32Array, free: Float64Array): void {
+  for (let k = 0; k < batch.count; k++) {
+    const p = order[k];
+    const d = batch.dst[p];
+    const start = arrival[p] > free[d] ? arrival[p] : free[d];
+    free[d] = start + work[p];
+  }
 }

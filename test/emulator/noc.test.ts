@@ -4,10 +4,10 @@
 // (0,0); 2, 3 in (1,0); 4, 5 in (0,1); 6, 7 in (1,1). Link latencies: output
 // port 0, east/west 3, south/north 5, input port 2 (emulator/noc.ts).
 import { describe, expect, it } from 'vitest';
-import { MeshNoc, scheduleDeliveries, type PacketBatch } from '../../emulator/noc.js';
+import { MeshNoc, type PacketBatch } from '../../emulator/noc.js';
 import { builtinProfile, coreCount, type ChipProfile } from '../../isa/profile.js';
 import { random32 } from '../../isa/random.js';
-import { referenceRoute } from './noc-reference.js';
+import { referenceRoute, scheduleDeliveries } from './noc-reference.js';
 
 function tiny(): ChipProfile {
   const p = builtinProfile('tiny');
@@ -136,7 +136,7 @@ describe('MeshNoc', () => {
   });
 });
 
-describe('scheduleDeliveries', () => {
+describe('delivery scheduling (MeshNoc.route with work and free, and the oracle scheduleDeliveries)', () => {
   it('starts each delivery at the later of its arrival and the end of the core\'s previous work', () => {
     // The contention case above: core 2 gets packets arriving at 5 and 6. Core 2's own
     // update ends at 4. Packet 0 has 3 synaptic ops (3 x 2 = 6 cycles): 5..11. Packet 1
@@ -155,6 +155,13 @@ describe('scheduleDeliveries', () => {
     busy[2] = 20;
     scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, busy);
     expect(busy[2]).toBe(28);
+    // route() schedules the same, given the work and the free cycles.
+    for (const [from, to] of [[4, 13], [20, 28]]) {
+      const routed = new Float64Array(8);
+      routed[2] = from;
+      new MeshNoc(tiny(), slots).route(b, new Float64Array(2), new Int32Array(2), Float64Array.of(6, 2), routed);
+      expect(routed[2]).toBe(to);
+    }
   });
 });
 
