@@ -227,13 +227,12 @@ export class CpuCore {
   readonly axonWeightExp: Uint8Array;
   readonly synapses: Uint32Array;
   /**
-   * Routes of each slot: routeCore/routeAxon[routeStart[i] .. routeStart[i + 1]]
-   * (the image's arrays). A route's hops are computed when it is sent, from the
-   * two cores' positions; its synapse count and weight are in the fan-out
-   * (fan-out.ts); its axon is read only when its target keeps an inbox.
+   * Routes of each slot: routeAxon[routeStart[i] .. routeStart[i + 1]] (the
+   * image's arrays). A route's hops are computed when it is sent, from the
+   * two cores' positions; its target core, synapse count and weight are in the
+   * fan-out (fan-out.ts); its axon is read only when its target keeps an inbox.
    */
   readonly routeStart: Uint32Array;
-  readonly routeCore: Uint16Array;
   readonly routeAxon: Uint16Array;
   /** Cycles of this step's learn phase on this core: the learn phase adds to it; step() resets it and times it. */
   stepLearnCycles = 0;
@@ -264,7 +263,6 @@ export class CpuCore {
     this.axonWeightExp = table.axonWeightExp;
     this.synapses = table.words;
     this.routeStart = core.routeStart;
-    this.routeCore = core.routeCore;
     this.routeAxon = core.routeAxon;
     this.record = record;
   }
@@ -1009,8 +1007,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
    * synaptic ops are counted on its target core now (see step()).
    */
   private send(c: number, core: CpuCore, t: number): void {
-    const { spiked, spikeCount, routeStart, routeCore, routeAxon, counters } = core;
-    const { routeSynapses } = this.fan.cores[c];
+    const { spiked, spikeCount, routeStart, routeAxon, counters } = core;
+    const { slotCore, routeStep, routeSynapses } = this.fan.cores[c];
     const { delay } = this.fan;
     const sentCore = this.sent.core;
     const sentSlot = this.sent.slot;
@@ -1036,8 +1034,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
       sentSlot[sentCount++] = i;
       const first = routeStart[i];
       const end = routeStart[i + 1];
+      let dest = slotCore[i];
       for (let r = first; r < end; r++) {
-        const dest = routeCore[r];
+        dest = (dest + routeStep[r]) & 0xffff;
         let ops = routeSynapses[r];
         // Delivered by source next step (fan-out.ts), or through the target's inbox.
         if (delay[dest] === 0) {

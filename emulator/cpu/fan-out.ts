@@ -39,6 +39,16 @@ export const ROUTE_SYNAPSES_MORE = 0xffff;
 export interface FanOut {
   /** Per slot (and one past the last): where its first route's synapses start in targets. */
   readonly slotStart: Uint32Array;
+  /** Per slot: its first route's target core (0 for a slot without routes); routeStep gives the others. */
+  readonly slotCore: Uint16Array;
+  /**
+   * Per route: its target core less the previous route's of its slot (the
+   * first route's: less slotCore, so 0), modulo 2^16 (routeCores()). 8 bits where
+   * every slot of the chip lists its routes' cores ascending by steps under 256
+   * (the mapper's order on a random network of small cores, as CUBA at 40,000),
+   * a byte a route less than the image's 16-bit cores.
+   */
+  readonly routeStep: Uint8Array | Uint16Array;
   /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE (8 bits where every axon of the chip has fewer than 255). */
   readonly routeSynapses: Uint8Array | Uint16Array;
   /**
@@ -165,6 +175,17 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   const stored = (code: number): number => (code < WEIGHT_PER_SYNAPSE ? code : weightMark | (code - WEIGHT_PER_SYNAPSE));
   const weights = (length: number): Uint8Array | Uint16Array =>
     weightMark === WEIGHT_PER_SYNAPSE ? allocate(Uint16Array, length, 2) : allocate(Uint8Array, length, 1);
+  // Route steps in 8 bits where every slot's routes go to ascending cores, at most 255 apart.
+  let narrowSteps = true;
+  for (const source of image.cores) {
+    const { routeStart, routeCore } = source;
+    for (let i = 0; narrowSteps && i + 1 < routeStart.length; i++) {
+      for (let r = routeStart[i] + 1; r < routeStart[i + 1]; r++) {
+        const step = routeCore[r] - routeCore[r - 1];
+        if (step < 0 || step > 0xff) narrowSteps = false;
+      }
+    }
+  }
   // Each source core's routes in route order: counts, weights, and where each route's synapses go
   // (firstRoute: the place of an axon's first route in one array for the whole chip, -1 for none;
   // further routes to one axon are listed in `more`).
@@ -180,12 +201,17 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
     const routeWeight = weights(weightPerSlot ? 0 : routes);
     const slotWeight = weights(weightPerSlot ? slots : 0);
     const slotStart = allocate(Uint32Array, slots + 1, 4);
+    const slotCore = allocate(Uint16Array, slots, 2);
+    const routeStep = narrowSteps ? allocate(Uint8Array, routes, 1) : allocate(Uint16Array, routes, 2);
     sourceStart[c] = total;
     let inboxRoutes = 0;
     for (let i = 0; i < slots; i++) {
       slotStart[i] = total - sourceStart[c];
-      for (let r = source.routeStart[i]; r < source.routeStart[i + 1]; r++) {
+      const first = source.routeStart[i];
+      if (first < source.routeStart[i + 1]) slotCore[i] = source.routeCore[first];
+      for (let r = first; r < source.routeStart[i + 1]; r++) {
         const d = source.routeCore[r];
+        routeStep[r] = r === first ? 0 : (d - source.routeCore[r - 1]) & 0xffff;
         const g = axonBase[d] + source.routeAxon[r];
         const info = axonInfo[g];
         const count = info >>> 16;
@@ -204,7 +230,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       }
     }
     slotStart[slots] = total - sourceStart[c];
-    return { slotStart, routeSynapses, routeWeight, slotWeight, inboxRoutes };
+    return { slotStart, slotCore, routeStep, routeSynapses, routeWeight, slotWeight, inboxRoutes };
   });
   sourceStart[image.cores.length] = total;
   // The synapses, read in target order (each core's words once, front to back) and written to their routes' places.
@@ -228,6 +254,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   const cores = perSource.map(
     (t, c): FanOut => ({
       slotStart: t.slotStart,
+      slotCore: t.slotCore,
+      routeStep: t.routeStep,
       routeSynapses: t.routeSynapses,
       routeWeight: t.routeWeight,
       slotWeight: t.slotWeight,
@@ -251,19 +279,28 @@ export function sentSpikes(slots: number, allocate: Allocate = allocatePlain): S
   return { core: allocate(Uint16Array, slots, 2), slot: allocate(Uint32Array, slots, 4) };
 }
 
-/** Each source core's routes, as delivery by source and the step timing read them: the image's routeStart, routeCore and routeAxon. */
+/** Each source core's routes, as delivery by source and the step timing read them: the image's routeStart and routeAxon (their cores are in the fan-out: routeStep). */
 export interface RouteTables {
   readonly routeStart: readonly Uint32Array[];
-  readonly routeCore: readonly Uint16Array[];
   readonly routeAxon: readonly Uint16Array[];
 }
 
 export function routeTables(image: ChipImage): RouteTables {
   return {
     routeStart: image.cores.map((core) => core.routeStart),
-    routeCore: image.cores.map((core) => core.routeCore),
     routeAxon: image.cores.map((core) => core.routeAxon),
   };
+}
+
+/** The target cores of slot i's routes of a source core, from its fan-out (the loops that read routes decode them inline, the same way). */
+export function routeCores(out: FanOut, routeStart: Uint32Array, i: number): number[] {
+  const cores: number[] = [];
+  let d = out.slotCore[i];
+  for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
+    d = (d + out.routeStep[r]) & 0xffff;
+    cores.push(d);
+  }
+  return cores;
 }
 
 /**
@@ -291,13 +328,13 @@ export function deliverSent(
   for (let k = 0; k < count; k++) {
     const c = sent.core[k];
     const i = sent.slot[k];
-    const { slotStart, routeSynapses, routeWeight, slotWeight, targets, mantissas } = fan.cores[c];
-    const routeCore = routes.routeCore[c];
+    const { slotStart, slotCore, routeStep, routeSynapses, routeWeight, slotWeight, targets, mantissas } = fan.cores[c];
     const end = routes.routeStart[c][i + 1];
     const slotCode = weightPerSlot ? slotWeight[i] : 0;
     let f = slotStart[i];
+    let d = slotCore[i];
     for (let r = routes.routeStart[c][i]; r < end; r++) {
-      const d = routeCore[r];
+      d = (d + routeStep[r]) & 0xffff;
       if (delay[d] === 0) continue;
       const last = f + routeSynapses[r];
       if (d < from || d >= to) {

@@ -79,7 +79,7 @@ export interface CpuMemory {
   readonly synapseBytes: number;
   /** The axon offsets and exponents of the cores that deliver for themselves; the palette of route weights. */
   readonly axonBytes: number;
-  /** Per route: its destination core (and axon, where some route of its core goes to an inbox: the image's tables), its synapse count and weight (8 bits where the palette is small; per slot where each slot's routes share one); per slot its first route and first synapse. */
+  /** Per route: its destination core as a step from the previous route's (8 bits where the chip's routes allow), its axon where some route of its core goes to an inbox (the image's table), its synapse count and weight (8 bits where the palette is small; per slot where each slot's routes share one); per slot its first route, first route's core and first synapse. */
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;
@@ -135,7 +135,7 @@ export function cpuMemory(
     }
     // The route's axon is read only on the way to an inbox.
     const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
-    routeBytes += core.routeStart.byteLength + core.routeCore.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
+    routeBytes += core.routeStart.byteLength + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
     neurons += n;
     accums += (maxDelay + 1) * n;
   });

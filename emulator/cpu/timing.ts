@@ -59,7 +59,7 @@ export class StepTiming {
   /** Lists the step's packets into the batch, each ready at the end of its source's update. */
   private list(sent: SentSpikes, count: number, update: Float64Array): void {
     const { delay, cores: fans } = this.fan;
-    const { routeStart, routeCore: routeCores, routeAxon } = this.routes;
+    const { routeStart, routeAxon } = this.routes;
     const opCycles = this.opCycles;
     let { src, dst, ready } = this.packets;
     let work = this.work;
@@ -74,11 +74,11 @@ export class StepTiming {
         ({ src, dst, ready } = this.packets);
         work = this.work;
       }
-      const routeCore = routeCores[c];
-      const routeSynapses = fans[c].routeSynapses;
+      const { slotCore, routeStep, routeSynapses } = fans[c];
       const at = update[c];
+      let d = slotCore[i];
       for (let r = first; r < end; r++) {
-        const d = routeCore[r];
+        d = (d + routeStep[r]) & 0xffff;
         let ops = routeSynapses[r];
         // A count too large for a route is read from the target's words (only cores that keep an inbox have such axons).
         if (ops === ROUTE_SYNAPSES_MORE && delay[d] === 0) ops = axonSynapses(this.tables[d], routeAxon[c][r]);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { compileSource } from '../../../compiler/index.js';
 import { CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
-import { buildFanOuts, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, WEIGHT_PER_SYNAPSE_NARROW, type FanOuts } from '../../../emulator/cpu/fan-out.js';
+import { buildFanOuts, routeCores, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, WEIGHT_PER_SYNAPSE_NARROW, type FanOuts } from '../../../emulator/cpu/fan-out.js';
 import { cpuMemory } from '../../../emulator/cpu/memory.js';
 import { buildSynapseTable } from '../../../emulator/cpu/synapse-table.js';
 import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
@@ -153,6 +153,32 @@ describe('delivery by source', () => {
     const fan = buildFanOuts(pair(perSynapse));
     expect(fan.weightMark).toBe(WEIGHT_PER_SYNAPSE_NARROW);
     expect(Array.from(fan.cores[1].routeWeight)).toEqual([WEIGHT_PER_SYNAPSE_NARROW | 1, WEIGHT_PER_SYNAPSE_NARROW | 4, WEIGHT_PER_SYNAPSE_NARROW | 4]);
+  });
+
+  it("keeps each route's target core as a step from the previous route's, in 8 bits where every slot's cores ascend by steps under 256", () => {
+    /** Whether every route's core, decoded from the steps, is the image's. */
+    const decodes = (image: ChipImage, fan: FanOuts): boolean =>
+      image.cores.every((core, c) => Array.from({ length: core.routeStart.length - 1 }, (_, i) => i).every((i) => routeCores(fan.cores[c], core.routeStart, i).join() === Array.from(core.routeCore.subarray(core.routeStart[i], core.routeStart[i + 1])).join()));
+    // The ring's core 1 sends to cores 2 then 0: a step down, so 16 bits, which wrap.
+    const ring16 = ring(20, 3);
+    const fan16 = buildFanOuts(ring16);
+    expect(fan16.cores.every((out) => out.routeStep instanceof Uint16Array)).toBe(true);
+    expect(Array.from(fan16.cores[1].routeStep.subarray(0, 2))).toEqual([0, 0x10000 - 2]);
+    expect(decodes(ring16, fan16)).toBe(true);
+    // The mapper lists a neuron's routes by ascending core: CUBA's steps take a byte.
+    const cuba = compiled(cubaSource(4000, 1, 0.02));
+    const fan8 = buildFanOuts(cuba);
+    expect(fan8.cores.every((out) => out.routeStep instanceof Uint8Array)).toBe(true);
+    expect(decodes(cuba, fan8)).toBe(true);
+    // A step of 255 takes a byte, one of 256 does not (core 0's neuron routes to core 1, then core `last`).
+    const stepTo = (last: number): ChipImage =>
+      chipImage(Array.from({ length: last + 1 }, (_, c): CoreSpec => ({ slot: c, groups: [{ kind: 'neurons', count: 1, params: LIF }], axons: [{ exp: 0, synapses: [{ target: 0, weight: 1, delay: 1 }] }], routes: c === 0 ? { 0: [{ core: 1, axon: 0 }, { core: last, axon: 0 }] } : {} })));
+    expect(buildFanOuts(stepTo(256)).cores[0].routeStep instanceof Uint8Array).toBe(true);
+    const wide = stepTo(257);
+    const fanWide = buildFanOuts(wide);
+    expect(fanWide.cores[0].routeStep instanceof Uint16Array).toBe(true);
+    expect(routeCores(fanWide.cores[0], wide.cores[0].routeStart, 0)).toEqual([1, 257]);
+    expect(decodes(wide, fanWide)).toBe(true);
   });
 
   it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all, with one weight code a neuron', async () => {
