@@ -79,8 +79,8 @@ async function mesoOnce(c: CubaCase, seed: number, threads: number): Promise<Mes
     return { counters, energy: energyOf(counters.total, image.profile, chipTimeS(cycles, image.profile)) };
   });
   const total = sim.value.counters.total;
-  // The packet buffers grow when a step sends more than they hold: count them at the size they reached.
-  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.packetCapacity(), emulator.fanOuts(), emulator.nocBufferBytes()) : cpuMemory(image);
+  // The packet buffers grow when a step sends more than they hold: count them as they are.
+  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.fanOuts(), emulator.packetBufferBytes()) : cpuMemory(image);
   emulator.dispose();
   return {
     constructS: built.seconds,

@@ -14,7 +14,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
+import { chipMemoryPlan, inboxRouteCount, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
@@ -715,15 +715,17 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, this.sent);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);
-    // The inboxes hold one step's packets: sized like the packet buffers, grown with them (fillInbox).
-    this.inboxNow = new Uint16Array(capacity);
-    this.inboxNext = new Uint16Array(capacity);
+    // The inboxes hold one step's packets to cores that keep one: sized like the packet buffers, at most
+    // every such route (none on a chip delivered by source), grown on demand (fillInbox, growInboxList).
+    const inboxCapacity = Math.min(capacity, inboxRouteCount(this.fan));
+    this.inboxNow = new Uint16Array(inboxCapacity);
+    this.inboxNext = new Uint16Array(inboxCapacity);
     this.countNow = new Int32Array(image.cores.length);
     this.countNext = new Int32Array(image.cores.length);
     this.inboxStartNow = new Int32Array(image.cores.length + 1);
     this.inboxStartNext = new Int32Array(image.cores.length + 1);
-    this.inboxDst = new Uint16Array(capacity);
-    this.inboxAxon = new Uint16Array(capacity);
+    this.inboxDst = new Uint16Array(inboxCapacity);
+    this.inboxAxon = new Uint16Array(inboxCapacity);
     this.inboxFill = new Int32Array(image.cores.length);
     this.stepTiming = new StepTiming(image, routes, this.fan, synapseTables, capacity);
     this.learnCycles = new Float64Array(image.cores.length);
@@ -1076,14 +1078,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
     return this.fan;
   }
 
-  /** Packets the step's timing batch holds before it next grows (emulator/cpu/memory.ts counts them). */
+  /** Packets the step's timing batch holds before it next grows. */
   packetCapacity(): number {
     return this.stepTiming.capacity();
   }
 
-  /** Bytes the NoC's buffers hold (emulator/cpu/memory.ts counts them). */
-  nocBufferBytes(): number {
-    return this.stepTiming.noc.bufferBytes();
+  /** Bytes of the per-step packet buffers as they are now: the inboxes and inbox list, the timing's batch and the NoC's (emulator/cpu/memory.ts cpuMemory counts them). */
+  packetBufferBytes(): number {
+    return this.inboxNow.byteLength + this.inboxNext.byteLength + this.inboxDst.byteLength + this.inboxAxon.byteLength + this.stepTiming.bufferBytes();
   }
 }
 

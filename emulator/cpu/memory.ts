@@ -1,7 +1,11 @@
-// Bytes the CPU backend holds for an image: the typed arrays that CpuCore,
-// CpuEmulatorImpl (emulator/cpu/cpu.ts) and its MeshNoc (emulator/noc.ts)
-// allocate, counted from the image so that a benchmark can report bytes per
-// synapse without reaching into the emulator.
+// Bytes the CPU backend's step works on for an image: the typed arrays that a
+// step of CpuCore, CpuEmulatorImpl (emulator/cpu/cpu.ts) and its MeshNoc
+// (emulator/noc.ts) reads or writes, whether the emulator built them or reads
+// the image's in place (routeStart; routeAxon where a route goes to an inbox),
+// counted from the image so that a benchmark can report bytes per synapse
+// without reaching into the emulator. The image's synapse words, which a core
+// delivered by source keeps only for synapses() and no step reads, are the
+// image's, as its routes' 16-bit cores are.
 import { chipGrid } from '../../isa/profile.js';
 import { synapseDelay } from '../../isa/synapse.js';
 import { synapseTableBytes } from './synapse-table.js';
@@ -11,10 +15,11 @@ import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
 /**
  * Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16;
- * ready, work, arrival: Float64; order: Int32), the inbox list (target core and
- * axon: Uint16 each) and the two inboxes (Uint16 each).
+ * ready, work, arrival: Float64; order: Int32).
  */
-const PACKET_BYTES = 2 * 2 + 3 * 8 + 4 + 2 * 2 + 2 * 2;
+const BATCH_PACKET_BYTES = 2 * 2 + 3 * 8 + 4;
+/** Per packet to a core that keeps an inbox: the inbox list (target core and axon: Uint16 each) and the two inboxes (Uint16 each). */
+const INBOX_PACKET_BYTES = 2 * 2 + 2 * 2;
 /**
  * The NoC's buffers per packet at most (emulator/noc.ts): request, sort, merge
  * and two stream times (Float64 x 5); list links, sorted and merged packets,
@@ -83,7 +88,7 @@ export interface CpuMemory {
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;
-  /** Per-step packet buffers of the whole chip: the inboxes, the inbox list, the timing's batch and the NoC's own buffers (by packet capacity), its links, per-core tables. */
+  /** Per-step packet buffers of the whole chip (the inboxes, the inbox list, the timing's batch and the NoC's own buffers), the NoC's links, per-core tables. */
   readonly packetBytes: number;
   readonly totalBytes: number;
   readonly synapses: number;
@@ -102,19 +107,30 @@ export function initialPacketCapacity(image: ChipImage): number {
 }
 
 /**
- * The CPU backend's bytes for `image`; `packetCapacity` is the size its packet
- * buffers have grown to (CpuEmulatorImpl.packetCapacity(); by default the size
- * they start with); `fan` its fan-out tables (CpuEmulatorImpl.fanOuts(); by
- * default built here); `nocBufferBytes` what the NoC's buffers hold
- * (CpuEmulatorImpl.nocBufferBytes(); by default their largest size for that
- * many packets).
+ * The packet buffers of a fresh emulator once its first step has filled them
+ * (CpuEmulatorImpl.packetBufferBytes() gives them as they are): the batch and
+ * the NoC's at the starting capacity, the inboxes at that or every route to a
+ * core that keeps one, whichever is fewer.
  */
-export function cpuMemory(
-  image: ChipImage,
-  packetCapacity: number = initialPacketCapacity(image),
-  fan: FanOuts = buildFanOuts(image),
-  nocBufferBytes: number = packetCapacity * NOC_PACKET_BYTES,
-): CpuMemory {
+export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number {
+  const capacity = initialPacketCapacity(image);
+  return capacity * (BATCH_PACKET_BYTES + NOC_PACKET_BYTES) + Math.min(capacity, inboxRouteCount(fan)) * INBOX_PACKET_BYTES;
+}
+
+/** Routes of the chip to cores that keep an inbox: the most packets a step's inboxes hold. */
+export function inboxRouteCount(fan: FanOuts): number {
+  let routes = 0;
+  for (const out of fan.cores) routes += out.inboxRoutes;
+  return routes;
+}
+
+/**
+ * The CPU backend's bytes for `image`; `fan` its fan-out tables
+ * (CpuEmulatorImpl.fanOuts(); by default built here); `packetBufferBytes`
+ * what its per-step packet buffers hold (CpuEmulatorImpl.packetBufferBytes();
+ * by default initialPacketBufferBytes). CpuEmulatorImpl.memory() gives both.
+ */
+export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), packetBufferBytes: number = initialPacketBufferBytes(image, fan)): CpuMemory {
   let synapses = 0;
   let synapseBytes = 0;
   let axonBytes = fan.palette.byteLength + fan.delay.byteLength;
@@ -143,10 +159,10 @@ export function cpuMemory(
   const neuronBytes = chipMemoryPlan(neurons, accums).pages * WASM_PAGE + (4 + 6) * neurons;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
-  // The inboxes, the batch and the NoC's buffers by packet capacity (the threaded engine's shared inboxes hold every route: 4 bytes a route more); the NoC's links; per-core tables.
+  // The packet buffers (the threaded engine's shared inboxes hold every route to an inbox), the NoC's links, per-core tables.
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
-  const packetBytes = packetCapacity * PACKET_BYTES + nocBufferBytes + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
+  const packetBytes = packetBufferBytes + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
   return {
     synapseBytes,
     axonBytes,

@@ -24,6 +24,7 @@ import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
+import { inboxRouteCount } from './memory.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, RunOptions } from '../interface.js';
 
@@ -332,9 +333,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     super(image, options, memory, undefined, tables, fan, sent);
     this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
-    // Every route's worth, so that they never grow (fillInbox): workers hold these very buffers.
-    let total = 0;
-    for (const core of image.cores) total += core.routeCore.length;
+    // Every route to an inbox's worth, so that they never grow (fillInbox): workers hold these very buffers.
+    const total = inboxRouteCount(fan);
     this.inboxA = new Uint16Array(new SharedArrayBuffer(Math.max(2, total * 2))).subarray(0, total);
     this.inboxNow = this.inboxA;
     this.inboxB = new Uint16Array(new SharedArrayBuffer(Math.max(2, total * 2))).subarray(0, total);

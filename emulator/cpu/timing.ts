@@ -104,8 +104,14 @@ export class StepTiming {
     this.order = new Int32Array(size);
   }
 
-  /** Packets the batch holds before it next grows (emulator/cpu/memory.ts counts them). */
+  /** Packets the batch holds before it next grows. */
   capacity(): number {
     return this.packets.src.length;
+  }
+
+  /** Bytes of the batch and the NoC's per-packet buffers as they are now (emulator/cpu/memory.ts counts them). */
+  bufferBytes(): number {
+    const { src, dst, ready } = this.packets;
+    return src.byteLength + dst.byteLength + ready.byteLength + this.work.byteLength + this.arrival.byteLength + this.order.byteLength + this.noc.bufferBytes();
   }
 }

@@ -147,7 +147,7 @@ describe('delivery by source', () => {
       const axon = image.cores[1].axonStart;
       expect(held[0].map(([target]) => target)).toEqual(Array.from(words.subarray(axon[3], axon[4]), synapseTarget));
       expect(held.flat().every(([, w]) => w !== 0)).toBe(true);
-      expect(cpuMemory(image, undefined, fan).synapseBytes).toBe(fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0));
+      expect(cpuMemory(image, fan).synapseBytes).toBe(fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0));
     }
     // A per-synapse route's exponent survives the narrow mark.
     const fan = buildFanOuts(pair(perSynapse));
@@ -199,7 +199,16 @@ describe('delivery by source', () => {
     };
     const words = image.cores.map((c) => buildSynapseTable(c, false, 0));
     expect(await observe(new CpuEmulatorImpl(image, { seed: 3 }))).toEqual(await observe(new CpuEmulatorImpl(image, { seed: 3 }, undefined, undefined, words, buildFanOuts(image, undefined, false))));
-    const memory = cpuMemory(image, undefined, fan);
+    // No core keeps an inbox, so neither engine holds one: the threaded engine's shared inboxes hold only routes to inboxes.
+    const one = new CpuEmulatorImpl(image, { seed: 3 });
+    const two = await createThreadedCpuEmulator(image, { seed: 3 }, 2);
+    await one.run(5);
+    await two.run(5);
+    if (!(two instanceof CpuEmulatorImpl)) throw new Error('the threaded engine is a CpuEmulatorImpl');
+    expect(two.packetBufferBytes()).toBe(one.packetBufferBytes());
+    one.dispose();
+    two.dispose();
+    const memory = cpuMemory(image, fan);
     const held = fan.cores.reduce((sum, out) => sum + out.targets.byteLength + out.mantissas.byteLength, 0);
     expect(memory.synapseBytes).toBe(held);
     expect(memory.synapseBytes).toBe(2 * memory.synapses);
