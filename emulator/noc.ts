@@ -84,6 +84,9 @@ const MIN_BUFFER = 64;
 
 /** route()'s default for `work` and `free`: no deliveries to schedule. */
 const NO_DELIVERIES = new Float64Array(0);
+/** stepLatency's arrival and order for route(): none wanted. */
+const NO_OUTPUTS = new Float64Array(0);
+const NO_ORDER = new Int32Array(0);
 
 /** Link kinds, for hop counts and labels. */
 export const LINK_PORT_OUT = 0;
@@ -332,7 +335,8 @@ export class MeshNoc {
 
   /**
    * Routes one batch (one step's packets): fills arrival[0..count) and
-   * order[0..count) as the header says, adds to the running totals, and
+   * order[0..count) as the header says (unless both are empty: a step's
+   * timing needs neither, stepLatency), adds to the running totals, and
    * returns the last arrival (0 for an empty batch). Given `work` and `free`
    * (per core: the cycle its update ended, and on return the cycle its last
    * delivery ended), it also schedules the deliveries as the header says, in
@@ -343,6 +347,7 @@ export class MeshNoc {
     if (n === 0) return 0;
     // With work and free, each target core's deliveries too, while its packets are at hand.
     const deliver = free.length > 0;
+    const outputs = arrival.length > 0 || order.length > 0;
     if (this.requestTime.length < n) this.reserve(n);
     const { src, dst, ready } = batch;
     const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portReady, portFree, requestTime, nextRequest, chainPending } = this;
@@ -449,8 +454,10 @@ export class MeshNoc {
         portFree = enter + 1;
         const p = packets[j];
         const next = enter + lat;
-        arrival[p] = next;
-        order[done++] = p;
+        if (outputs) {
+          arrival[p] = next;
+          order[done++] = p;
+        }
         const took = next - ready[p];
         latencySum += took;
         if (took > latencyMax) latencyMax = took;
@@ -817,8 +824,6 @@ export function stepLatency(
   noc: MeshNoc,
   batch: PacketBatch,
   work: Float64Array,
-  arrival: Float64Array,
-  order: Int32Array,
   free: Float64Array,
   learn: Float64Array,
   learnAt: number,
@@ -826,7 +831,7 @@ export function stepLatency(
   out: Float64Array,
   at: number,
 ): void {
-  if (batch.count > 0) noc.route(batch, arrival, order, work, free);
+  if (batch.count > 0) noc.route(batch, NO_OUTPUTS, NO_ORDER, work, free);
   let end = 0;
   for (let c = 0; c < free.length; c++) {
     const done = free[c] + learn[learnAt + c];

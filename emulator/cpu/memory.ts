@@ -13,11 +13,8 @@ import { buildFanOuts, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
-/**
- * Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16;
- * ready, work, arrival: Float64; order: Int32).
- */
-const BATCH_PACKET_BYTES = 2 * 2 + 3 * 8 + 4;
+/** Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16; ready, work: Float64). */
+const BATCH_PACKET_BYTES = 2 * 2 + 2 * 8;
 /** Per packet to a core that keeps an inbox: the inbox list (target core and axon: Uint16 each) and the two inboxes (Uint16 each). */
 const INBOX_PACKET_BYTES = 2 * 2 + 2 * 2;
 /**

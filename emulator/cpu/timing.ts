@@ -17,11 +17,9 @@ export class StepTiming {
   readonly noc: MeshNoc;
   /** The chip's barrier at the end of every step, in cycles. */
   readonly barrier: number;
-  /** The step's packets (the NoC batch) and, per packet, its delivery's cycles on the target core, arrival and order; grown by doubling. */
+  /** The step's packets (the NoC batch) and, per packet, its delivery's cycles on the target core; grown by doubling. */
   private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; ready: Float64Array };
   private work: Float64Array;
-  private arrival: Float64Array;
-  private order: Int32Array;
   /** Per core: when it is next free (from the end of its update). */
   private readonly free: Float64Array;
   private readonly opCycles: number;
@@ -39,8 +37,6 @@ export class StepTiming {
     const cap = Math.max(1, capacity);
     this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
     this.work = new Float64Array(cap);
-    this.arrival = new Float64Array(cap);
-    this.order = new Int32Array(cap);
     this.free = new Float64Array(image.cores.length);
     this.opCycles = image.profile.cycles.synaptic_op;
   }
@@ -53,7 +49,7 @@ export class StepTiming {
   latency(sent: SentSpikes, count: number, update: Float64Array, learn: Float64Array, out: Float64Array, at: number): void {
     this.free.set(update);
     this.list(sent, count, update);
-    stepLatency(this.noc, this.packets, this.work, this.arrival, this.order, this.free, learn, 0, this.barrier, out, at);
+    stepLatency(this.noc, this.packets, this.work, this.free, learn, 0, this.barrier, out, at);
   }
 
   /** Lists the step's packets into the batch, each ready at the end of its source's update. */
@@ -99,9 +95,6 @@ export class StepTiming {
     this.packets.dst = grow(this.packets.dst, size);
     this.packets.ready = grow(this.packets.ready, size);
     this.work = grow(this.work, size);
-    // Filled by the NoC and the delivery schedule from scratch each step: no copy needed.
-    this.arrival = new Float64Array(size);
-    this.order = new Int32Array(size);
   }
 
   /** Packets the batch holds before it next grows. */
@@ -112,6 +105,6 @@ export class StepTiming {
   /** Bytes of the batch and the NoC's per-packet buffers as they are now (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
     const { src, dst, ready } = this.packets;
-    return src.byteLength + dst.byteLength + ready.byteLength + this.work.byteLength + this.arrival.byteLength + this.order.byteLength + this.noc.bufferBytes();
+    return src.byteLength + dst.byteLength + ready.byteLength + this.work.byteLength + this.noc.bufferBytes();
   }
 }

@@ -34,8 +34,6 @@ export class StepTimer {
   private readonly cores: number;
   private readonly packets: PacketBatch & { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
   private readonly work: Float64Array;
-  private readonly arrival: Float64Array;
-  private readonly order: Int32Array;
   private readonly free: Float64Array;
 
   constructor(private readonly tables: TimingTables, noc?: MeshNoc) {
@@ -44,8 +42,6 @@ export class StepTimer {
     const cap = Math.max(1, tables.routeSrc.length);
     this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
     this.work = new Float64Array(cap);
-    this.arrival = new Float64Array(cap);
-    this.order = new Int32Array(cap);
     this.free = new Float64Array(this.cores);
   }
 
@@ -67,7 +63,7 @@ export class StepTimer {
         this.work[p] = routeWork[r];
       }
       this.packets.count = count;
-      stepLatency(this.noc, this.packets, this.work, this.arrival, this.order, free, job.learn, j * C, barrier, latency, j);
+      stepLatency(this.noc, this.packets, this.work, free, job.learn, j * C, barrier, latency, j);
     }
   }
 

@@ -209,6 +209,8 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
       const noc = new MeshNoc(profile, cores);
       // The same batches routed with their deliveries (route's work and free).
       const nocDeliver = new MeshNoc(profile, cores);
+      // And again without arrival and order.
+      const nocQuiet = new MeshNoc(profile, cores);
       const totals = { ew: 0, ns: 0, chip: 0, latencySum: 0, latencyMax: 0, wait: 0, packets: 0, load: new Float64Array(noc.linkCount) };
       for (let b = 0; b < 60; b++) {
         const n = [1, 2, 5, 40, 300][b % 5];
@@ -257,6 +259,10 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
         expect(nocDeliver.route(bt, arrivalC, new Int32Array(n), work, freeC)).toBe(ref.last);
         expect(Array.from(arrivalC)).toEqual(Array.from(ref.arrival));
         expect(Array.from(freeC)).toEqual(Array.from(freeB));
+        // Without arrival and order (a step's timing), the same deliveries.
+        const freeD = Float64Array.from(cores, (_, c) => c * 3);
+        expect(nocQuiet.route(bt, new Float64Array(0), new Int32Array(0), work, freeD)).toBe(ref.last);
+        expect(Array.from(freeD)).toEqual(Array.from(freeB));
       }
       expect(noc.hopsEastWest).toBe(totals.ew);
       expect(noc.hopsNorthSouth).toBe(totals.ns);
@@ -268,6 +274,7 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
       expect(totals.wait).toBeGreaterThan(0);
       expect(noc.packets).toBe(totals.packets);
       expect(Array.from(noc.linkLoad)).toEqual(Array.from(totals.load));
+      expect(nocQuiet.totals()).toEqual(noc.totals());
     });
   }
 });
