@@ -578,7 +578,8 @@ export class MeshNoc {
       while (before >= 0 && se[before] <= i) before--;
       let free = before >= 0 ? st[before] + 1 : -offset;
       let a = start;
-      let o = 0;
+      // The rewritten stretch goes to the spare buffers at the place it takes in the stream.
+      let o = start;
       let wait = 0;
       for (let b = 0; b < m; b++) {
         const t = jt[b] - offset;
@@ -630,18 +631,39 @@ export class MeshNoc {
         a++;
       }
       this.wait += wait;
-      // stream = [0, start) + the rewritten stretch + [a, s) moved up or down.
-      const end = start + o;
-      if (a !== end && a < s) {
-        st.copyWithin(end, a, s);
-        sp.copyWithin(end, a, s);
-        se.copyWithin(end, a, s);
-      }
+      // stream = [0, start) + the rewritten stretch [start, end) + [a, s) moved up or down: whichever
+      // is less to copy, the stretch into the stream, or the rest of the stream around the stretch in the
+      // spare buffers, which become the stream (a saturated stream is rewritten from near its start).
       // Element by element: set(subarray) would allocate a view per pass.
-      for (let j = 0; j < o; j++) {
-        st[start + j] = nt[j];
-        sp[start + j] = np[j];
-        se[start + j] = ne[j];
+      const end = o;
+      if (start + (s - a) < end - start) {
+        for (let j = 0; j < start; j++) {
+          nt[j] = st[j];
+          np[j] = sp[j];
+          ne[j] = se[j];
+        }
+        for (let j = a, to = end; j < s; j++, to++) {
+          nt[to] = st[j];
+          np[to] = sp[j];
+          ne[to] = se[j];
+        }
+        this.streamTime = nt;
+        this.streamPacket = np;
+        this.streamExit = ne;
+        this.nextTime = st;
+        this.nextPacket = sp;
+        this.nextExit = se;
+      } else {
+        if (a !== end && a < s) {
+          st.copyWithin(end, a, s);
+          sp.copyWithin(end, a, s);
+          se.copyWithin(end, a, s);
+        }
+        for (let j = start; j < end; j++) {
+          st[j] = nt[j];
+          sp[j] = np[j];
+          se[j] = ne[j];
+        }
       }
       s = end + (s - a);
     }
