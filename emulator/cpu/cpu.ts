@@ -679,6 +679,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly logged: Int32Array;
   private stepLog: Float64Array;
   private readonly lastTotals = new Float64Array(COUNTERS);
+  /**
+   * Chip-wide running totals of the counters the step loop writes
+   * (STEP_COUNTERS), added where the per-core table is: the log reads them
+   * instead of summing every core's row each step (a strided pass over the
+   * table per counter, the largest line of a step at 40,000 neurons).
+   */
+  private readonly stepTotals = new Float64Array(COUNTERS);
+  /** Per logged counter: 1 where stepTotals holds its total (the learn phase's counters are summed from the table). */
+  private readonly loggedFromTotals: Uint8Array;
   private readonly events = new EventLog();
   private disposed = false;
 
@@ -740,6 +749,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
     this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
     this.stepLog = new Float64Array(INITIAL_LOG * this.logged.length);
+    this.loggedFromTotals = Uint8Array.from(this.logged, (k) => (STEP_COUNTERS.includes(k) ? 1 : 0));
   }
 
   async run(steps: number): Promise<void> {
@@ -873,9 +883,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const coreUpdate = this.coreUpdate;
     const activeCycles = cyc.neuron_update_active;
     const inactiveCycles = cyc.neuron_update_inactive;
+    const learns = this.learning !== undefined;
+    let active = 0;
+    let inactive = 0;
+    let spikes = 0;
+    let inputs = 0;
     for (let c = 0; c < this.cores.length; c++) {
       const core = this.cores[c];
-      core.stepLearnCycles = 0;
+      if (learns) core.stepLearnCycles = 0;
       const inputSpikes = core.stepInputSpikes;
       const update = core.stepActive * activeCycles + core.stepInactive * inactiveCycles;
       coreUpdate[c] = update;
@@ -888,18 +903,30 @@ export class CpuEmulatorImpl implements CpuEmulator {
       table[at + INACTIVE] += core.stepInactive;
       table[at + SPIKES] += core.spikedCount - inputSpikes;
       table[at + INPUT_SPIKES] += inputSpikes;
+      active += core.stepActive;
+      inactive += core.stepInactive;
+      spikes += core.spikedCount - inputSpikes;
+      inputs += inputSpikes;
     }
+    const totals = this.stepTotals;
+    totals[ACTIVE] += active;
+    totals[INACTIVE] += inactive;
+    totals[SPIKES] += spikes;
+    totals[INPUT_SPIKES] += inputs;
     this.fillInbox();
     // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
     const stepOps = this.stepOps;
     const opCycles = cyc.synaptic_op;
+    let allOps = 0;
     for (let c = 0; c < this.cores.length; c++) {
       const ops = stepOps[c];
       if (ops === 0) continue;
       table[c * COUNTERS + SYNAPTIC_OPS] += ops;
       this.phaseCycles[c * PHASE_NAMES.length + PHASE_DELIVER] += ops * opCycles;
       stepOps[c] = 0;
+      allOps += ops;
     }
+    totals[SYNAPTIC_OPS] += allOps;
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
     this.learning?.step(t, this.inboxNow, this.inboxStartNow, this.countNow);
     this.finishStep(t);
@@ -942,9 +969,12 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private time(t: number): void {
     const phases = PHASE_NAMES.length;
     const learn = this.learnCycles;
-    for (let c = 0; c < this.cores.length; c++) {
-      learn[c] = this.cores[c].stepLearnCycles;
-      this.phaseCycles[c * phases + PHASE_LEARN] += learn[c];
+    // Without a learn phase every core's learn cycles stay 0.
+    if (this.learning !== undefined) {
+      for (let c = 0; c < this.cores.length; c++) {
+        learn[c] = this.cores[c].stepLearnCycles;
+        this.phaseCycles[c * phases + PHASE_LEARN] += learn[c];
+      }
     }
     this.stepTiming.latency(this.sent, this.sentCount, this.coreUpdate, learn, this.latency, t);
     const latency = this.latency[t];
@@ -963,11 +993,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const logged = this.logged;
     const base = t * logged.length;
     const table = this.counterTable;
-    // Each total summed in a register: the log is large and cold, so it is written once per counter.
+    const fromTotals = this.loggedFromTotals;
+    // Each total in a register: the log is large and cold, so it is written once per counter.
     for (let j = 0; j < logged.length; j++) {
       const k = logged[j];
       let total = 0;
-      for (let at = k; at < table.length; at += COUNTERS) total += table[at];
+      if (fromTotals[j] === 1) total = this.stepTotals[k];
+      else for (let at = k; at < table.length; at += COUNTERS) total += table[at];
       log[base + j] = total - last[k];
       last[k] = total;
     }
@@ -1064,6 +1096,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     counters[HOPS_EW] += hopsEW;
     counters[HOPS_NS] += hopsNS;
     counters[HOPS_CHIP] += hopsChip;
+    const totals = this.stepTotals;
+    totals[PACKETS] += packets;
+    totals[HOPS_EW] += hopsEW;
+    totals[HOPS_NS] += hopsNS;
+    totals[HOPS_CHIP] += hopsChip;
   }
 
   /** Room for at least `needed` packets on the inbox list, keeping those already listed; at least doubles. */

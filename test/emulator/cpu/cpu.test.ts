@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { CpuEmulatorImpl, createCpuEmulator, createCpuEmulatorWithState, type CpuEmulator } from '../../../emulator/cpu/cpu.js';
 import { compileSource } from '../../../compiler/index.js';
+import { cubaSource } from '../../../bench/cases/cuba-network.js';
+import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
 import { routeHops, withChips } from '../../../isa/profile.js';
 import { chipTimeS, energyOf } from '../../../emulator/energy.js';
 import { COUNTER_NAMES, type CounterName } from '../../../emulator/interface.js';
@@ -612,6 +614,28 @@ describe('hops across chips, from the two cores\' positions (no per-route table)
       expect(core.hops_chip_to_chip).toBe(2);
     }
     expect(emulator.timing().noc.hopsChipToChip).toBe(4);
+  });
+});
+
+describe('per-step counters', () => {
+  it('add up over the steps to the run totals, counter by counter, on one and two threads', async () => {
+    const r = compileSource(cubaSource(4000, 1, 0.02), 'cuba.snn');
+    const image = r.image;
+    if (image === undefined) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    for (const emulator of [await createCpuEmulator(image, { seed: 4 }), await createThreadedCpuEmulator(image, { seed: 4 }, 2)]) {
+      await emulator.run(150);
+      await emulator.run(50);
+      const perStep = emulator.stepCounters();
+      const total = emulator.counters().total;
+      COUNTER_NAMES.forEach((name, k) => {
+        let sum = 0;
+        for (let t = 0; t < 200; t++) sum += perStep[t * COUNTER_NAMES.length + k];
+        expect(sum, name).toBe(total[name]);
+      });
+      expect(total.packets).toBeGreaterThan(1000);
+      expect(total.hops_east_west + total.hops_north_south).toBeGreaterThan(0);
+      emulator.dispose();
+    }
   });
 });
 
