@@ -146,13 +146,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--vs <simulator>', 'simulator to compare with (Brian2 2.5 cpp_standalone via /usr/bin/python3)').choices(['brian2', 'none']).default('brian2'))
     .option('--out <file>', 'the JSON summary to write', 'bench/results/latest.json')
     .option('--list', 'list the cases and exit')
-    .action(async (opts: { only?: string[]; quick?: boolean; vs: string; out: string; list?: boolean }) => {
-      const argv = [...(opts.only ?? []).flatMap((name) => ['--only', name]), '--vs', opts.vs, '--out', opts.out];
-      if (opts.quick) argv.push('--quick');
-      if (opts.list) argv.push('--list');
+    .action(async (opts: { only?: string[]; quick?: boolean; vs: 'brian2' | 'none'; out: string; list?: boolean }) => {
       // Loaded on demand: the benchmarks are not needed by any other command.
       const { runBench } = await import('../bench/run.js');
-      await runBench(argv);
+      await runBench({ only: opts.only ?? [], quick: opts.quick === true, vs: opts.vs, out: opts.out, list: opts.list === true });
     });
 
   return program;

@@ -1,7 +1,7 @@
 // `meso bench` and `npm run bench` (which runs it): its usage for --help, and an unknown
-// argument refused before any case runs, by the CLI (runtime/main.ts) or by runBench itself.
+// argument or case name refused before any case runs (the CLI, runtime/main.ts, parses the
+// arguments; runBench gets them as options).
 import { describe, expect, it, vi } from 'vitest';
-import { runBench } from '../../bench/run.js';
 import { main } from '../../runtime/main.js';
 
 /** Runs `run` with stdout and stderr captured; gives its exit status (main's, or process.exitCode) and restores process.exitCode. */
@@ -38,14 +38,11 @@ describe('the benchmark command', () => {
     expect(r.out).toBe('');
   });
 
-  it('refuses one in runBench itself too (its callers pass it arguments the CLI checked)', async () => {
-    const r = await capture(async () => {
-      await runBench(['--only', 'cuba-4k-1ms', '--fast']);
-      return undefined;
-    });
+  it('refuses a case name that matches no case with exit status 1, listing the cases, before running any', async () => {
+    const r = await capture(() => main(['bench', '--only', 'cuba-4k-2ms']));
     expect(r.code).toBe(1);
-    expect(r.err).toContain('unknown argument "--fast"');
-    expect(r.err).toContain('meso bench --help');
-    expect(r.out).toBe('');
+    expect(r.err).toContain('no benchmark case matches');
+    expect(r.err).toContain('cuba-4k-1ms');
+    expect(r.out).not.toMatch(/==/);
   });
 });
