@@ -14,9 +14,9 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
-import { chipMemoryPlan, inboxRouteCount, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { buildFanOuts, deliverSent, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {

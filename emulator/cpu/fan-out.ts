@@ -269,6 +269,13 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, any: delay.some((d) => d !== 0) };
 }
 
+/** Routes of the chip to cores that keep an inbox: the most packets a step's inboxes hold. */
+export function inboxRouteCount(fan: FanOuts): number {
+  let routes = 0;
+  for (const out of fan.cores) routes += out.inboxRoutes;
+  return routes;
+}
+
 /** A step's spikes in the order they were sent: source core and slot (every slot of the chip fits). */
 export interface SentSpikes {
   readonly core: Uint16Array;

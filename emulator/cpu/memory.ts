@@ -9,7 +9,7 @@
 import { chipGrid } from '../../isa/profile.js';
 import { synapseDelay } from '../../isa/synapse.js';
 import { synapseTableBytes } from './synapse-table.js';
-import { buildFanOuts, type FanOuts } from './fan-out.js';
+import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
@@ -112,13 +112,6 @@ export function initialPacketCapacity(image: ChipImage): number {
 export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number {
   const capacity = initialPacketCapacity(image);
   return capacity * (BATCH_PACKET_BYTES + NOC_PACKET_BYTES) + Math.min(capacity, inboxRouteCount(fan)) * INBOX_PACKET_BYTES;
-}
-
-/** Routes of the chip to cores that keep an inbox: the most packets a step's inboxes hold. */
-export function inboxRouteCount(fan: FanOuts): number {
-  let routes = 0;
-  for (const out of fan.cores) routes += out.inboxRoutes;
-  return routes;
 }
 
 /**

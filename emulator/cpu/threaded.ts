@@ -23,8 +23,7 @@
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { buildFanOuts, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
-import { inboxRouteCount } from './memory.js';
+import { buildFanOuts, inboxRouteCount, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, RunOptions } from '../interface.js';
 
