@@ -82,10 +82,8 @@ import { grow } from './logs.js';
 /** The smallest size a link's or a chain's buffers grow to. */
 const MIN_BUFFER = 64;
 
-/** route()'s default for `work` and `free`: no deliveries to schedule. */
-const NO_DELIVERIES = new Float64Array(0);
-/** stepLatency's arrival and order for route(): none wanted. */
-const NO_OUTPUTS = new Float64Array(0);
+/** Empty arrays for route(): its default `work` and `free` (no deliveries to schedule), and stepLatency's arrival and order (none wanted). */
+const NO_TIMES = new Float64Array(0);
 const NO_ORDER = new Int32Array(0);
 
 /** Link kinds, for hop counts and labels. */
@@ -342,7 +340,7 @@ export class MeshNoc {
    * delivery ended), it also schedules the deliveries as the header says, in
    * the same pass over each core's arrivals.
    */
-  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Float64Array = NO_DELIVERIES, free: Float64Array = NO_DELIVERIES): number {
+  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Float64Array = NO_TIMES, free: Float64Array = NO_TIMES): number {
     const n = batch.count;
     if (n === 0) return 0;
     // With work and free, each target core's deliveries too, while its packets are at hand.
@@ -853,7 +851,7 @@ export function stepLatency(
   out: Float64Array,
   at: number,
 ): void {
-  if (batch.count > 0) noc.route(batch, NO_OUTPUTS, NO_ORDER, work, free);
+  if (batch.count > 0) noc.route(batch, NO_TIMES, NO_ORDER, work, free);
   let end = 0;
   for (let c = 0; c < free.length; c++) {
     const done = free[c] + learn[learnAt + c];
