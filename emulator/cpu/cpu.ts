@@ -16,7 +16,7 @@ import { lifStepPlain } from './kernels.js';
 import { lifSimdStep, type LifStep } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
@@ -1042,8 +1042,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
    */
   private send(c: number, core: CpuCore, t: number): void {
     const { spiked, spikeCount, routeStart, routeAxon, counters } = core;
-    const { slotCore, routeStep, routeSynapses } = this.fan.cores[c];
-    const { delay } = this.fan;
+    const { slotCore, routeStep, routeSynapses, routeRow } = this.fan.cores[c];
+    const { delay, crossbar } = this.fan;
     const sentCore = this.sent.core;
     const sentSlot = this.sent.slot;
     let sentCount = this.sentCount;
@@ -1071,7 +1071,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
       let dest = slotCore[i];
       for (let r = first; r < end; r++) {
         dest = (dest + routeStep[r]) & 0xffff;
-        let ops = routeSynapses[r];
+        let ops = crossbar ? ROW_SYNAPSES[routeRow[r]] : routeSynapses[r];
         // Delivered by source next step (fan-out.ts), or through the target's inbox.
         if (delay[dest] === 0) {
           const axon = routeAxon[r];

@@ -32,6 +32,14 @@ export const WEIGHT_PER_SYNAPSE = 0x8000;
 export const WEIGHT_PER_SYNAPSE_NARROW = 0x80;
 /** The largest neuron count of a core whose slots fit 8-bit targets. */
 const NARROW_TARGETS = 256;
+/** The most neurons a core can have for its routes' synapses to be crossbar rows (one bit a slot in a byte). */
+export const CROSSBAR_SLOTS = 8;
+/** Per crossbar row: its synapses (the bits set). */
+export const ROW_SYNAPSES = Uint8Array.from({ length: 1 << CROSSBAR_SLOTS }, (_, m) => {
+  let count = 0;
+  for (let x = m; x !== 0; x &= x - 1) count++;
+  return count;
+});
 /** routeSynapses' largest count; a route to an inbox core with more reads its count from the target's table. */
 export const ROUTE_SYNAPSES_MORE = 0xffff;
 
@@ -49,8 +57,10 @@ export interface FanOut {
    * a byte a route less than the image's 16-bit cores.
    */
   readonly routeStep: Uint8Array | Uint16Array;
-  /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE (8 bits where every axon of the chip has fewer than 255). */
+  /** Per route: the synapses of its target axon (the packet's synaptic ops), at most ROUTE_SYNAPSES_MORE (8 bits where every axon of the chip has fewer than 255); empty where the chip's routes are crossbar rows. */
   readonly routeSynapses: Uint8Array | Uint16Array;
+  /** Per route, where the chip's routes are crossbar rows (FanOuts.crossbar): bit k set where a synapse of its axon targets slot k; empty otherwise. */
+  readonly routeRow: Uint8Array;
   /**
    * Per route to a core delivered by source: an index into the chip's palette,
    * or weightMark | exponent (8 bits where the palette is small); empty where
@@ -59,7 +69,7 @@ export interface FanOut {
   readonly routeWeight: Uint8Array | Uint16Array;
   /** Per slot, where the chip's weights are per slot: the one weight code of all its routes to cores delivered by source; empty otherwise. */
   readonly slotWeight: Uint8Array | Uint16Array;
-  /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core (8 bits where every such core has at most 256 neurons). */
+  /** The synapses of the routes to cores delivered by source, in route order: each one's target slot on its core (8 bits where every such core has at most 256 neurons); empty where the routes are crossbar rows. */
   readonly targets: Uint8Array | Uint16Array;
   /** Their mantissas (aligned with targets) where some route of the chip has per-synapse weights; empty otherwise. */
   readonly mantissas: Int8Array;
@@ -82,6 +92,8 @@ export interface FanOuts {
    * then the code is kept once per slot (slotWeight), not once per route.
    */
   readonly weightPerSlot: boolean;
+  /** Whether a route's synapses are its routeRow (no route then has a count, targets or mantissas, and none goes to an inbox). */
+  readonly crossbar: boolean;
   /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
   readonly any: boolean;
 }
@@ -149,6 +161,23 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       axonInfo[base + a] = count * 0x10000 + (delay[d] === 0 ? 0 : weightCode(core, a));
     }
   });
+  // Crossbar rows where every core is delivered by source with at most CROSSBAR_SLOTS neurons and
+  // no axon has its own mantissas or reaches one slot twice (a row's bit can say once).
+  let crossbar = image.cores.every((core, d) => delay[d] !== 0 && core.neuronCount <= CROSSBAR_SLOTS);
+  const axonRow = new Uint8Array(crossbar ? axonInfo.length : 0);
+  for (let d = 0; crossbar && d < image.cores.length; d++) {
+    const { axonStart, synapses } = image.cores[d];
+    for (let a = 0; crossbar && a + 1 < axonStart.length; a++) {
+      let row = 0;
+      for (let s = axonStart[a]; s < axonStart[a + 1]; s++) {
+        const bit = 1 << synapseTarget(synapses[s]);
+        if ((row & bit) !== 0) crossbar = false;
+        row |= bit;
+      }
+      if ((axonInfo[axonBase[d] + a] & 0xffff) >= WEIGHT_PER_SYNAPSE) crossbar = false;
+      axonRow[axonBase[d] + a] = row;
+    }
+  }
   // Route counts in 8 bits where every axon has fewer than 255 synapses (none then reaches ROUTE_SYNAPSES_MORE).
   let maxCount = 0;
   for (let g = 0; g < axonInfo.length; g++) maxCount = Math.max(maxCount, axonInfo[g] >>> 16);
@@ -196,7 +225,9 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   let perSynapse = false;
   const perSource = image.cores.map((source, c) => {
     const routes = source.routeCore.length;
-    const routeSynapses = narrowCounts ? allocate(Uint8Array, routes, 1) : allocate(Uint16Array, routes, 2);
+    const counts = crossbar ? 0 : routes;
+    const routeSynapses = narrowCounts ? allocate(Uint8Array, counts, 1) : allocate(Uint16Array, counts, 2);
+    const routeRow = allocate(Uint8Array, crossbar ? routes : 0, 1);
     const slots = source.routeStart.length - 1;
     const routeWeight = weights(weightPerSlot ? 0 : routes);
     const slotWeight = weights(weightPerSlot ? slots : 0);
@@ -215,7 +246,8 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
         const g = axonBase[d] + source.routeAxon[r];
         const info = axonInfo[g];
         const count = info >>> 16;
-        routeSynapses[r] = count;
+        if (crossbar) routeRow[r] = axonRow[g];
+        else routeSynapses[r] = count;
         if (delay[d] === 0) {
           inboxRoutes++;
           continue;
@@ -224,13 +256,14 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
         if (code >= WEIGHT_PER_SYNAPSE) perSynapse = true;
         if (weightPerSlot) slotWeight[i] = stored(code);
         else routeWeight[r] = stored(code);
+        if (crossbar) continue;
         if (firstRoute[g] < 0) firstRoute[g] = total;
         else more.push(total, d, source.routeAxon[r]);
         total += count;
       }
     }
     slotStart[slots] = total - sourceStart[c];
-    return { slotStart, slotCore, routeStep, routeSynapses, routeWeight, slotWeight, inboxRoutes };
+    return { slotStart, slotCore, routeStep, routeSynapses, routeRow, routeWeight, slotWeight, inboxRoutes };
   });
   sourceStart[image.cores.length] = total;
   // The synapses, read in target order (each core's words once, front to back) and written to their routes' places.
@@ -257,6 +290,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       slotCore: t.slotCore,
       routeStep: t.routeStep,
       routeSynapses: t.routeSynapses,
+      routeRow: t.routeRow,
       routeWeight: t.routeWeight,
       slotWeight: t.slotWeight,
       targets: allTargets.subarray(sourceStart[c], sourceStart[c + 1]),
@@ -266,7 +300,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   );
   const paletteWeights = allocate(Int32Array, palette.length, 4);
   paletteWeights.set(palette);
-  return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, any: delay.some((d) => d !== 0) };
+  return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, crossbar, any: delay.some((d) => d !== 0) };
 }
 
 /** Routes of the chip to cores that keep an inbox: the most packets a step's inboxes hold. */
@@ -332,6 +366,10 @@ export function deliverSent(
   const { delay, palette, weightMark, weightPerSlot } = fan;
   const { accumStart, n, slots } = layout;
   for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
+  if (fan.crossbar) {
+    deliverRows(fan, routes, sent, count, from, to, accum, accumInh, rows);
+    return;
+  }
   for (let k = 0; k < count; k++) {
     const c = sent.core[k];
     const i = sent.slot[k];
@@ -372,6 +410,31 @@ export function deliverSent(
           if (w >= 0) accum[at] = (accum[at] + w) | 0;
           else accumInh[at] = (accumInh[at] + w) | 0;
         }
+      }
+    }
+  }
+}
+
+/** deliverSent where the routes are crossbar rows (FanOuts.crossbar): every route's target is delivered by source, with one weight. */
+function deliverRows(fan: FanOuts, routes: RouteTables, sent: SentSpikes, count: number, from: number, to: number, accum: Int32Array, accumInh: Int32Array, rows: Int32Array): void {
+  const { palette, weightPerSlot } = fan;
+  for (let k = 0; k < count; k++) {
+    const c = sent.core[k];
+    const i = sent.slot[k];
+    const { slotCore, routeStep, routeRow, routeWeight, slotWeight } = fan.cores[c];
+    const end = routes.routeStart[c][i + 1];
+    const slotW = weightPerSlot ? palette[slotWeight[i]] : 0;
+    let d = slotCore[i];
+    for (let r = routes.routeStart[c][i]; r < end; r++) {
+      d = (d + routeStep[r]) & 0xffff;
+      if (d < from || d >= to) continue;
+      const row = rows[d];
+      const w = weightPerSlot ? slotW : palette[routeWeight[r]];
+      // The row's bits from the lowest: its synapses' target slots.
+      const into = w >= 0 ? accum : accumInh;
+      for (let m = routeRow[r]; m !== 0; m &= m - 1) {
+        const at = row + 31 - Math.clz32(m & -m);
+        into[at] = (into[at] + w) | 0;
       }
     }
   }

@@ -75,13 +75,13 @@ export interface CpuMemory {
    * Per synapse: an 8-bit target where every core delivered by source has at
    * most 256 neurons, else a 16-bit one (and, where an axon's synapses have
    * their own weights, an 8-bit mantissa) in the fan-out tables of the cores
-   * delivered by source (fan-out.ts); the 32-bit words of the cores that
-   * deliver for themselves.
+   * delivered by source (fan-out.ts), or a byte a route where the routes are
+   * crossbar rows; the 32-bit words of the cores that deliver for themselves.
    */
   readonly synapseBytes: number;
   /** The axon offsets and exponents of the cores that deliver for themselves; the palette of route weights. */
   readonly axonBytes: number;
-  /** Per route: its destination core as a step from the previous route's (8 bits where the chip's routes allow), its axon where some route of its core goes to an inbox (the image's table), its synapse count and weight (8 bits where the palette is small; per slot where each slot's routes share one); per slot its first route, first route's core and first synapse. */
+  /** Per route: its destination core as a step from the previous route's (8 bits where the chip's routes allow), its axon where some route of its core goes to an inbox (the image's table), its synapse count (none where the routes are crossbar rows) and weight (8 bits where the palette is small; per slot where each slot's routes share one); per slot its first route, first route's core and first synapse. */
   readonly routeBytes: number;
   /** Neuron state, delay-slot accumulators and spike lists (whole WebAssembly pages), spike counts and the sent list. */
   readonly neuronBytes: number;
@@ -133,7 +133,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
     synapses += core.synapses.length;
     const out = fan.cores[c];
-    synapseBytes += out.targets.byteLength + out.mantissas.byteLength;
+    synapseBytes += out.targets.byteLength + out.mantissas.byteLength + out.routeRow.byteLength;
     if (fan.delay[c] === 0) {
       const table = synapseTableBytes(core);
       synapseBytes += table.synapses;

@@ -10,7 +10,7 @@ import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { grow } from '../logs.js';
 import { MeshNoc, stepLatency } from '../noc.js';
-import { ROUTE_SYNAPSES_MORE, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { axonSynapses, type SynapseTable } from './synapse-table.js';
 
 export class StepTiming {
@@ -54,7 +54,7 @@ export class StepTiming {
 
   /** Lists the step's packets into the batch, each ready at the end of its source's update. */
   private list(sent: SentSpikes, count: number, update: Float64Array): void {
-    const { delay, cores: fans } = this.fan;
+    const { delay, cores: fans, crossbar } = this.fan;
     const { routeStart, routeAxon } = this.routes;
     const opCycles = this.opCycles;
     let { src, dst, ready } = this.packets;
@@ -70,12 +70,12 @@ export class StepTiming {
         ({ src, dst, ready } = this.packets);
         work = this.work;
       }
-      const { slotCore, routeStep, routeSynapses } = fans[c];
+      const { slotCore, routeStep, routeSynapses, routeRow } = fans[c];
       const at = update[c];
       let d = slotCore[i];
       for (let r = first; r < end; r++) {
         d = (d + routeStep[r]) & 0xffff;
-        let ops = routeSynapses[r];
+        let ops = crossbar ? ROW_SYNAPSES[routeRow[r]] : routeSynapses[r];
         // A count too large for a route is read from the target's words (only cores that keep an inbox have such axons).
         if (ops === ROUTE_SYNAPSES_MORE && delay[d] === 0) ops = axonSynapses(this.tables[d], routeAxon[c][r]);
         src[p] = c;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { compileSource } from '../../../compiler/index.js';
 import { CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
-import { buildFanOuts, routeCores, ROUTE_SYNAPSES_MORE, WEIGHT_PER_SYNAPSE, WEIGHT_PER_SYNAPSE_NARROW, type FanOuts } from '../../../emulator/cpu/fan-out.js';
+import { buildFanOuts, CROSSBAR_SLOTS, routeCores, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, WEIGHT_PER_SYNAPSE, WEIGHT_PER_SYNAPSE_NARROW, type FanOuts } from '../../../emulator/cpu/fan-out.js';
 import { cpuMemory } from '../../../emulator/cpu/memory.js';
 import { buildSynapseTable } from '../../../emulator/cpu/synapse-table.js';
 import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
@@ -57,6 +57,27 @@ function ring(neurons: number, weights: number, wideAxon = false, perSlot = fals
           delay: 1,
         })),
       };
+    }),
+    routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: perSlot ? i : i + 1 }]])),
+  }));
+  return chipImage(cores);
+}
+
+/**
+ * Three cores of `neurons` neurons in a ring as ring() has them, each axon's
+ * three synapses on distinct slots (a, a + 2 and a + 5, modulo `neurons`),
+ * with one of three weights each (excitatory and inhibitory); `twice` gives
+ * axon 1 a second synapse on its first slot, `own` gives axon 2 a mantissa a
+ * synapse.
+ */
+function smallRing(neurons: number, perSlot: boolean, twice = false, own = false): ChipImage {
+  const cores: CoreSpec[] = [0, 1, 2].map((c) => ({
+    slot: c,
+    groups: [{ kind: 'neurons', count: neurons, params: lif({ du: 600, dv: 300, bias: 8000 + 150 * c, refractory: 1 }) }],
+    axons: Array.from({ length: neurons + 1 }, (_, a): AxonSpec => {
+      const slots = [a % neurons, (a + 2) % neurons, (a + 5) % neurons, ...(twice && a === 1 ? [a % neurons] : [])];
+      const weight = [900, -700, 1300][a % 3];
+      return { exp: 2, synapses: slots.map((target, j) => ({ target, weight: own && a === 2 ? weight + j : weight, delay: 1 })) };
     }),
     routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: perSlot ? i : i + 1 }]])),
   }));
@@ -179,6 +200,58 @@ describe('delivery by source', () => {
     expect(fanWide.cores[0].routeStep instanceof Uint16Array).toBe(true);
     expect(routeCores(fanWide.cores[0], wide.cores[0].routeStart, 0)).toEqual([1, 257]);
     expect(decodes(wide, fanWide)).toBe(true);
+  });
+
+  it('holds a route to a core of at most 8 neurons as a crossbar row: a bit a target slot, in place of its count and targets', () => {
+    expect(Array.from(ROW_SYNAPSES.subarray(0, 8))).toEqual([0, 1, 1, 2, 1, 2, 2, 3]);
+    expect(ROW_SYNAPSES[0xff]).toBe(8);
+    const image = smallRing(CROSSBAR_SLOTS, false);
+    const fan = buildFanOuts(image);
+    expect(fan.crossbar).toBe(true);
+    for (const [c, out] of fan.cores.entries()) {
+      const core = image.cores[c];
+      expect(out.routeSynapses.length + out.targets.length + out.mantissas.length).toBe(0);
+      expect(out.routeRow.length).toBe(core.routeCore.length);
+      for (let r = 0; r < core.routeCore.length; r++) {
+        const target = image.cores[core.routeCore[r]];
+        const a = core.routeAxon[r];
+        const slots = Array.from(target.synapses.subarray(target.axonStart[a], target.axonStart[a + 1]), synapseTarget);
+        expect(out.routeRow[r]).toBe(slots.reduce((row, k) => row | (1 << k), 0));
+        expect(ROW_SYNAPSES[out.routeRow[r]]).toBe(slots.length);
+      }
+    }
+    const memory = cpuMemory(image, fan);
+    expect(memory.synapseBytes).toBe(image.cores.reduce((sum, core) => sum + core.routeCore.length, 0));
+    // Not where a core has 9 neurons, an axon reaches one slot twice or has a mantissa a synapse, or a core keeps an inbox.
+    for (const other of [smallRing(CROSSBAR_SLOTS + 1, false), smallRing(CROSSBAR_SLOTS, false, true), smallRing(CROSSBAR_SLOTS, false, false, true), pair(mixedDelays)]) {
+      const wide = buildFanOuts(other);
+      expect(wide.crossbar).toBe(false);
+      expect(wide.cores.every((out) => out.routeRow.length === 0)).toBe(true);
+      expect(wide.cores.some((out) => out.routeSynapses.length > 0)).toBe(true);
+    }
+  });
+
+  it('delivers the same from crossbar rows, per route and per slot, as every core delivering its own inbox, on 1 and 2 threads', async () => {
+    for (const perSlot of [false, true]) {
+      const image = smallRing(CROSSBAR_SLOTS, perSlot);
+      const fan = buildFanOuts(image);
+      expect(fan.crossbar).toBe(true);
+      expect(fan.weightPerSlot).toBe(perSlot);
+      const observe = async (e: Emulator): Promise<unknown> => {
+        await e.run(200);
+        const seen = { counters: e.counters(), cycles: Array.from(e.stepCycles()), spikes: e.spikeCounts().map((a) => Array.from(a)), timing: e.timing() };
+        e.dispose();
+        return seen;
+      };
+      const rowsRun = await observe(new CpuEmulatorImpl(image, { seed: 4 }));
+      const words = image.cores.map((c) => buildSynapseTable(c, false, 0));
+      expect(rowsRun).toEqual(await observe(new CpuEmulatorImpl(image, { seed: 4 }, undefined, undefined, words, buildFanOuts(image, undefined, false))));
+      // Both currents are fed, and the network is neither silent nor saturated.
+      const total = (rowsRun as { counters: { total: { synaptic_ops: number; spikes: number } } }).counters.total;
+      expect(total.synaptic_ops).toBeGreaterThan(1_000);
+      expect(total.spikes).toBeLessThan(200 * 3 * CROSSBAR_SLOTS);
+      expect(await observe(await createThreadedCpuEmulator(image, { seed: 4 }, 2))).toEqual(rowsRun);
+    }
   });
 
   it('holds CUBA at 4,000 neurons in 2 bytes a synapse, under 4 bytes a synapse in all, with one weight code a neuron', async () => {
