@@ -11,6 +11,16 @@ export function grow<A extends GrowableArray>(a: A, needed: number): A {
   return next;
 }
 
+/**
+ * The length a per-packet buffer takes for a step of `needed` packets: an
+ * eighth more, not double. Networks that fire in bursts set these buffers by
+ * their largest step (CUBA at 40,000 neurons and 1 ms: 1.1 M packets every
+ * 60-80 steps, 43,000 on average), where doubling would hold up to twice that.
+ */
+export function packetRoom(needed: number): number {
+  return needed + (needed >> 3);
+}
+
 /** Counter values in COUNTER_NAMES order, as a record keyed by name. */
 export function toRecord(values: Float64Array): Readonly<Record<CounterName, number>> {
   const record = {} as Record<CounterName, number>;

@@ -77,7 +77,7 @@
 // apart, for the tests).
 import { chipGrid, corePosition, type ChipProfile } from '../isa/profile.js';
 import type { NocStats } from './interface.js';
-import { grow } from './logs.js';
+import { grow, packetRoom } from './logs.js';
 
 /** The smallest size a link's or a chain's buffers grow to. */
 const MIN_BUFFER = 64;
@@ -777,9 +777,9 @@ export class MeshNoc {
     this.mergePacket = toP;
   }
 
-  /** Room for a batch of n packets' requests (every packet has one pending at a time); at least doubles. */
+  /** Room for a batch of n packets' requests (every packet has one pending at a time), and an eighth more (packetRoom). */
   private reserve(n: number): void {
-    const size = Math.max(n, this.requestTime.length * 2);
+    const size = packetRoom(n);
     this.requestTime = new Float64Array(size);
     this.nextRequest = new Int32Array(size);
   }

@@ -2,9 +2,10 @@
 // typed arrays. A later WebGPU backend must reproduce it to the bit, so every
 // rule here (delivery order, delay slots, update order, counters, cycles) is the
 // definition, not an implementation detail. Nothing in the step loop allocates:
-// buffers are sized when the image is loaded; the event log and the step's
-// packet buffers grow by doubling (the latter only when a step sends more
-// packets than any before).
+// buffers are sized when the image is loaded; the event log grows by
+// doubling, and the step's packet buffers only when a step sends more packets
+// than any before (to an eighth more than it, logs.ts packetRoom, or doubling
+// for the inbox list).
 import { coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
 import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';

@@ -94,8 +94,9 @@ export interface CpuMemory {
 /**
  * The packet buffers' starting size: a 64th of the routes (a step in which one
  * slot in 64 spikes; CUBA's 5 Hz at dt = 1 ms is one in 200), at least 256, at
- * most every route. A step that sends more grows them by doubling (timing.ts
- * StepTiming, and cpu.ts's inbox list).
+ * most every route. A step that sends more grows them to its packets and an
+ * eighth more (timing.ts StepTiming and the NoC, logs.ts packetRoom), or by
+ * doubling (cpu.ts's inbox list).
  */
 export function initialPacketCapacity(image: ChipImage): number {
   let routes = 0;

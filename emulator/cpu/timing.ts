@@ -8,7 +8,7 @@
 // every step), so whichever thread holds its sent list could time it.
 import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import { grow } from '../logs.js';
+import { packetRoom } from '../logs.js';
 import { MeshNoc, stepLatency } from '../noc.js';
 import { ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { axonSynapses, type SynapseTable } from './synapse-table.js';
@@ -17,7 +17,7 @@ export class StepTiming {
   readonly noc: MeshNoc;
   /** The chip's barrier at the end of every step, in cycles. */
   readonly barrier: number;
-  /** The step's packets (the NoC batch) and, per packet, its delivery's cycles on the target core; grown by doubling. */
+  /** The step's packets (the NoC batch) and, per packet, its delivery's cycles on the target core; grown to a step's packets and an eighth more (packetRoom). */
   private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; ready: Float64Array };
   private work: Float64Array;
   /** Per core: when it is next free (from the end of its update). */
@@ -57,19 +57,17 @@ export class StepTiming {
     const { delay, cores: fans, crossbar } = this.fan;
     const { routeStart, routeAxon } = this.routes;
     const opCycles = this.opCycles;
-    let { src, dst, ready } = this.packets;
-    let work = this.work;
+    let packets = 0;
+    for (let k = 0; k < count; k++) packets += routeStart[sent.core[k]][sent.slot[k] + 1] - routeStart[sent.core[k]][sent.slot[k]];
+    if (packets > this.packets.src.length) this.reserve(packets);
+    const { src, dst, ready } = this.packets;
+    const work = this.work;
     let p = 0;
     for (let k = 0; k < count; k++) {
       const c = sent.core[k];
       const i = sent.slot[k];
       const first = routeStart[c][i];
       const end = routeStart[c][i + 1];
-      if (p + end - first > src.length) {
-        this.grow(p + end - first);
-        ({ src, dst, ready } = this.packets);
-        work = this.work;
-      }
       const { slotCore, routeStep, routeSynapses, routeRow } = fans[c];
       const at = update[c];
       let d = slotCore[i];
@@ -88,13 +86,13 @@ export class StepTiming {
     this.packets.count = p;
   }
 
-  /** Room for at least `needed` packets; at least doubles (the packets listed so far are kept). */
-  private grow(needed: number): void {
-    const size = Math.max(needed, 2 * this.packets.src.length);
-    this.packets.src = grow(this.packets.src, size);
-    this.packets.dst = grow(this.packets.dst, size);
-    this.packets.ready = grow(this.packets.ready, size);
-    this.work = grow(this.work, size);
+  /** Room for a step of `needed` packets, before it is listed. */
+  private reserve(needed: number): void {
+    const size = packetRoom(needed);
+    this.packets.src = new Uint16Array(size);
+    this.packets.dst = new Uint16Array(size);
+    this.packets.ready = new Float64Array(size);
+    this.work = new Float64Array(size);
   }
 
   /** Packets the batch holds before it next grows. */

@@ -8,6 +8,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
 import { routeHops, withChips } from '../../../isa/profile.js';
 import { chipTimeS, energyOf } from '../../../emulator/energy.js';
+import { packetRoom } from '../../../emulator/logs.js';
 import { COUNTER_NAMES, type CounterName } from '../../../emulator/interface.js';
 import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { probabilityThreshold, random32, STREAM } from '../../../isa/random.js';
@@ -679,6 +680,13 @@ connect a -> a { pattern = random(p = 0.01, seed = 3); weight = uniform(-0.3, 0.
     await full.run(40);
     expect(small.packetCapacity()).toBeGreaterThanOrEqual(600);
     expect(full.packetCapacity()).toBe(routes);
+    // Grown to a step's packets and an eighth more, not doubled: at most an eighth over the largest step.
+    const perStep = small.stepCounters();
+    const at = COUNTER_NAMES.indexOf('packets');
+    let largest = 0;
+    for (let t = 0; t < 40; t++) largest = Math.max(largest, perStep[t * COUNTER_NAMES.length + at]);
+    expect(small.packetCapacity()).toBeGreaterThanOrEqual(largest);
+    expect(small.packetCapacity()).toBeLessThanOrEqual(packetRoom(largest));
     expect(observe(small)).toEqual(observe(full));
     expect(small.counters().total.packets).toBeGreaterThan(0);
   });
