@@ -18,6 +18,11 @@
 // where every axon has fewer than 255 synapses; 16 bits otherwise. And where
 // every source neuron's routes carry one weight code (CUBA: a neuron is
 // excitatory or inhibitory), the code is kept once per slot, not per route.
+// Where every core with synapses is delivered by source and has at most 8
+// neurons, and no axon has its own mantissas or reaches one slot twice (CUBA
+// at 40,000: 5 neurons a core, 1.04 synapses a route), a route's synapses are
+// one byte, a crossbar row with a bit per target slot (as TrueNorth's cores
+// hold theirs), in place of its count and its synapses' 8-bit targets.
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
@@ -92,7 +97,7 @@ export interface FanOuts {
    * then the code is kept once per slot (slotWeight), not once per route.
    */
   readonly weightPerSlot: boolean;
-  /** Whether a route's synapses are its routeRow (no route then has a count, targets or mantissas, and none goes to an inbox). */
+  /** Whether a route's synapses are its routeRow (no route then has a count, targets or mantissas, and a route to an inbox has no synapses). */
   readonly crossbar: boolean;
   /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
   readonly any: boolean;
@@ -161,9 +166,10 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
       axonInfo[base + a] = count * 0x10000 + (delay[d] === 0 ? 0 : weightCode(core, a));
     }
   });
-  // Crossbar rows where every core is delivered by source with at most CROSSBAR_SLOTS neurons and
-  // no axon has its own mantissas or reaches one slot twice (a row's bit can say once).
-  let crossbar = image.cores.every((core, d) => delay[d] !== 0 && core.neuronCount <= CROSSBAR_SLOTS);
+  // Crossbar rows where every core with synapses is delivered by source with at most CROSSBAR_SLOTS
+  // neurons and no axon has its own mantissas or reaches one slot twice (a row's bit can say once).
+  // A core without synapses (an input's) keeps an inbox that nothing reaches: a route to one has an empty row.
+  let crossbar = image.cores.every((core, d) => core.synapses.length === 0 || (delay[d] !== 0 && core.neuronCount <= CROSSBAR_SLOTS));
   const axonRow = new Uint8Array(crossbar ? axonInfo.length : 0);
   for (let d = 0; crossbar && d < image.cores.length; d++) {
     const { axonStart, synapses } = image.cores[d];
@@ -415,7 +421,7 @@ export function deliverSent(
   }
 }
 
-/** deliverSent where the routes are crossbar rows (FanOuts.crossbar): every route's target is delivered by source, with one weight. */
+/** deliverSent where the routes are crossbar rows (FanOuts.crossbar): every route with synapses goes to a core delivered by source, with one weight. */
 function deliverRows(fan: FanOuts, routes: RouteTables, sent: SentSpikes, count: number, from: number, to: number, accum: Int32Array, accumInh: Int32Array, rows: Int32Array): void {
   const { palette, weightPerSlot } = fan;
   for (let k = 0; k < count; k++) {

@@ -60,7 +60,12 @@ function ring(neurons: number, weights: number, wideAxon = false, perSlot = fals
     }),
     routes: Object.fromEntries(Array.from({ length: neurons }, (_, i) => [i, [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: perSlot ? i : i + 1 }]])),
   }));
-  return chipImage(cores);
+  const inputs: CoreSpec = {
+    slot: 3,
+    groups: [{ kind: 'input', count: 12, encoding: { kind: 'periodic', period: 7, phase: 2 } }],
+    routes: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [i, [{ core: 0, axon: 0 }, { core: 1, axon: perSlot ? 0 : 1 }]])),
+  };
+  return chipImage([...cores, inputs]);
 }
 
 /**
@@ -68,7 +73,8 @@ function ring(neurons: number, weights: number, wideAxon = false, perSlot = fals
  * three synapses on distinct slots (a, a + 2 and a + 5, modulo `neurons`),
  * with one of three weights each (excitatory and inhibitory); `twice` gives
  * axon 1 a second synapse on its first slot, `own` gives axon 2 a mantissa a
- * synapse.
+ * synapse. A fourth core holds 12 periodic inputs (no synapses of its own),
+ * routed to axon 0 of core 0 and axon 1 of core 1.
  */
 function smallRing(neurons: number, perSlot: boolean, twice = false, own = false): ChipImage {
   const cores: CoreSpec[] = [0, 1, 2].map((c) => ({
