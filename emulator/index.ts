@@ -21,6 +21,7 @@ export function createEmulator(backend: BackendName, image: ChipImage, options: 
 export { COUNTER_NAMES } from './interface.js';
 export type { CounterName, Counters, CreateEmulator, Emulator, RunOptions, SpikeEvents } from './interface.js';
 export { createCpuEmulator, createCpuEmulatorWithState } from './cpu/cpu.js';
+export { threadingObstacle } from './cpu/threaded.js';
 export type { CpuEmulator, CpuNeuronState } from './cpu/cpu.js';
 export { hardwareGpu, WebGpuUnavailableError, WebGpuUnsupportedError } from './webgpu/adapter.js';
 export { ENERGY_CATEGORIES, chipTimeS, energyByCore, energyOf } from './energy.js';

@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compileSource, renderDiagnostic, hasErrors } from '../compiler/index.js';
 import { writeImage } from '../isa/image/index.js';
-import { BACKEND_NAMES, type BackendName } from '../emulator/index.js';
+import { BACKEND_NAMES, threadingObstacle, type BackendName } from '../emulator/index.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError } from './errors.js';
 import { readSourceFile, readText, writeAtomic } from './files.js';
 import { formatInspect } from './inspect.js';
@@ -108,6 +108,9 @@ export function buildProgram(): Command {
       resolveChip(opts.chip);
       const { image, warnings } = loadProgram(file, { chip: opts.chip });
       printWarnings(warnings);
+      // More threads than an image can use runs it on one (the same results): say so rather than seem slow.
+      const obstacle = opts.threads > 1 && opts.backend !== 'webgpu' ? threadingObstacle(image) : undefined;
+      if (obstacle !== undefined) printWarnings([`warning: --threads ${opts.threads}: ${file} runs on one thread: ${obstacle}`]);
       // Without a probe, the spike outputs (and the raster of --report/--html) cover every population.
       const wantsSpikes = opts.spikes !== undefined || opts.report !== undefined || opts.html !== undefined;
       const record = wantsSpikes && image.symbols.probes.length === 0 ? image.symbols.populations.map((p) => p.name) : undefined;

@@ -35,6 +35,15 @@ describe('meso run', () => {
     }
   });
 
+  it('says when --threads cannot spread an image over several threads, and runs it on one with the same results', () => {
+    const one = meso('run', synfire, '--steps', '100');
+    const two = meso('run', synfire, '--steps', '100', '--threads', '2');
+    expect(two.status).toBe(0);
+    expect(two.stderr).toBe(`warning: --threads 2: ${synfire} runs on one thread: it has one core (cores are the unit of work)\n`);
+    expect(two.stdout).toBe(one.stdout);
+    expect(one.stderr).toBe('');
+  });
+
   it('writes a report whose energy is exactly the counters times the profile costs', () => {
     const out = join(dir, 'run.json');
     const r = meso('run', synfire, '--steps', '300', '--report', out);
