@@ -105,10 +105,12 @@ export function initialPacketCapacity(image: ChipImage): number {
 }
 
 /**
- * The packet buffers of a fresh emulator once its first step has filled them
- * (CpuEmulatorImpl.packetBufferBytes() gives them as they are): the batch and
- * the NoC's at the starting capacity, the inboxes at that or every route to a
- * core that keeps one, whichever is fewer.
+ * The packet buffers before any step has run, as an estimate
+ * (CpuEmulatorImpl.packetBufferBytes() gives them as they are): the batch at
+ * the starting capacity, the NoC's buffers at their most for that many
+ * packets (NOC_PACKET_BYTES: once steps have run they hold less,
+ * MeshNoc.bufferBytes), the inboxes at that capacity or every route to a core
+ * that keeps one, whichever is fewer.
  */
 export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number {
   const capacity = initialPacketCapacity(image);
@@ -119,7 +121,7 @@ export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number
  * The CPU backend's bytes for `image`; `fan` its fan-out tables
  * (CpuEmulatorImpl.fanOuts(); by default built here); `packetBufferBytes`
  * what its per-step packet buffers hold (CpuEmulatorImpl.packetBufferBytes();
- * by default initialPacketBufferBytes). CpuEmulatorImpl.memory() gives both.
+ * by default initialPacketBufferBytes).
  */
 export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), packetBufferBytes: number = initialPacketBufferBytes(image, fan)): CpuMemory {
   let synapses = 0;
