@@ -830,6 +830,40 @@ export class MeshNoc {
   }
 }
 
+/**
+ * `noc`'s running totals, handed over (another thread adds them with
+ * addNocTotals), and its totals started again from zero: a thread that times
+ * steps hands each one over once.
+ */
+export function takeNocTotals(noc: MeshNoc): NocTotals {
+  const totals = noc.totals();
+  noc.packets = noc.hopsEastWest = noc.hopsNorthSouth = noc.hopsChipToChip = noc.latencySumCycles = noc.latencyMaxCycles = noc.waitCycles = 0;
+  noc.linkLoad.fill(0);
+  return totals;
+}
+
+/** The scalar totals of NocTotals in the order writeNocTotals writes them, before the link loads. */
+const TOTAL_FIELDS = ['packets', 'hopsEastWest', 'hopsNorthSouth', 'hopsChipToChip', 'latencySumCycles', 'latencyMaxCycles', 'waitCycles'] as const;
+
+/** Doubles that writeNocTotals writes for a NoC: its scalar totals, then every link's load. */
+export function nocTotalsLength(noc: MeshNoc): number {
+  return TOTAL_FIELDS.length + noc.linkCount;
+}
+
+/** Writes `totals` into `out` (nocTotalsLength doubles), for a thread that shares `out` to read with nocTotalsFrom. */
+export function writeNocTotals(totals: NocTotals, out: Float64Array): void {
+  TOTAL_FIELDS.forEach((field, k) => {
+    out[k] = totals[field];
+  });
+  out.set(totals.linkLoad, TOTAL_FIELDS.length);
+}
+
+/** The totals writeNocTotals wrote into `from` (the link loads are a view of it). */
+export function nocTotalsFrom(from: Float64Array): NocTotals {
+  const [packets, hopsEastWest, hopsNorthSouth, hopsChipToChip, latencySumCycles, latencyMaxCycles, waitCycles] = TOTAL_FIELDS.map((_, k) => from[k]);
+  return { packets, hopsEastWest, hopsNorthSouth, hopsChipToChip, latencySumCycles, latencyMaxCycles, waitCycles, linkLoad: from.subarray(TOTAL_FIELDS.length) };
+}
+
 /** Adds another NoC's running totals into `noc` (integer sums below 2^53 and a maximum: exact in any order): the timers of several threads. */
 export function addNocTotals(noc: MeshNoc, d: NocTotals): void {
   noc.packets += d.packets;

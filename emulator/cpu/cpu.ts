@@ -522,18 +522,16 @@ export class CpuChipCompute {
   /** Delivery by source (fan-out.ts): every core's fan-out and routes, the previous step's spikes, and per core its delay slot row of this step. */
   private readonly fan: FanOuts;
   private readonly routes: RouteTables;
-  private readonly sent: SentSpikes;
   private readonly rows: Int32Array;
 
   /** `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews). */
-  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, sent: SentSpikes) {
+  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables) {
     this.cores = cores;
     this.first = first;
     this.chip = chip;
     this.layout = layout;
     this.fan = fan;
     this.routes = routes;
-    this.sent = sent;
     this.rows = new Int32Array(layout.n.length);
     this.lifPlain = lifSimdStep(chip);
     let total = 0;
@@ -560,14 +558,15 @@ export class CpuChipCompute {
   /**
    * Phases 1 and 2 of step t for cores [from, to) (indices into ChipImage.cores,
    * within this compute's range): the `sentCount` spikes of step t - 1 in the
-   * sent list to cores delivered by source, then per core its inbox and update.
+   * sent list `sent` to cores delivered by source, then per core its inbox and
+   * update.
    */
-  run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number, sentCount: number): void {
+  run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number, sent: SentSpikes, sentCount: number): void {
     const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
     const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain } = this;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
-    if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, this.sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
+    if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     for (let c = from; c < to; c++) {
       const core = cores[c - first];
       const n = ns[c];
@@ -656,14 +655,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly coreChipY: Int32Array;
   /** Delivery by source (fan-out.ts): each core's routes' synapses, and this step's spikes as sent (the next step delivers them). */
   protected readonly fan: FanOuts;
-  protected readonly sent: SentSpikes;
+  /** The sent list this step's send writes (the threaded engine alternates two), and its length. */
+  protected sent: SentSpikes;
   protected sentCount = 0;
   /** The image's words (synapses() of a core delivered by source: it does not learn, so they are its synapses). */
   private readonly imageWords: readonly Uint32Array[];
   /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
   private readonly stepOps: Float64Array;
-  /** Per core: this step's update cycles (its packets are ready then; the timing reads them). */
-  protected readonly coreUpdate: Float64Array;
+  /** Per core: this step's update cycles (its packets are ready then; the timing reads them; the threaded engine alternates two). */
+  protected coreUpdate: Float64Array;
   /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
   private readonly phaseCycles: Float64Array;
   protected t = 0;
@@ -722,7 +722,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.sent = sent ?? sentSpikes(layout.neurons);
     this.imageWords = image.cores.map((core) => core.synapses);
     const routes = routeTables(image);
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, this.sent);
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes);
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);
     // The inboxes hold one step's packets to cores that keep one: sized like the packet buffers, at most
@@ -948,7 +948,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** Phases 1 and 2 of step t on every core; the threaded engine spreads them over workers. */
   protected computeCores(t: number): void {
-    this.compute.run(0, this.cores.length, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentCount);
+    this.compute.run(0, this.cores.length, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sent, this.sentCount);
   }
 
   /**
@@ -977,8 +977,18 @@ export class CpuEmulatorImpl implements CpuEmulator {
         this.phaseCycles[c * phases + PHASE_LEARN] += learn[c];
       }
     }
-    this.stepTiming.latency(this.sent, this.sentCount, this.coreUpdate, learn, this.latency, t);
-    const latency = this.latency[t];
+    this.timeStep(t, this.sent, this.sentCount, this.coreUpdate);
+  }
+
+  /** Step t's latency from its sent list (`count` spikes) and its cores' update and learn cycles, into the logs. */
+  protected timeStep(t: number, sent: SentSpikes, count: number, update: Float64Array): void {
+    this.stepTiming.latency(sent, count, update, this.learnCycles, this.latency, t);
+    this.setStepLatency(t, this.latency[t]);
+  }
+
+  /** Step t's latency (its work and the barrier), and its cycles: at least the tick. */
+  protected setStepLatency(t: number, latency: number): void {
+    this.latency[t] = latency;
     this.cycles[t] = latency > this.tick ? latency : this.tick;
   }
 
@@ -988,7 +998,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
   }
 
   /** Appends step t's chip-wide counter totals: the running totals minus those at the end of step t - 1 (integers below 2^53, so exact). */
-  private logStepCounters(t: number): void {
+  protected logStepCounters(t: number): void {
     const log = this.stepLog;
     const last = this.lastTotals;
     const logged = this.logged;

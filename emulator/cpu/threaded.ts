@@ -1,8 +1,8 @@
 // The CPU backend over several threads (`meso run --threads N`): the same step
 // as cpu.ts, with the per-core phases (deliver, update: CpuChipCompute) of
 // each step spread over worker threads and the main thread, and the rest (send,
-// counters, the NoC timing) on the main thread in core order. The result is the
-// one-thread result to the bit whatever the thread count:
+// counters) on the main thread in core order. The result is the one-thread
+// result to the bit whatever the thread count:
 //  - each core belongs to one thread, which alone writes its neuron state and
 //    delay-slot accumulators (shared memory): it delivers into them both from
 //    its inbox and from the step's sent list (fan-out.ts: every thread walks
@@ -10,22 +10,31 @@
 //    so the order of deliveries would not matter anyway;
 //  - every step ends with a barrier (Atomics.wait/notify on a shared counter)
 //    before the main thread reads the spike lists and sends in core order;
-//  - the timing of step t (the NoC simulation, emulator/noc.ts) runs on the main
-//    thread while the workers compute step t + 1: nothing it reads changes
-//    before step t + 1's send;
-//  - the boundary between the main thread's cores and the first worker's moves
-//    while it runs (CoreBalance) to where a step is fastest: how much the main
-//    thread's own work (the NoC timing) costs depends on how much the network
-//    fires, and how much the threads slow each other on the machine. A core's
-//    state lives in shared memory, so which thread updates it changes nothing
-//    in the result.
+//  - the timing of step t (the NoC simulation, emulator/noc.ts) runs while the
+//    threads compute step t + 1: on the main thread, before its cores, or, for
+//    odd t when the balance shares the timing, on the first worker, after its
+//    cores. A step's timing depends on that step alone and the NoC's totals
+//    are integer sums and a maximum (addNocTotals), so which thread times a
+//    step changes nothing. The sent list and the cores' update cycles that a
+//    timing reads alternate between two buffers, by the step's parity: the
+//    worker's timing of step t may run on into step t + 2's compute (its cores
+//    wait for it), and step t + 2's send, the next to write those buffers,
+//    comes after the barrier that the worker joins only once that timing is
+//    done;
+//  - the boundary between the main thread's cores and the first worker's, and
+//    whether the timing is shared, change while it runs (CoreBalance) to
+//    where a step is fastest: how much the timing costs depends on how much
+//    the network fires, and how much the threads slow each other on the
+//    machine. A core's state lives in shared memory, so which thread updates
+//    it changes nothing in the result.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, inboxRouteCount, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import type { CreateEmulator, RunOptions } from '../interface.js';
+import type { CreateEmulator, NocStats, RunOptions } from '../interface.js';
+import { addNocTotals, nocTotalsFrom, nocTotalsLength } from '../noc.js';
 
 /** Indices into the control array shared with the workers. */
 export const CTL_GENERATION = 0;
@@ -39,7 +48,22 @@ export const CTL_SPLIT = 5;
 export const CTL_FAILED = 6;
 /** Spikes in the sent list (fan-out.ts) of the step before CTL_STEP: each thread delivers them to its cores. */
 export const CTL_SENT = 7;
-export const CTL_LENGTH = 8;
+/** The step the first worker times after its cores in this generation (the one before CTL_STEP), or -1. */
+export const CTL_TIME_STEP = 8;
+/** One more than the last step the first worker has timed (its result is in the timer's output then). */
+export const CTL_TIMED = 9;
+/** 1 in a generation that asks the timing worker for its NoC totals (writeNocTotals) instead of a step. */
+export const CTL_FLUSH = 10;
+/** The first worker's busy time (its cores, and the step it times) in microseconds, summed over the steps it samples (BUSY_SAMPLE_STEPS), and their count; the balance takes and clears them. */
+export const CTL_BUSY_US = 11;
+export const CTL_BUSY_SAMPLES = 12;
+export const CTL_LENGTH = 13;
+/** The first worker reads the clock on one step in this many (a reading allocates a number in Node; on every step it would be garbage). */
+export const BUSY_SAMPLE_STEPS = 16;
+/** The first worker's timing output (shared doubles): a step's latency at its parity (0, 1), its packet buffers' bytes, then its NoC totals (writeNocTotals). */
+export const TIMER_LATENCY = 0;
+export const TIMER_BUFFER_BYTES = 2;
+export const TIMER_NOC = 3;
 /** Bytes of the shared buffer a failing worker writes its error into (UTF-8, zero-padded). */
 export const FAILURE_BYTES = 4096;
 /** Per core in the stats array: spikedCount, stepActive, stepInactive, stepInputSpikes. */
@@ -113,10 +137,10 @@ function spin(control: Int32Array, index: number, seen: number, spins: number): 
 export interface WorkerSetup {
   /** The image without its synapses (imageWithoutSynapses). */
   readonly image: ChipImage;
-  /** Every core's synapse table and fan-out, and the sent list, in shared memory, and the chip's layout. */
+  /** Every core's synapse table and fan-out, the two sent lists (by step parity: step t's spikes are in sentLists[t & 1]), in shared memory, and the chip's layout. */
   readonly tables: readonly SynapseTable[];
   readonly fan: FanOuts;
-  readonly sent: SentSpikes;
+  readonly sentLists: readonly [SentSpikes, SentSpikes];
   readonly layout: CpuChipLayout;
   readonly first: number;
   readonly end: number;
@@ -133,6 +157,8 @@ export interface WorkerSetup {
   /** Per parity: where each core's inbox starts (the main thread packs them after each send). */
   readonly inboxStarts: readonly [Int32Array, Int32Array];
   readonly seed: number;
+  /** The first worker also times steps (CTL_TIME_STEP): per step parity each core's update cycles, its timing batch's starting room, and where it writes (TIMER_*). */
+  readonly timer?: { readonly updates: readonly [Float64Array, Float64Array]; readonly packetCapacity: number; readonly out: Float64Array };
 }
 
 /** Why an image runs on one thread whatever the thread count, or undefined when it can use several. */
@@ -147,6 +173,10 @@ export function threadingObstacle(image: ChipImage): string | undefined {
 
 function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4)).subarray(0, length);
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8)).subarray(0, length);
 }
 
 /** The image as a worker needs it: its synapses come with the shared tables (WorkerSetup.tables), so the words are not cloned into every worker. */
@@ -198,58 +228,89 @@ const BALANCE_MARGIN = 0.02;
 const BALANCE_REST_MAX = 32;
 
 /**
- * Moves the boundary between the main thread's cores and the first worker's
- * to where a step is fastest. After BALANCE_WARMUP windows it surveys a few
- * splits, one window each (the first, 0, 1, 2, 4, 8 ... and the last; a split
- * that is clearly slower is left after one part of its window), and takes
- * the fastest: the step time need not fall steadily towards the best split
- * (on CUBA at 1 ms splits 1-3 were about equal and 0 was 15% faster), which a
- * local search alone would miss. Then it goes on by perturb and observe:
- * every window it either keeps the split (and notes its step time) or tries
- * one core more or less for the main thread, keeping the move when its window
- * was faster and taking it back otherwise; after a fruitless probe either way
- * it waits a while (longer each time, up to BALANCE_REST_MAX windows) before
- * the next. Both threads finishing together is not the goal: two hardware
- * threads of one core slow each other down more when both run the neuron
- * kernel than when one times the NoC (docs/performance.md). Only speed
- * depends on it.
+ * Moves the boundary between the main thread's cores and the first worker's,
+ * and decides whether the first worker times every other step (`share`), to
+ * where a step is fastest. After BALANCE_WARMUP windows it surveys a few
+ * settings, one window each (the split it starts at, then split 0 with the
+ * timing shared, then the splits 0, 1, 2, 4, 8 ... and the last with the
+ * timing on the main thread; a setting that is clearly slower is left after
+ * one part of its window), and takes the fastest: the step time need not fall
+ * steadily towards the best split (on CUBA at 1 ms splits 1-3 were about equal
+ * and 0 was 15% faster), which a local search alone would miss. Sharing the
+ * timing wins where it is most of a step (CUBA at 40,000 neurons and 1 ms) and
+ * loses where it is not: a worker that times a step after its cores is late
+ * for the next step's. So a shared setting is surveyed or probed only where
+ * the first worker is idle for most of a step (SHARE_MAX_WORKER_BUSY, from
+ * its own clock readings). Then it goes on by perturb and observe: every window
+ * it either keeps the setting (and notes its step time) or tries one core
+ * more or less for the main thread, or after a fruitless probe either way the
+ * other choice of sharing, keeping the move when its window was faster and
+ * taking it back otherwise; after a fruitless round it waits a while (longer
+ * each time, up to BALANCE_REST_MAX windows) before the next. Both threads
+ * finishing together is not the goal: two hardware threads of one core slow
+ * each other down more when both run the neuron kernel than when one times
+ * the NoC (docs/performance.md). Only speed depends on it.
  */
 export interface CoreBalance {
   /** The main thread's cores are [0, split). */
   split: number;
+  /** Whether the first worker times the odd steps (after its cores); the main thread times the others, or all when false. */
+  share: boolean;
   /** The first worker's end: it keeps at least one core. */
   readonly end: number;
-  /** Mean step time (ms) of the last window at the kept split; NaN before the first. */
+  /** Mean step time (ms) of the last window at the kept setting; NaN before the first. */
   base: number;
-  /** The move on trial (+1: the main thread took a core, -1: gave one), 0 when none. */
+  /** The move on trial (+1: the main thread took a core, -1: gave one, FLIP: sharing switched), 0 when none. */
   probe: number;
-  /** The direction of the next probe. */
+  /** The direction of the next probe of the split, and whether the next probe switches sharing instead. */
   direction: number;
-  /** Probes in a row that found nothing, windows left before the next probe, and the rest after the next fruitless pair. */
+  flipNext: boolean;
+  /** Probes in a row that found nothing, windows left before the next probe, and the rest after the next fruitless round. */
   failures: number;
   rest: number;
   restNext: number;
-  /** The survey's splits in the order they run (the first is the split it starts at), the next one's index, and the fastest so far. */
-  readonly survey: readonly number[];
+  /** The survey's settings in the order they run (the first is the one it starts at), the next one's index, and the fastest so far. */
+  readonly survey: readonly BalanceSetting[];
   /** Windows still to let pass before the survey. */
   warmup: number;
   surveyNext: number;
-  surveyBest: number;
+  surveyBest: BalanceSetting;
   surveyBestTime: number;
 }
 
-export function coreBalance(split: number, end: number): CoreBalance {
-  const survey = [split];
-  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push(k);
-  if (end - 1 > 0 && !survey.includes(end - 1)) survey.push(end - 1);
-  return { split, end, base: NaN, probe: 0, direction: -1, failures: 0, rest: 0, restNext: 1, survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: split, surveyBestTime: Infinity };
+export interface BalanceSetting {
+  readonly split: number;
+  readonly share: boolean;
+}
+
+/** CoreBalance.probe of a switch of sharing. */
+const FLIP = 2;
+/**
+ * Sharing is tried (surveyed, or switched on by a probe) only where the first
+ * worker is busy for at most this share of a step: half the timing must fit
+ * into its idle time. Elsewhere it is only late for the next step's cores:
+ * on CUBA at 4,000 neurons and 1 ms (the worker busy 80-90% of a step at split
+ * 0) sharing was no faster once compiled, and the first shared steps, while
+ * V8 compiles the paths it takes, cost 30-50 ms of a 0.3-s run.
+ */
+export const SHARE_MAX_WORKER_BUSY = 0.5;
+
+/** A balance that starts at `split`, with the timing shared or not. */
+export function coreBalance(split: number, end: number, share = false): CoreBalance {
+  const survey: BalanceSetting[] = [{ split, share }, { split: 0, share: !share }];
+  for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push({ split: k, share: false });
+  if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
+  return {
+    split, share, end, base: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
+    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity,
+  };
 }
 
 const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split < b.end;
 
-/** Puts the split at `split` and forgets what the balance learnt (a test, or a caller, moved it). */
-export function resetBalance(b: CoreBalance, split: number): void {
-  Object.assign(b, coreBalance(split, b.end));
+/** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */
+export function resetBalance(b: CoreBalance, split: number, share: boolean): void {
+  Object.assign(b, coreBalance(split, b.end, share));
 }
 
 /**
@@ -263,8 +324,14 @@ export function windowComplete(b: CoreBalance, parts: number, fastest: number): 
   return b.warmup === 0 && b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
 }
 
-/** One window's step time (ms) at the current split; moves the split for the next window or not. */
-export function balanceWindow(b: CoreBalance, stepTime: number): void {
+/**
+ * One window's step time (ms) at the current setting, and the share of a step
+ * for which the first worker was busy (NaN: not measured); moves the split or
+ * switches sharing for the next window, or not.
+ */
+export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN): void {
+  // Not measured counts as idle enough; once shared, switching back is always tried.
+  const mayShare = b.share || !(workerBusy > SHARE_MAX_WORKER_BUSY);
   if (b.warmup > 0) {
     b.warmup--;
     return;
@@ -272,9 +339,13 @@ export function balanceWindow(b: CoreBalance, stepTime: number): void {
   if (b.surveyNext <= b.survey.length) {
     if (stepTime < b.surveyBestTime) {
       b.surveyBestTime = stepTime;
-      b.surveyBest = b.split;
+      b.surveyBest = { split: b.split, share: b.share };
     }
-    b.split = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
+    // A shared setting is passed over where the worker has no room for half the timing.
+    while (!mayShare && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share) b.surveyNext++;
+    const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
+    b.split = next.split;
+    b.share = next.share;
     b.surveyNext++;
     return;
   }
@@ -282,16 +353,22 @@ export function balanceWindow(b: CoreBalance, stepTime: number): void {
     const tried = b.probe;
     b.probe = 0;
     if (stepTime < b.base * (1 - BALANCE_MARGIN)) {
-      // Faster: keep it, and try the same way at once.
+      // Faster: keep it, and try the same way at once (the split's way after a switch).
       b.base = stepTime;
-      b.direction = tried;
+      if (tried !== FLIP) b.direction = tried;
       b.failures = 0;
       b.restNext = 1;
     } else {
-      b.split -= tried;
-      b.direction = -tried;
-      // Both ways tried (or the other way is off the range): rest before the next probe.
-      if (++b.failures >= 2 || !inRange(b, b.split - tried)) {
+      if (tried === FLIP) b.share = !b.share;
+      else {
+        b.split -= tried;
+        b.direction = -tried;
+      }
+      b.failures++;
+      // After both ways, the switch of sharing; a round that found nothing rests before the next probe.
+      const roundDone = tried === FLIP || b.failures >= 2 || !inRange(b, b.split - tried);
+      if (roundDone && tried !== FLIP && mayShare) b.flipNext = true;
+      else if (roundDone) {
         b.failures = 0;
         b.rest = b.restNext;
         b.restNext = Math.min(2 * b.restNext, BALANCE_REST_MAX);
@@ -305,17 +382,32 @@ export function balanceWindow(b: CoreBalance, stepTime: number): void {
       return;
     }
   }
+  if (b.flipNext) {
+    b.flipNext = false;
+    b.share = !b.share;
+    b.probe = FLIP;
+    return;
+  }
   let move = b.direction;
   if (!inRange(b, b.split + move)) move = -move;
-  if (!inRange(b, b.split + move)) return;
+  if (!inRange(b, b.split + move)) {
+    // One core for the worker: nowhere to move the split, but sharing can still switch.
+    if (mayShare) {
+      b.share = !b.share;
+      b.probe = FLIP;
+    }
+    return;
+  }
   b.split += move;
   b.probe = move;
 }
 
-/** The threaded engine: a CPU emulator whose boundary between the main thread's cores and the first worker's can be read and set (tests move it). */
+/** The threaded engine: a CPU emulator whose boundary between the main thread's cores and the first worker's, and whether the first worker times every other step, can be read and set (tests move them). */
 export interface ThreadedCpu extends CpuEmulator {
   coreSplit(): number;
   setCoreSplit(split: number): void;
+  timingShared(): boolean;
+  setTimingShared(share: boolean): void;
 }
 
 class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
@@ -332,6 +424,16 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly inboxB: Uint16Array;
   /** The step whose timing is still to run (-1: none). */
   private pending = -1;
+  /** The step the first worker is timing (-1: none), and the step in whose compute it was handed over (its result is there after the next barrier). */
+  private workerStep = -1;
+  private workerFrom = -1;
+  /** Whether the first worker has timed steps whose NoC totals it has not handed over yet (collectWorkerNoc). */
+  private workerTotals = false;
+  /** The two sent lists and update-cycle arrays (shared), by step parity. */
+  private readonly sentLists: readonly [SentSpikes, SentSpikes];
+  private readonly updates: readonly [Float64Array, Float64Array];
+  /** What the first worker writes as it times (TIMER_*). */
+  private readonly timerOut: Float64Array;
   private stopped = false;
 
   constructor(
@@ -341,9 +443,14 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     ranges: readonly (readonly [number, number])[],
     tables: readonly SynapseTable[],
     fan: FanOuts,
-    sent: SentSpikes,
+    sentLists: readonly [SentSpikes, SentSpikes],
   ) {
-    super(image, options, memory, undefined, tables, fan, sent);
+    super(image, options, memory, undefined, tables, fan, sentLists[0]);
+    this.sentLists = sentLists;
+    this.updates = [sharedFloat64(image.cores.length), sharedFloat64(image.cores.length)];
+    this.coreUpdate = this.updates[0];
+    this.timerOut = sharedFloat64(TIMER_NOC + nocTotalsLength(this.stepTiming.noc));
+    Atomics.store(this.control, CTL_TIME_STEP, -1);
     this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
     // Every route to an inbox's worth, so that they never grow (fillInbox): workers hold these very buffers.
@@ -366,7 +473,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         image: shared,
         tables,
         fan,
-        sent,
+        sentLists,
         layout: this.layout,
         first: k === 0 ? 0 : first,
         end,
@@ -379,6 +486,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         counts,
         inboxStarts: starts,
         seed: this.seed,
+        timer: k === 0 ? { updates: this.updates, packetCapacity: this.packetCapacity(), out: this.timerOut } : undefined,
       };
       const worker = new Worker(WORKER_URL, { workerData: setup });
       worker.unref();
@@ -407,30 +515,47 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   setCoreSplit(split: number): void {
     if (!Number.isInteger(split) || split < 0 || split >= this.balance.end) throw new RangeError(`the split must be in 0..${this.balance.end - 1}, got ${split}`);
     // A probe in flight would be taken back from the wrong split: the balance starts over from here.
-    resetBalance(this.balance, split);
+    resetBalance(this.balance, split, this.balance.share);
+  }
+
+  /** Whether the first worker times the odd steps (CoreBalance.share). */
+  timingShared(): boolean {
+    return this.balance.share;
+  }
+
+  setTimingShared(share: boolean): void {
+    resetBalance(this.balance, this.balance.split, share);
   }
 
   protected override computeCores(t: number): void {
     const ctl = this.control;
     const parity = this.inboxNow === this.inboxA ? 0 : 1;
     const split = this.balance.split;
+    // The previous step's timing: odd steps go to the first worker, which times them after its cores.
+    const q = this.pending;
+    const toWorker = q >= 0 && (q & 1) === 1 && this.balance.share;
+    this.pending = -1;
     Atomics.store(ctl, CTL_SPLIT, split);
     Atomics.store(ctl, CTL_DONE, 0);
     Atomics.store(ctl, CTL_STEP, t);
     Atomics.store(ctl, CTL_PARITY, parity);
     Atomics.store(ctl, CTL_SENT, this.sentCount);
+    Atomics.store(ctl, CTL_TIME_STEP, toWorker ? q : -1);
     Atomics.add(ctl, CTL_GENERATION, 1);
     Atomics.notify(ctl, CTL_GENERATION);
-    // The previous step's timing, while the workers compute this one.
-    if (this.pending >= 0) {
-      super.finishStep(this.pending);
-      this.pending = -1;
-    }
-    this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentCount);
-    const workers = this.workers.length;
-    // Spin a while (SPIN_LOADS pauses), then sleep until every worker has counted itself done.
-    for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
-    if (Atomics.load(ctl, CTL_FAILED) !== 0) this.failed();
+    if (toWorker) {
+      this.workerStep = q;
+      this.workerFrom = t;
+      this.workerTotals = true;
+    } else if (q >= 0) this.timeStep(q, this.sentLists[q & 1], this.sentCount, this.updates[q & 1]);
+    // Step t delivers step t - 1's spikes (none at step 0).
+    this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentLists[(t + 1) & 1], this.sentCount);
+    this.barrier();
+    // A worker joins this barrier only after timing what it was handed in an earlier step.
+    if (this.workerStep >= 0 && this.workerFrom < t) this.collectWorkerStep();
+    // Step t's send writes the other buffers than step t - 1's, which a timing may still read.
+    this.sent = this.sentLists[t & 1];
+    this.coreUpdate = this.updates[t & 1];
     // One clock reading per BALANCE_STEPS steps (it allocates a number in Node; per step it would be garbage).
     if (++this.windowSteps === BALANCE_STEPS) {
       const now = performance.now();
@@ -438,7 +563,10 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       if (w[0] >= 0) {
         w[1] = Math.min(w[1], (now - w[0]) / BALANCE_STEPS);
         if (windowComplete(this.balance, ++w[2], w[1])) {
-          balanceWindow(this.balance, w[1]);
+          // The first worker's busy time on the steps it sampled over the window (microseconds), as a share of a step.
+          const busy = Atomics.exchange(ctl, CTL_BUSY_US, 0);
+          const samples = Atomics.exchange(ctl, CTL_BUSY_SAMPLES, 0);
+          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN);
           w[1] = Infinity;
           w[2] = 0;
         }
@@ -457,6 +585,39 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     }
   }
 
+  /** Waits until every worker has counted itself done: spins a while (SPIN_LOADS pauses), then sleeps. */
+  private barrier(): void {
+    const ctl = this.control;
+    const workers = this.workers.length;
+    for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
+    if (Atomics.load(ctl, CTL_FAILED) !== 0) this.failed();
+  }
+
+  /** The first worker's timing of workerStep, once it has written it (CTL_TIMED). */
+  private collectWorkerStep(): void {
+    const q = this.workerStep;
+    for (let timed = Atomics.load(this.control, CTL_TIMED); timed !== q + 1; ) {
+      if (Atomics.load(this.control, CTL_FAILED) !== 0) this.failed();
+      timed = waitForChange(this.control, CTL_TIMED, timed, SPIN_LOADS);
+    }
+    this.setStepLatency(q, this.timerOut[TIMER_LATENCY + (q & 1)]);
+    this.workerStep = -1;
+  }
+
+  /** Adds the NoC totals of the steps the first worker timed into the main thread's NoC (a generation that asks it for them). */
+  private collectWorkerNoc(): void {
+    if (!this.workerTotals || this.stopped) return;
+    const ctl = this.control;
+    Atomics.store(ctl, CTL_DONE, 0);
+    Atomics.store(ctl, CTL_FLUSH, 1);
+    Atomics.add(ctl, CTL_GENERATION, 1);
+    Atomics.notify(ctl, CTL_GENERATION);
+    this.barrier();
+    Atomics.store(ctl, CTL_FLUSH, 0);
+    addNocTotals(this.stepTiming.noc, nocTotalsFrom(this.timerOut.subarray(TIMER_NOC)));
+    this.workerTotals = false;
+  }
+
   /** A worker's step threw (a bug of ours): stop the workers and say what it was. */
   private failed(): never {
     const end = this.failure.indexOf(0);
@@ -466,6 +627,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   }
 
   protected override finishStep(t: number): void {
+    this.logStepCounters(t);
     this.pending = t;
   }
 
@@ -475,10 +637,23 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     this.window[0] = -1;
     this.windowSteps = BALANCE_STEPS - 1;
     await super.run(steps);
-    if (this.pending >= 0) {
-      super.finishStep(this.pending);
+    // Every step timed before run() returns: the last one here, whatever its parity.
+    if (this.workerStep >= 0) this.collectWorkerStep();
+    const q = this.pending;
+    if (q >= 0) {
       this.pending = -1;
+      this.timeStep(q, this.sentLists[q & 1], this.sentCount, this.updates[q & 1]);
     }
+  }
+
+  protected override nocStats(): NocStats {
+    this.collectWorkerNoc();
+    return super.nocStats();
+  }
+
+  /** The packet buffers of both timers: the first worker's as it last said (it writes them after every step it times). */
+  override packetBufferBytes(): number {
+    return super.packetBufferBytes() + this.timerOut[TIMER_BUFFER_BYTES];
   }
 
   override dispose(): void {
@@ -505,7 +680,8 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   const memory = cpuChipMemory(layout, true);
   const fan = buildFanOuts(image, allocateShared);
   const tables = image.cores.map((core, c) => buildSynapseTable(core, false, fan.delay[c], allocateShared));
-  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables, fan, sentSpikes(layout.neurons, allocateShared));
+  const sentLists = [sentSpikes(layout.neurons, allocateShared), sentSpikes(layout.neurons, allocateShared)] as const;
+  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables, fan, sentLists);
   try {
     await emulator.ready();
   } catch (err) {

@@ -1,29 +1,60 @@
 // A worker of the threaded CPU engine (emulator/cpu/threaded.ts): builds its
 // cores over the shared memory, then per step waits for the main thread's
 // signal, runs CpuChipCompute on its cores, writes their step counts and
-// joins the barrier.
+// joins the barrier. The first worker then times the step it was handed, if
+// any (the step before), with its own StepTiming, and hands its NoC totals
+// over when the main thread asks (CTL_FLUSH).
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuChipCompute, CpuCore, cpuCoreViews } from './cpu.js';
 import { routeTables } from './fan-out.js';
-import { SPIN_LOADS, waitForChange, CTL_DONE, CTL_FAILED, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, FAILURE_BYTES, STATS_PER_CORE, type WorkerSetup } from './threaded.js';
+import { takeNocTotals, writeNocTotals } from '../noc.js';
+import { StepTiming } from './timing.js';
+import {
+  BUSY_SAMPLE_STEPS, SPIN_LOADS, waitForChange, CTL_BUSY_SAMPLES, CTL_BUSY_US, CTL_DONE, CTL_FAILED, CTL_FLUSH, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, CTL_TIME_STEP, CTL_TIMED,
+  FAILURE_BYTES, STATS_PER_CORE, TIMER_BUFFER_BYTES, TIMER_LATENCY, TIMER_NOC, type WorkerSetup,
+} from './threaded.js';
 
 const setup = workerData as WorkerSetup;
 const { control, stats, inboxes, counts, inboxStarts, seed, first, end, movable, failure } = setup;
 const cores: CpuCore[] = [];
 const layout = setup.layout;
 for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(setup.memory, layout, c)));
-const compute = new CpuChipCompute(cores, first, setup.memory, layout, setup.fan, routeTables(setup.image), setup.sent);
+const routes = routeTables(setup.image);
+const compute = new CpuChipCompute(cores, first, setup.memory, layout, setup.fan, routes);
+const { sentLists, timer } = setup;
+const timing = timer === undefined ? undefined : new StepTiming(setup.image, routes, setup.fan, setup.tables, timer.packetCapacity);
+/** Threaded images do not learn (threadingObstacle): every core's learn cycles are 0. */
+const noLearn = new Float64Array(setup.image.cores.length);
+
+/** Joins the barrier: the add publishes this thread's writes to the main thread, which reads them once it sees every worker done. */
+function done(): void {
+  Atomics.add(control, CTL_DONE, 1);
+  Atomics.notify(control, CTL_DONE);
+}
+
 /** Runs steps until the main thread says stop: a function, not module-level code, so that V8 optimises it. */
 function serve(generation: number): void {
   for (;;) {
     generation = waitForChange(control, CTL_GENERATION, generation, SPIN_LOADS);
     if (Atomics.load(control, CTL_STOP) !== 0) return;
+    if (Atomics.load(control, CTL_FLUSH) !== 0) {
+      if (timing !== undefined && timer !== undefined) writeNocTotals(takeNocTotals(timing.noc), timer.out.subarray(TIMER_NOC));
+      done();
+      continue;
+    }
+    // Read before joining the barrier: the main thread writes the next step's once every worker has.
     const t = Atomics.load(control, CTL_STEP);
+    const sentCount = Atomics.load(control, CTL_SENT);
+    const timeStep = Atomics.load(control, CTL_TIME_STEP);
     const parity = Atomics.load(control, CTL_PARITY);
     // The first worker starts where the main thread's cores end (CoreBalance moves it between steps).
     const from = movable ? Atomics.load(control, CTL_SPLIT) : first;
     if (from < first || from >= end) throw new RangeError(`the main thread handed this worker cores ${from}..${end - 1}; it has ${first}..${end - 1}`);
-    compute.run(from, end, t, inboxes[parity], inboxStarts[parity], counts[parity], seed, Atomics.load(control, CTL_SENT));
+    // The first worker's busy time on one step in BUSY_SAMPLE_STEPS, for the balance (CoreBalance: whether sharing the timing can pay).
+    const sample = movable && t % BUSY_SAMPLE_STEPS === 0;
+    const start = sample ? performance.now() : 0;
+    // Step t delivers step t - 1's spikes (none at step 0).
+    compute.run(from, end, t, inboxes[parity], inboxStarts[parity], counts[parity], seed, sentLists[(t + 1) & 1], sentCount);
     for (let c = from; c < end; c++) {
       const core = cores[c - first];
       const s = c * STATS_PER_CORE;
@@ -32,9 +63,18 @@ function serve(generation: number): void {
       stats[s + 2] = core.stepInactive;
       stats[s + 3] = core.stepInputSpikes;
     }
-    // The add publishes the writes above to the main thread, which reads them once it sees every worker done.
-    Atomics.add(control, CTL_DONE, 1);
-    Atomics.notify(control, CTL_DONE);
+    done();
+    // The step before, whose sent list and update cycles stay as they are until this worker next joins the barrier.
+    if (timing !== undefined && timer !== undefined && timeStep >= 0) {
+      timing.latency(sentLists[timeStep & 1], sentCount, timer.updates[timeStep & 1], noLearn, timer.out, TIMER_LATENCY + (timeStep & 1));
+      timer.out[TIMER_BUFFER_BYTES] = timing.bufferBytes();
+      Atomics.store(control, CTL_TIMED, timeStep + 1);
+      Atomics.notify(control, CTL_TIMED);
+    }
+    if (sample) {
+      Atomics.add(control, CTL_BUSY_US, Math.round(1000 * (performance.now() - start)));
+      Atomics.add(control, CTL_BUSY_SAMPLES, 1);
+    }
   }
 }
 
@@ -48,6 +88,8 @@ try {
   const text = new TextEncoder().encode(err instanceof Error ? (err.stack ?? err.message) : String(err));
   failure.set(text.subarray(0, FAILURE_BYTES - 1));
   Atomics.store(control, CTL_FAILED, 1);
-  Atomics.add(control, CTL_DONE, 1);
-  Atomics.notify(control, CTL_DONE);
+  done();
+  // The main thread may be waiting for a timing instead of the barrier.
+  Atomics.store(control, CTL_TIMED, -1);
+  Atomics.notify(control, CTL_TIMED);
 }

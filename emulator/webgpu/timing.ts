@@ -4,7 +4,7 @@
 // cycles; the NoC's link state starts free every step), and the running NoC
 // totals are sums of integers and a maximum, so the steps of a batch can be
 // timed in any order, on any thread, with the same result to the bit.
-import { MeshNoc, stepLatency, type NocTotals, type PacketBatch } from '../noc.js';
+import { MeshNoc, stepLatency, takeNocTotals, type NocTotals, type PacketBatch } from '../noc.js';
 import type { ChipProfile } from '../../isa/profile.js';
 
 /** What a timer needs besides the profile: per global route its source and target core and its delivery cycles. */
@@ -69,19 +69,6 @@ export class StepTimer {
 
   /** The totals gathered since the last call, and a fresh start (a worker's timer reports them per job). */
   takeDelta(): NocDelta {
-    const n = this.noc;
-    const delta: NocDelta = {
-      packets: n.packets,
-      hopsEastWest: n.hopsEastWest,
-      hopsNorthSouth: n.hopsNorthSouth,
-      hopsChipToChip: n.hopsChipToChip,
-      latencySumCycles: n.latencySumCycles,
-      latencyMaxCycles: n.latencyMaxCycles,
-      waitCycles: n.waitCycles,
-      linkLoad: n.linkLoad.slice(),
-    };
-    n.packets = n.hopsEastWest = n.hopsNorthSouth = n.hopsChipToChip = n.latencySumCycles = n.latencyMaxCycles = n.waitCycles = 0;
-    n.linkLoad.fill(0);
-    return delta;
+    return takeNocTotals(this.noc);
   }
 }

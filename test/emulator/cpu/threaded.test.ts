@@ -7,8 +7,8 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
-import type { CpuEmulator } from '../../../emulator/cpu/cpu.js';
+import { BALANCE_PARTS, SHARE_MAX_WORKER_BUSY, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
 
@@ -32,8 +32,10 @@ function observe(e: CpuEmulator, cores: number): unknown {
   };
 }
 
-async function runWith(image: ChipImage, threads: number, chunks: readonly number[]): Promise<unknown> {
+/** `share`: the first worker times every other step (from the start; the balance would choose it only after its survey). */
+async function runWith(image: ChipImage, threads: number, chunks: readonly number[], share = false): Promise<unknown> {
   const e = await createThreadedCpuEmulator(image, { seed: 3, recordCores: image.cores.map(() => true) }, threads);
+  if (share) (e as ThreadedCpu).setTimingShared(true);
   try {
     // Several run() calls: the deferred timing of the last step must be flushed at each.
     for (const steps of chunks) await e.run(steps);
@@ -58,7 +60,7 @@ connect a -> a { pattern = random(p = 0.002, seed = 4); weight = uniform(-0.1, 0
 `;
 
 describe('threaded CPU engine', () => {
-  it('gives the same spikes, counters, cycles, timing and state with 1, 2 and 3 threads (LIF, ALIF, Poisson, periodic, delays)', async () => {
+  it('gives the same spikes, counters, cycles, timing and state with 1, 2 and 3 threads, the timing shared or not (LIF, ALIF, Poisson, periodic, delays)', async () => {
     const image = compiled(MIXED);
     expect(image.cores.length).toBeGreaterThanOrEqual(3);
     expect(threadingObstacle(image)).toBeUndefined();
@@ -66,7 +68,9 @@ describe('threaded CPU engine', () => {
     const spikes = (one as { counters: { total: { spikes: number } } }).counters.total.spikes;
     expect(spikes).toBeGreaterThan(50);
     expect(await runWith(image, 2, [120, 1, 79])).toEqual(one);
+    expect(await runWith(image, 2, [120, 1, 79], true)).toEqual(one);
     expect(await runWith(image, 3, [200])).toEqual(one);
+    expect(await runWith(image, 3, [77, 123], true)).toEqual(one);
   });
 
   it('agrees on CUBA over 10 cores and on a synthetic 16-core image', async () => {
@@ -74,11 +78,36 @@ describe('threaded CPU engine', () => {
     expect(cuba.cores.length).toBeGreaterThan(2);
     const one = await runWith(cuba, 1, [150]);
     expect(await runWith(cuba, 2, [150])).toEqual(one);
+    expect(await runWith(cuba, 2, [150], true)).toEqual(one);
     const synthetic = syntheticImage(1 << 19);
-    expect(await runWith(synthetic, 2, [60])).toEqual(await runWith(synthetic, 1, [60]));
+    expect(await runWith(synthetic, 2, [60], true)).toEqual(await runWith(synthetic, 1, [60]));
   });
 
-  it('gives the same result while cores move between the main thread and the first worker (spike lists included)', async () => {
+  it('times odd steps on the first worker: its NoC totals count once however often the timing is read, and its buffers count in memory', async () => {
+    const image = compiled(cubaSource(4000, 1));
+    const plain = (await createThreadedCpuEmulator(image, { seed: 2 }, 1)) as CpuEmulatorImpl;
+    const threaded = (await createThreadedCpuEmulator(image, { seed: 2 }, 2)) as ThreadedCpu & CpuEmulatorImpl;
+    threaded.setTimingShared(true);
+    try {
+      // Odd and even chunks, the timing read after each: the worker hands over only the steps since the last read.
+      for (const steps of [31, 2, 40, 1]) {
+        await plain.run(steps);
+        await threaded.run(steps);
+        expect(threaded.timingShared()).toBe(true);
+        const noc = threaded.timing().noc;
+        expect({ ...noc, linkLoad: Array.from(noc.linkLoad) }).toEqual({ ...plain.timing().noc, linkLoad: Array.from(plain.timing().noc.linkLoad) });
+        expect(Array.from(threaded.timing().stepLatencyCycles)).toEqual(Array.from(plain.timing().stepLatencyCycles));
+      }
+      expect(plain.timing().noc.packets).toBeGreaterThan(1000);
+      // Two timers, each with its own batch and NoC buffers (CUBA keeps no inboxes: the timer's are nearly all of them).
+      expect(threaded.packetBufferBytes()).toBeGreaterThan(1.5 * plain.packetBufferBytes());
+    } finally {
+      plain.dispose();
+      threaded.dispose();
+    }
+  });
+
+  it('gives the same result while cores move between the main thread and the first worker and the timing is shared or not (spike lists included)', async () => {
     // The periodic clock becomes a spike list: its position in the list is the
     // one piece of per-core state kept outside shared memory, per thread.
     const base = compiled(MIXED);
@@ -102,12 +131,14 @@ describe('threaded CPU engine', () => {
     const e = (await createThreadedCpuEmulator(image, { seed: 3, recordCores: image.cores.map(() => true) }, 2)) as ThreadedCpu;
     try {
       const end = e.coreSplit() + 1;
-      // Every boundary, back and forth, a few steps each (shorter than the balance's windows).
+      // Every boundary, back and forth, a few steps each (shorter than the balance's windows), the timing shared at every other.
       const splits = [0, end - 1, 1, 0, end - 1, 2 % end, 0];
       let done = 0;
       for (const [k, split] of splits.entries()) {
         e.setCoreSplit(split);
+        e.setTimingShared(k % 2 === 1);
         expect(e.coreSplit()).toBe(split);
+        expect(e.timingShared()).toBe(k % 2 === 1);
         const steps = k === splits.length - 1 ? 200 - done : 23;
         await e.run(steps);
         done += steps;
@@ -119,23 +150,31 @@ describe('threaded CPU engine', () => {
     }
   });
 
-  it('moves the boundary to the split with the fastest steps, and probes the neighbours less and less often', () => {
-    /** Runs `windows` windows with step time cost(split); returns the splits the windows ran at. */
-    const drive = (b: CoreBalance, cost: (split: number) => number, windows: number): number[] => {
-      const seen: number[] = [];
+  it('moves the boundary to the split with the fastest steps, shares the timing where that is faster, and probes less and less often', () => {
+    /**
+     * Runs `windows` windows with step time cost(split, share) and the timing's share of a step `fraction`
+     * (unknown by default); returns the settings the windows ran at, as the split with an 's' when shared.
+     */
+    const drive = (b: CoreBalance, cost: (split: number, share: boolean) => number, windows: number, fraction = NaN): string[] => {
+      const seen: string[] = [];
       for (let w = 0; w < windows; w++) {
-        seen.push(b.split);
-        balanceWindow(b, cost(b.split));
+        seen.push(`${b.split}${b.share ? 's' : ''}`);
+        balanceWindow(b, cost(b.split, b.share), fraction);
         expect(b.split).toBeGreaterThanOrEqual(0);
         expect(b.split).toBeLessThan(b.end);
       }
       return seen;
     };
-    // Two windows of warm-up, then a survey: the split it starts at, 0, 1, 2, 4 ... and the last; then the fastest of them.
+    /** Sharing the timing a fifth slower, as where the timing is a small part of a step. */
+    const unshared = (f: (split: number) => number) => (split: number, share: boolean) => f(split) * (share ? 1.2 : 1);
+    // Two windows of warm-up, then a survey: the setting it starts at, split 0 shared, then 0, 1, 2, 4 ... and the last; then the fastest of them.
     const down = coreBalance(3, 8);
-    const falling = drive(down, (split) => 30 + 2 * split, 400);
-    expect(falling.slice(0, 9)).toEqual([3, 3, 3, 0, 1, 2, 4, 7, 0]);
-    // A window is BALANCE_PARTS parts; in the survey, one part a quarter slower than the best split so far ends it.
+    const falling = drive(down, unshared((split) => 30 + 2 * split), 400);
+    expect(falling.slice(0, 10)).toEqual(['3', '3', '3', '0s', '0', '1', '2', '4', '7', '0']);
+    // A caller's choice of sharing holds from the start.
+    expect(drive(coreBalance(3, 8, false), unshared(() => 1), 3)).toEqual(['3', '3', '3']);
+    expect(drive(coreBalance(3, 8, true), unshared(() => 1), 3)).toEqual(['3s', '3s', '3s']);
+    // A window is BALANCE_PARTS parts; in the survey, one part a quarter slower than the best setting so far ends it.
     const surveying = coreBalance(3, 8);
     expect(windowComplete(surveying, 1, 100)).toBe(false);
     balanceWindow(surveying, 1);
@@ -147,24 +186,46 @@ describe('threaded CPU engine', () => {
     expect(windowComplete(surveying, BALANCE_PARTS - 1, 10)).toBe(false);
     expect(windowComplete(surveying, BALANCE_PARTS, 10)).toBe(true);
     expect(windowComplete(down, 1, 1000)).toBe(false);
-    expect(falling.slice(100).filter((x) => x !== 0).length).toBeLessThan(300 / 16);
+    // Probes (a core either way, then a switch of sharing) come less and less often.
+    expect(falling.slice(100).filter((x) => x !== '0').length).toBeLessThan(300 / 12);
     // A plateau between the start and the best split (as CUBA at 1 ms had): a local search from 3 would stay.
     const plateau = coreBalance(3, 8);
-    expect(drive(plateau, (split) => (split === 0 ? 30 : 36 + split / 100), 200).slice(10).filter((x) => x === 0).length).toBeGreaterThan(190 * 0.9);
+    expect(drive(plateau, unshared((split) => (split === 0 ? 30 : 36 + split / 100)), 200).slice(10).filter((x) => x === '0').length).toBeGreaterThan(190 * 0.9);
     // Fastest in the middle, from either end: the survey lands near it, the probes walk the rest.
     for (const start of [0, 7]) {
       const b = coreBalance(start, 8);
-      const seen = drive(b, (split) => 20 + Math.abs(split - 3), 400);
-      expect(seen.slice(100).filter((x) => x === 3).length).toBeGreaterThan(300 * 0.9);
+      const seen = drive(b, unshared((split) => 20 + Math.abs(split - 3)), 400);
+      expect(seen.slice(100).filter((x) => x === '3').length).toBeGreaterThan(300 * 0.9);
     }
+    // Sharing faster (the timing most of a step), best with 2 cores on the main thread: the survey shares at split 0, the probes walk to 2.
+    const shared = drive(coreBalance(5, 8), (split, share) => (share ? 10 + Math.abs(split - 2) : 20 + split), 400);
+    expect(shared[3]).toBe('0s');
+    expect(shared.slice(100).filter((x) => x === '2s').length).toBeGreaterThan(300 * 0.9);
+    // The network changes (it starts to fire in bursts): a switch of sharing, probed after a fruitless round, finds it.
+    const changing = coreBalance(1, 8);
+    let bursts = false;
+    const regime = drive(changing, (split, share) => (bursts === share ? 10 : 15) + split / 100, 400);
+    expect(regime.slice(50, 100).filter((x) => x.endsWith('s')).length).toBeLessThan(50 / 10);
+    bursts = true;
+    expect(drive(changing, (split, share) => (bursts === share ? 10 : 15) + split / 100, 200).slice(100).filter((x) => x.endsWith('s')).length).toBeGreaterThan(100 * 0.9);
+    // Where the first worker is busy for more than SHARE_MAX_WORKER_BUSY of a step, sharing is neither surveyed nor probed, even were it faster.
+    const busy = SHARE_MAX_WORKER_BUSY * 1.2;
+    const small = drive(coreBalance(3, 8), (split, share) => (share ? 10 : 30 + 2 * split), 400, busy);
+    expect(small.slice(0, 9)).toEqual(['3', '3', '3', '0', '1', '2', '4', '7', '0']);
+    expect(small.some((x) => x.endsWith('s'))).toBe(false);
+    expect(drive(coreBalance(0, 1), (_, share) => (share ? 4 : 5), 20, busy).every((x) => x === '0')).toBe(true);
+    // At the threshold it is.
+    expect(drive(coreBalance(3, 8), (split, share) => (share ? 10 : 30 + 2 * split), 20, SHARE_MAX_WORKER_BUSY).slice(10)).toContain('0s');
     // After the survey, differences under the margin (2%) move nothing for good.
     const flat = coreBalance(2, 8);
-    const level = drive(flat, (split) => 10 + 0.01 * (split - 2) ** 2, 200);
-    expect(level[7]).toBe(2);
-    expect(level.slice(8).filter((x) => x !== 2).length).toBeLessThan(192 / 10);
-    // A first worker with one core: nowhere to go.
+    const level = drive(flat, unshared((split) => 10 + 0.01 * (split - 2) ** 2), 200);
+    expect(level[8]).toBe('2');
+    expect(level.slice(9).filter((x) => x !== '2').length).toBeLessThan(191 / 6);
+    // A first worker with one core: the split stays, sharing is still surveyed.
     const single = coreBalance(0, 1);
-    expect(drive(single, () => 5, 20).every((x) => x === 0)).toBe(true);
+    const alone = drive(single, (_, share) => (share ? 4 : 5), 20);
+    expect(alone.every((x) => x.startsWith('0'))).toBe(true);
+    expect(alone.slice(5).filter((x) => x === '0s').length).toBeGreaterThan(15 * 0.7);
   });
 
   it('gives the same result while the balance moves the split by itself', async () => {
