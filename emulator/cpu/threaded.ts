@@ -222,6 +222,12 @@ export const BALANCE_PARTS = 4;
 const SURVEY_CUTOFF = 1.25;
 /** Windows the balance lets pass before its survey: V8 is still compiling the step loop. */
 const BALANCE_WARMUP = 2;
+/**
+ * A part of the warm-up that took this long (ms) ends it: V8 has compiled the
+ * step loop within a few long steps, and two windows of CUBA at 40,000
+ * neurons and 1 ms (15 ms a step) took 15 s of a 150-s run.
+ */
+export const WARMUP_PART_MS = 250;
 /** A move is kept when its window is faster than the last one at the old split by this fraction. */
 const BALANCE_MARGIN = 0.02;
 /** Windows to wait before probing again after a probe either way found nothing, doubling up to this. */
@@ -276,6 +282,8 @@ export interface CoreBalance {
   surveyNext: number;
   surveyBest: BalanceSetting;
   surveyBestTime: number;
+  /** The fastest survey window without sharing so far (ms a step). */
+  surveyBestUnshared: number;
 }
 
 export interface BalanceSetting {
@@ -302,7 +310,7 @@ export function coreBalance(split: number, end: number, share = false): CoreBala
   if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
   return {
     split, share, end, base: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
-    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity,
+    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity,
   };
 }
 
@@ -317,11 +325,13 @@ export function resetBalance(b: CoreBalance, split: number, share: boolean): voi
  * Whether the window under way is complete after `parts` parts whose fastest
  * took `fastest` ms a step: after BALANCE_PARTS, or during the survey as soon
  * as even its fastest part is SURVEY_CUTOFF times slower than the best split
- * surveyed so far (a bad split costs one part, not a window).
+ * surveyed so far (a bad split costs one part, not a window), or during the
+ * warm-up after a part of WARMUP_PART_MS (which ends it: balanceWindow).
  */
 export function windowComplete(b: CoreBalance, parts: number, fastest: number): boolean {
   if (parts >= BALANCE_PARTS) return true;
-  return b.warmup === 0 && b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
+  if (b.warmup > 0) return fastest * BALANCE_STEPS >= WARMUP_PART_MS;
+  return b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
 }
 
 /**
@@ -333,7 +343,7 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
   // Not measured counts as idle enough; once shared, switching back is always tried.
   const mayShare = b.share || !(workerBusy > SHARE_MAX_WORKER_BUSY);
   if (b.warmup > 0) {
-    b.warmup--;
+    b.warmup = stepTime * BALANCE_STEPS >= WARMUP_PART_MS ? 0 : b.warmup - 1;
     return;
   }
   if (b.surveyNext <= b.survey.length) {
@@ -341,6 +351,10 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       b.surveyBestTime = stepTime;
       b.surveyBest = { split: b.split, share: b.share };
     }
+    if (!b.share) b.surveyBestUnshared = Math.min(b.surveyBestUnshared, stepTime);
+    // Shared, the step is that much faster than any split without sharing so far: the timing is its bulk, and
+    // the splits still to survey without sharing (one part each, at CUBA 40,000 neurons and 1 ms 2 s a part) cannot come near.
+    else if (SURVEY_CUTOFF * stepTime < b.surveyBestUnshared) b.surveyNext = b.survey.length;
     // A shared setting is passed over where the worker has no room for half the timing.
     while (!mayShare && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share) b.surveyNext++;
     const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, SHARE_MAX_WORKER_BUSY, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, WARMUP_PART_MS, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -159,7 +159,8 @@ describe('threaded CPU engine', () => {
       const seen: string[] = [];
       for (let w = 0; w < windows; w++) {
         seen.push(`${b.split}${b.share ? 's' : ''}`);
-        balanceWindow(b, cost(b.split, b.share), fraction);
+        // Costs in microseconds a step, as the engine's CUBA steps take: the warm-up's length depends on it.
+        balanceWindow(b, cost(b.split, b.share) / 1000, fraction);
         expect(b.split).toBeGreaterThanOrEqual(0);
         expect(b.split).toBeLessThan(b.end);
       }
@@ -176,16 +177,28 @@ describe('threaded CPU engine', () => {
     expect(drive(coreBalance(3, 8, true), unshared(() => 1), 3)).toEqual(['3s', '3s', '3s']);
     // A window is BALANCE_PARTS parts; in the survey, one part a quarter slower than the best setting so far ends it.
     const surveying = coreBalance(3, 8);
-    expect(windowComplete(surveying, 1, 100)).toBe(false);
-    balanceWindow(surveying, 1);
-    balanceWindow(surveying, 1);
-    expect(windowComplete(surveying, 1, 100)).toBe(false);
-    balanceWindow(surveying, 10);
-    expect(windowComplete(surveying, 1, 12)).toBe(false);
-    expect(windowComplete(surveying, 1, 12.6)).toBe(true);
-    expect(windowComplete(surveying, BALANCE_PARTS - 1, 10)).toBe(false);
-    expect(windowComplete(surveying, BALANCE_PARTS, 10)).toBe(true);
-    expect(windowComplete(down, 1, 1000)).toBe(false);
+    expect(windowComplete(surveying, 1, 0.1)).toBe(false);
+    balanceWindow(surveying, 0.001);
+    balanceWindow(surveying, 0.001);
+    expect(windowComplete(surveying, 1, 0.1)).toBe(false);
+    balanceWindow(surveying, 0.01);
+    expect(windowComplete(surveying, 1, 0.012)).toBe(false);
+    expect(windowComplete(surveying, 1, 0.0126)).toBe(true);
+    expect(windowComplete(surveying, BALANCE_PARTS - 1, 0.01)).toBe(false);
+    expect(windowComplete(surveying, BALANCE_PARTS, 0.01)).toBe(true);
+    expect(windowComplete(down, 1, 1)).toBe(false);
+    // Long steps (CUBA 40,000 at 1 ms: 15 ms): one part of WARMUP_PART_MS ends the warm-up, and the survey starts at once.
+    const slow = coreBalance(3, 8);
+    expect(windowComplete(slow, 1, WARMUP_PART_MS / BALANCE_STEPS / 2)).toBe(false);
+    expect(windowComplete(slow, 1, WARMUP_PART_MS / BALANCE_STEPS)).toBe(true);
+    balanceWindow(slow, 15);
+    expect(slow.warmup).toBe(0);
+    balanceWindow(slow, 15);
+    expect(slow.split).toBe(0);
+    expect(slow.share).toBe(true);
+    // Shared, a fifth of the step: the survey's splits without sharing are passed over.
+    balanceWindow(slow, 3);
+    expect({ split: slow.split, share: slow.share, surveyNext: slow.surveyNext }).toEqual({ split: 0, share: true, surveyNext: slow.survey.length + 1 });
     // Probes (a core either way, then a switch of sharing) come less and less often.
     expect(falling.slice(100).filter((x) => x !== '0').length).toBeLessThan(300 / 12);
     // A plateau between the start and the best split (as CUBA at 1 ms had): a local search from 3 would stay.
