@@ -352,9 +352,10 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       b.surveyBest = { split: b.split, share: b.share };
     }
     if (!b.share) b.surveyBestUnshared = Math.min(b.surveyBestUnshared, stepTime);
-    // Shared, the step is that much faster than any split without sharing so far: the timing is its bulk, and
-    // the splits still to survey without sharing (one part each, at CUBA 40,000 neurons and 1 ms 2 s a part) cannot come near.
-    else if (SURVEY_CUTOFF * stepTime < b.surveyBestUnshared) b.surveyNext = b.survey.length;
+    // Shared faster than every split without sharing so far: the timing is the step's bulk (the worker had room
+    // for it, mayShare), and the splits still to survey without sharing (one part at least each, at CUBA 40,000
+    // neurons and 1 ms 2 s a part) are left to the probes, which switch sharing off at the split reached.
+    else if (stepTime < b.surveyBestUnshared) b.surveyNext = b.survey.length;
     // A shared setting is passed over where the worker has no room for half the timing.
     while (!mayShare && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share) b.surveyNext++;
     const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;

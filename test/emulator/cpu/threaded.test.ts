@@ -196,7 +196,7 @@ describe('threaded CPU engine', () => {
     balanceWindow(slow, 15);
     expect(slow.split).toBe(0);
     expect(slow.share).toBe(true);
-    // Shared, a fifth of the step: the survey's splits without sharing are passed over.
+    // Shared faster than every split without sharing so far: the survey's splits without sharing are passed over.
     balanceWindow(slow, 3);
     expect({ split: slow.split, share: slow.share, surveyNext: slow.surveyNext }).toEqual({ split: 0, share: true, surveyNext: slow.survey.length + 1 });
     // Probes (a core either way, then a switch of sharing) come less and less often.
