@@ -147,7 +147,10 @@ export async function runCuba(ctx: BenchContext, name: string, c: CubaCase, reps
   ctx.record(`${name}_meso_synapse_table_bytes_per_synapse`, first.synapseTableBytesPerSynapse, 'B');
   ctx.record(`${name}_peak_rss`, peakRssBytes(), 'B');
   ctx.log(`  meso (cpu, 2 threads): simulate ${fmt(simulate2)} s   ${fmt(steps / simulate2, 0)} steps/s   (${fmt(simulate / simulate2, 2)}x one thread; same spikes)`);
+  // Two threads keep a second timer's packet buffers where the first worker shares the timing (threaded.ts).
+  ctx.log(`    ${fmt(meso2[0].bytesPerSynapse, 2)} bytes per synapse in emulator memory`);
   ctx.record(`${name}_meso2_simulate_s`, simulate2, 's');
+  ctx.record(`${name}_meso2_bytes_per_synapse`, meso2[0].bytesPerSynapse, 'B');
   ctx.record(`${name}_meso2_steps_per_s`, steps / simulate2, 'steps/s');
   if (!vs) return;
   const bSim = b((x) => x.simulateS);
