@@ -992,6 +992,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.cycles[t] = latency > this.tick ? latency : this.tick;
   }
 
+  /** Packets sent so far (the threaded engine's balance reads it). */
+  protected packetsSent(): number {
+    return this.stepTotals[PACKETS];
+  }
+
   /** The NoC's totals over the run (the threaded engine adds its worker's). */
   protected nocStats(): NocStats {
     return this.stepTiming.noc.stats();

@@ -266,6 +266,8 @@ export interface CoreBalance {
   readonly end: number;
   /** Mean step time (ms) of the last window at the kept setting; NaN before the first. */
   base: number;
+  /** The same window's time a packet (ms; NaN when not measured): sharing is judged on it, which the network's activity moves less than a step's time. */
+  basePacket: number;
   /** The move on trial (+1: the main thread took a core, -1: gave one, FLIP: sharing switched), 0 when none. */
   probe: number;
   /** The direction of the next probe of the split, and whether the next probe switches sharing instead. */
@@ -282,8 +284,9 @@ export interface CoreBalance {
   surveyNext: number;
   surveyBest: BalanceSetting;
   surveyBestTime: number;
-  /** The fastest survey window without sharing so far (ms a step). */
+  /** The fastest survey window without sharing so far (ms a step, and ms a packet). */
   surveyBestUnshared: number;
+  surveyBestUnsharedPacket: number;
 }
 
 export interface BalanceSetting {
@@ -309,8 +312,8 @@ export function coreBalance(split: number, end: number, share = false): CoreBala
   for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push({ split: k, share: false });
   if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
   return {
-    split, share, end, base: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
-    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity,
+    split, share, end, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
+    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity, surveyBestUnsharedPacket: Infinity,
   };
 }
 
@@ -335,11 +338,14 @@ export function windowComplete(b: CoreBalance, parts: number, fastest: number): 
 }
 
 /**
- * One window's step time (ms) at the current setting, and the share of a step
- * for which the first worker was busy (NaN: not measured); moves the split or
- * switches sharing for the next window, or not.
+ * One window's step time (ms) at the current setting, the share of a step for
+ * which the first worker was busy, and its time a packet (ms; NaN: not
+ * measured); moves the split or switches sharing for the next window, or not.
+ * Sharing is judged by the time a packet where it is known: it is tried only
+ * where the timing is a step's bulk, and a bursting network moves its step
+ * time by 2x between windows (CUBA 40,000 at 1 ms), far less its time a packet.
  */
-export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN): void {
+export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN): void {
   // Not measured counts as idle enough; once shared, switching back is always tried.
   const mayShare = b.share || !(workerBusy > SHARE_MAX_WORKER_BUSY);
   if (b.warmup > 0) {
@@ -351,11 +357,16 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       b.surveyBestTime = stepTime;
       b.surveyBest = { split: b.split, share: b.share };
     }
-    if (!b.share) b.surveyBestUnshared = Math.min(b.surveyBestUnshared, stepTime);
-    // Shared faster than every split without sharing so far: the timing is the step's bulk (the worker had room
-    // for it, mayShare), and the splits still to survey without sharing (one part at least each, at CUBA 40,000
-    // neurons and 1 ms 2 s a part) are left to the probes, which switch sharing off at the split reached.
-    else if (stepTime < b.surveyBestUnshared) b.surveyNext = b.survey.length;
+    if (!b.share) {
+      b.surveyBestUnshared = Math.min(b.surveyBestUnshared, stepTime);
+      if (packetTime >= 0) b.surveyBestUnsharedPacket = Math.min(b.surveyBestUnsharedPacket, packetTime);
+    } else if (packetTime >= 0 ? packetTime < b.surveyBestUnsharedPacket : stepTime < b.surveyBestUnshared) {
+      // Shared faster than every split without sharing so far: the timing is the step's bulk (the worker had room
+      // for it, mayShare), and the splits still to survey without sharing (one part at least each, at CUBA 40,000
+      // neurons and 1 ms 2 s a part) are left to the probes, which switch sharing off at the split reached.
+      b.surveyBest = { split: b.split, share: true };
+      b.surveyNext = b.survey.length;
+    }
     // A shared setting is passed over where the worker has no room for half the timing.
     while (!mayShare && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share) b.surveyNext++;
     const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
@@ -367,9 +378,13 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
   if (b.probe !== 0) {
     const tried = b.probe;
     b.probe = 0;
-    if (stepTime < b.base * (1 - BALANCE_MARGIN)) {
+    // By the time a packet while shared or across a switch (the timing is then the step's bulk), else by the step.
+    const perPacket = (b.share || tried === FLIP) && packetTime >= 0 && b.basePacket >= 0;
+    const faster = perPacket ? packetTime < b.basePacket * (1 - BALANCE_MARGIN) : stepTime < b.base * (1 - BALANCE_MARGIN);
+    if (faster) {
       // Faster: keep it, and try the same way at once (the split's way after a switch).
       b.base = stepTime;
+      b.basePacket = packetTime;
       if (tried !== FLIP) b.direction = tried;
       b.failures = 0;
       b.restNext = 1;
@@ -392,6 +407,7 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
     }
   } else {
     b.base = stepTime;
+    b.basePacket = packetTime;
     if (b.rest > 0) {
       b.rest--;
       return;
@@ -431,8 +447,12 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly failure = new Uint8Array(new SharedArrayBuffer(FAILURE_BYTES));
   private readonly stats: Int32Array;
   private readonly balance: CoreBalance;
-  /** The balance's window: [0] when its current part started (performance.now(); -1: at the next step), [1] its fastest part so far (ms a step), [2] its parts so far. */
-  private readonly window = Float64Array.of(-1, Infinity, 0);
+  /**
+   * The balance's window: [0] when its current part started (performance.now(); -1: at the next step), [1] its
+   * fastest part so far (ms a step), [2] its parts so far, [3] its fastest part by time a packet (ms), [4] the
+   * packets sent before the current part (packetsSent).
+   */
+  private readonly window = Float64Array.of(-1, Infinity, 0, Infinity, 0);
   private windowSteps = 0;
   /** The two inbox buffers and their counts; parity 0 is (inboxA, countA), the step-0 arrivals. */
   private readonly inboxA: Uint16Array;
@@ -575,18 +595,22 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     if (++this.windowSteps === BALANCE_STEPS) {
       const now = performance.now();
       const w = this.window;
+      const packets = this.packetsSent();
       if (w[0] >= 0) {
         w[1] = Math.min(w[1], (now - w[0]) / BALANCE_STEPS);
+        if (packets > w[4]) w[3] = Math.min(w[3], (now - w[0]) / (packets - w[4]));
         if (windowComplete(this.balance, ++w[2], w[1])) {
           // The first worker's busy time on the steps it sampled over the window (microseconds), as a share of a step.
           const busy = Atomics.exchange(ctl, CTL_BUSY_US, 0);
           const samples = Atomics.exchange(ctl, CTL_BUSY_SAMPLES, 0);
-          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN);
+          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN, w[3] < Infinity ? w[3] : NaN);
           w[1] = Infinity;
           w[2] = 0;
+          w[3] = Infinity;
         }
       }
       w[0] = now;
+      w[4] = packets;
       this.windowSteps = 0;
     }
     const stats = this.stats;

@@ -229,6 +229,19 @@ describe('threaded CPU engine', () => {
     expect(drive(coreBalance(0, 1), (_, share) => (share ? 4 : 5), 20, busy).every((x) => x === '0')).toBe(true);
     // At the threshold it is.
     expect(drive(coreBalance(3, 8), (split, share) => (share ? 10 : 30 + 2 * split), 20, SHARE_MAX_WORKER_BUSY).slice(10)).toContain('0s');
+    // A bursting network: its step time moves by 2.2x with its activity every few windows, its time a packet does not.
+    // Sharing, 40% cheaper a packet, is judged by the time a packet: kept from the survey on, and taken back by no probe.
+    for (const phase of [0, 3]) {
+      const drifting = coreBalance(3, 8);
+      const settings: string[] = [];
+      for (let w = 0; w < 200; w++) {
+        settings.push(`${drifting.split}${drifting.share ? 's' : ''}`);
+        const packets = Math.floor((w + phase) / 3) % 2 === 0 ? 1000 : 2200;
+        const perPacket = drifting.share ? 0.006 : 0.01;
+        balanceWindow(drifting, perPacket * packets, 0.1, perPacket);
+      }
+      expect(settings.slice(20).filter((x) => x.endsWith('s')).length).toBeGreaterThan(180 * 0.9);
+    }
     // After the survey, differences under the margin (2%) move nothing for good.
     const flat = coreBalance(2, 8);
     const level = drive(flat, unshared((split) => 10 + 0.01 * (split - 2) ** 2), 200);
