@@ -247,7 +247,8 @@ const BALANCE_REST_MAX = 32;
  * loses where it is not: a worker that times a step after its cores is late
  * for the next step's. So a shared setting is surveyed or probed only where
  * the first worker is idle for most of a step (SHARE_MAX_WORKER_BUSY, from
- * its own clock readings). Then it goes on by perturb and observe: every window
+ * its own clock readings), and judged by the time a packet (balanceWindow).
+ * Then it goes on by perturb and observe: every window
  * it either keeps the setting (and notes its step time) or tries one core
  * more or less for the main thread, or after a fruitless probe either way the
  * other choice of sharing, keeping the move when its window was faster and
