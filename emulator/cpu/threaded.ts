@@ -460,9 +460,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly inboxB: Uint16Array;
   /** The step whose timing is still to run (-1: none). */
   private pending = -1;
-  /** The step the first worker is timing (-1: none), and the step in whose compute it was handed over (its result is there after the next barrier). */
+  /** The step the first worker is timing (-1: none): handed over in the next step's compute, its result is there after the barrier of the step after that. */
   private workerStep = -1;
-  private workerFrom = -1;
   /** Whether the first worker has timed steps whose NoC totals it has not handed over yet (collectWorkerNoc). */
   private workerTotals = false;
   /** The two sent lists and update-cycle arrays (shared), by step parity. */
@@ -581,14 +580,13 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     Atomics.notify(ctl, CTL_GENERATION);
     if (toWorker) {
       this.workerStep = q;
-      this.workerFrom = t;
       this.workerTotals = true;
-    } else if (q >= 0) this.timeStep(q, this.sentLists[q & 1], this.sentCount, this.updates[q & 1]);
+    } else if (q >= 0) this.timeHere(q);
     // Step t delivers step t - 1's spikes (none at step 0).
     this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentLists[(t + 1) & 1], this.sentCount);
     this.barrier();
     // A worker joins this barrier only after timing what it was handed in an earlier step.
-    if (this.workerStep >= 0 && this.workerFrom < t) this.collectWorkerStep();
+    if (this.workerStep >= 0 && this.workerStep + 1 < t) this.collectWorkerStep();
     // Step t's send writes the other buffers than step t - 1's, which a timing may still read.
     this.sent = this.sentLists[t & 1];
     this.coreUpdate = this.updates[t & 1];
@@ -631,6 +629,11 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     const workers = this.workers.length;
     for (let done = Atomics.load(ctl, CTL_DONE); done < workers; ) done = waitForChange(ctl, CTL_DONE, done, SPIN_LOADS);
     if (Atomics.load(ctl, CTL_FAILED) !== 0) this.failed();
+  }
+
+  /** Times step q, the last one sent (this.sentCount is its count), on the main thread from its parity's buffers. */
+  private timeHere(q: number): void {
+    this.timeStep(q, this.sentLists[q & 1], this.sentCount, this.updates[q & 1]);
   }
 
   /** The first worker's timing of workerStep, once it has written it (CTL_TIMED). */
@@ -682,7 +685,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     const q = this.pending;
     if (q >= 0) {
       this.pending = -1;
-      this.timeStep(q, this.sentLists[q & 1], this.sentCount, this.updates[q & 1]);
+      this.timeHere(q);
     }
   }
 
