@@ -23,7 +23,7 @@ export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
 const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
-  'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY'] as const;
+  'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
 
 const INDEX = new Map<Local, number>([...PARAMS, ...SCALARS, ...VECTORS].map((n, i) => [n, i]));
@@ -74,24 +74,27 @@ const put = (addr: Local, offset: number, value: Local, part: boolean): Code =>
  * last 1-3 neurons (`rem` of them; `valid` and `validBits` mark their lanes).
  */
 const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean, part = false): Code => [
-  // Read and clear the step's delay slot.
+  // The step's delay slot and the state.
   ...get('accAt'), ...v.load(o.accum + lane), ...set('inE'),
   ...get('accAt'), ...v.load(o.accumInh + lane), ...set('inI'),
-  ...ZERO, ...set('vNew'),
-  ...put('accAt', o.accum + lane, 'vNew', part),
-  ...put('accAt', o.accumInh + lane, 'vNew', part),
   ...get('at'), ...v.load(o.uE + lane), ...set('e0'),
   ...get('at'), ...v.load(o.uI + lane), ...set('i0'),
   ...get('at'), ...v.load(o.v + lane), ...set('v0'),
   ...get('at'), ...v.load(o.ref + lane), ...set('r'),
   // Inactive: state, input and refractory count all zero; a true lane is -1, so adding counts it down.
+  // The delay slot is cleared with zeros made from the lanes' OR (m & ~m): the stores are in program
+  // order, so the OR is computed here, while its six inputs are in registers, not at the loop's end
+  // (TurboFan put a pure OR chain by its only use there, and spilled the six vectors to reach it).
   ...(countActive
     ? [
-      ...get('inactive'),
       ...get('e0'), ...get('i0'), ...v.or, ...get('v0'), ...v.or, ...get('inE'), ...v.or, ...get('inI'), ...v.or, ...get('r'), ...v.or,
-      ...ZERO, ...v.eq, ...(part ? [...get('valid'), ...v.and] : []), ...v.add, ...set('inactive'),
+      ...tee('lanesOr'), ...get('lanesOr'), ...v.andNot, ...set('cleared'),
+      ...get('inactive'), ...get('lanesOr'), ...ZERO, ...v.eq, ...(part ? [...get('valid'), ...v.and] : []), ...v.add, ...set('inactive'),
     ]
-    : []),
+    : [...ZERO, ...set('cleared')]),
+  // Clear the step's delay slot.
+  ...put('accAt', o.accum + lane, 'cleared', part),
+  ...put('accAt', o.accumInh + lane, 'cleared', part),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
   ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
   ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
