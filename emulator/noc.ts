@@ -62,8 +62,20 @@
 // joiners in by (time, index), serves, and lets go of the packets that turned
 // off since the last pass. On a board of many chips a packet crosses dozens
 // of links but joins at most two chains: the work goes with packets and
-// joins, not hops (CUBA at 40,000 neurons: 1.3 M hops a step, ~0.6 M stream
-// steps). Link loads are kept as +1/-1 at each run's two ends and summed
+// joins, not hops (CUBA at 40,000 neurons: 1.3 M hops a step). The two kinds
+// of chain are served two ways, with the same result (the event simulation's):
+// - A row carries what its cores' output ports emit, one packet a cycle from
+//   each core that spiked: long runs of consecutive cycles, where a joiner
+//   delays most of what follows it. Its stream is an array in order of
+//   service that each pass rewrites from its first joiner to where the delays
+//   stop (serveRow).
+// - A column carries packets that turned off many rows: spread thin, and a
+//   joiner seldom delays anyone (at CUBA 40,000 neurons 2.6% of the stream a
+//   pass crossed was delayed, and the passes rewrote 10 packets of stream for
+//   every packet routed). Its packets sit in an array by relative time
+//   (cycles), so a pass touches its joiners and the packets they delay, and
+//   jumps over the rest (serveColumn).
+// Link loads are kept as +1/-1 at each run's two ends and summed
 // along the chains when read (linkLoad).
 //
 // Outputs. arrival[p]: the cycle at which packet p is at its target core, ready
@@ -160,6 +172,27 @@ export class MeshNoc {
   private mergeTime = new Float64Array(0);
   private mergePacket = new Int32Array(0);
   private runStart = new Int32Array(0);
+  /**
+   * The chain being served. Its packets are numbered in the order they joined it (a place in
+   * chainTime/chainPacket/chainNext: the relative time at which it left the last link served, its
+   * index in the batch, the next packet that leaves the chain where it does): the chain's work stays
+   * within these and `slot`, not spread over the batch's arrays. Per cycle of relative time (from
+   * `slotBase`), the packet that left the last link served in that cycle, or -1 (-1 everywhere
+   * between chains); per position along the chain, the first and last packet that leave it there
+   * (-1: none); and the queue of a link's waiting packets, in the order it serves them.
+   */
+  private chainTime = new Int32Array(0);
+  private chainPacket = new Int32Array(0);
+  private chainNext = new Int32Array(0);
+  private slot = new Int32Array(0);
+  private slotBase = 0;
+  /** The chain being served: the sum of its leavers' slots so far. */
+  private leftAt = 0;
+  private readonly exitHead: Int32Array;
+  private readonly exitTail: Int32Array;
+  private queue = new Int32Array(0);
+  /** The largest latency from a chain's start to one of its tiles: relative times are at least the batch's earliest ready time less this. */
+  private readonly maxCum: number;
   /** A chain's stream (relative time, packet, position it leaves at) and the next pass's copy. */
   private streamTime = new Float64Array(0);
   private streamPacket = new Int32Array(0);
@@ -234,6 +267,8 @@ export class MeshNoc {
     this.portFree = new Float64Array(this.cores);
     this.cum = new Float64Array(tileLinks);
     this.chainsPerDirection = Math.max(this.width, this.height);
+    this.exitHead = new Int32Array(this.chainsPerDirection).fill(-1);
+    this.exitTail = new Int32Array(this.chainsPerDirection);
     this.chainFirst = new Int32Array(4 * this.chainsPerDirection);
     this.chainStride = new Int32Array(4 * this.chainsPerDirection);
     this.chainLength = new Int32Array(4 * this.chainsPerDirection);
@@ -253,6 +288,7 @@ export class MeshNoc {
         }
       }
     }
+    this.maxCum = this.cum.reduce((a, b) => Math.max(a, b), 0);
   }
 
   /** Output port of core c. */
@@ -364,6 +400,7 @@ export class MeshNoc {
     let hopsChip = 0;
     let inOrder = true;
     let wait = 0;
+    let earliest = Infinity;
     portReady.fill(-Infinity);
     portFree.fill(0);
     for (let p = 0; p < n; p++) {
@@ -371,6 +408,7 @@ export class MeshNoc {
       const d = dst[p];
       const r = ready[p];
       if (!(r >= portReady[s])) inOrder = false;
+      if (r < earliest) earliest = r;
       portReady[s] = r;
       const xs = coreX[s];
       const ys = coreY[s];
@@ -418,6 +456,8 @@ export class MeshNoc {
       chainPending.fill(0);
       this.serveOutPorts(n, src, ready, dst);
     }
+    // Every time on a chain, relative to its start, is at least this (slot indices are relative time less it).
+    this.slotBase = Math.floor(earliest) - this.maxCum;
     // The straight runs: rows before columns (a packet's Y run starts where its X run ends); only the chains packets joined.
     for (let dir = 0; dir < 4; dir++) {
       const chains = dir < 2 ? this.height : width;
@@ -425,7 +465,8 @@ export class MeshNoc {
       for (let k = 0; k < chains; k++) {
         if (chainPending[dir * perDirection + k] === 0) continue;
         chainPending[dir * perDirection + k] = 0;
-        this.serveChain(dir, k, dst, coord);
+        if (dir < SOUTH) this.serveRow(dir, k, dst, coord);
+        else this.serveColumn(dir, k, dst, coord);
       }
     }
     // Input ports, by target core: the arrivals and their order.
@@ -523,9 +564,8 @@ export class MeshNoc {
   }
 
   /**
-   * Serves one chain of links (a row eastward or westward, a column southward or
-   * northward). Its packets form a stream kept in order of service, with times
-   * relative to the chain's start (time at position i = relative time + cum):
+   * Serves a row's chain of links (eastward or westward). Its packets form a
+   * stream kept in order of service, with times relative to the chain's start (time at position i = relative time + cum):
    * where no packet joins, every link serves the stream as it comes (strictly
    * increasing times, one cycle apart at least, all on one latency: nobody
    * waits), so only positions where packets join need a pass. A pass leaves
@@ -536,7 +576,7 @@ export class MeshNoc {
    * chain ends: a packet leaves at its target column (row) at relative time +
    * cum there, and nothing it leaves for is served before this chain is done.
    */
-  private serveChain(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
+  private serveRow(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
     // From the tables, not chain(): its record would be allocated on every call.
     const c = direction * this.chainsPerDirection + k;
     const first = this.chainFirst[c];
@@ -673,6 +713,122 @@ export class MeshNoc {
     const sp = this.streamPacket;
     const se = this.streamExit;
     for (let a = 0; a < s; a++) this.leave(direction, k, sp[a], st[a] + cum[first + se[a] * stride], dst);
+  }
+
+  /**
+   * Serves a column's chain of links (southward or northward). Times on it are
+   * kept relative to the chain's start (the time at position i is the relative
+   * time plus cum there): a packet that no other delays crosses every link of
+   * the chain at the same relative time, so only positions where packets join
+   * need work. The chain's packets sit in `slot` by the relative time at which
+   * they left the last link served. At a position
+   * where packets join, the packets that left the chain up to there go on (their
+   * times are final), then the link serves, in order of (time, index), its
+   * joiners and the packets already on the chain: from the first joiner's time
+   * on, cycle by cycle while any wait, each cycle taking the first of the queue
+   * and queueing what arrives in it; where the queue runs dry it jumps to the
+   * next joiner. A packet nobody delays is never touched, so a pass costs its
+   * joiners and the packets they delay, not the chain's length of stream.
+   */
+  private serveColumn(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
+    // From the tables, not chain(): its record would be allocated on every call.
+    const c = direction * this.chainsPerDirection + k;
+    const first = this.chainFirst[c];
+    const stride = this.chainStride[c];
+    const length = this.chainLength[c];
+    const { cum, exitHead, exitTail, slotBase: base } = this;
+    // Position along the chain of a coordinate: ascending or descending.
+    const reverse = direction === WEST || direction === NORTH;
+    // Packets that joined the chain, the largest slot it holds a packet at, and the last position whose leavers went on.
+    let joined = 0;
+    let top = 0;
+    let gone = -1;
+    // A packet's waits on the chain are its relative time when it leaves less when it joined.
+    let joinedAt = 0;
+    this.leftAt = 0;
+    for (let i = 0, link = first; i < length; i++, link += stride) {
+      if (this.head[link] < 0) continue;
+      for (let x = gone + 1; x <= i; x++) this.leaveAt(direction, k, x, first + x * stride, dst);
+      gone = i;
+      const m = this.gather(link);
+      const jt = this.sortTime;
+      const jp = this.sortPacket;
+      const offset = cum[link] + base;
+      // A pass ends by the later of the last joiner and the chain's last packet, plus one cycle for each joiner.
+      const last = Math.max(top, jt[m - 1] - offset) + m;
+      if (last >= this.slot.length) this.growSlots(last + 1);
+      if (joined + m > this.chainTime.length) this.growChain(joined + m, joined);
+      const slot = this.slot;
+      const queue = this.queue;
+      const time = this.chainTime;
+      const packet = this.chainPacket;
+      const next = this.chainNext;
+      // The joiners are on the chain now, numbered in order, each listed at the position where it leaves after
+      // the ones there before: a link that packets turn to then gets them in a few ascending runs (gather).
+      for (let j = 0; j < m; j++) {
+        const q = jp[j];
+        const local = joined + j;
+        packet[local] = q;
+        const u = jt[j] - offset;
+        // A slot is a whole cycle (the header): a fraction, or a span past 2^31 cycles, is our bug.
+        if ((u | 0) !== u) throw new RangeError(`MeshNoc: packet ${q} requests a link at cycle ${jt[j]}, not a whole cycle within 2^31 of the step's first`);
+        joinedAt += u;
+        const e = coord[dst[q]];
+        const exit = reverse ? length - 1 - e : e;
+        next[local] = -1;
+        if (exitHead[exit] < 0) exitHead[exit] = local;
+        else next[exitTail[exit]] = local;
+        exitTail[exit] = local;
+      }
+      // The link serves: from a joiner's arrival on, one packet a cycle from the queue, which takes in
+      // each cycle, in index order, the packet on the chain that arrives in it and the joiners that do;
+      // where the queue runs dry, the packets on the chain up to the next joiner pass as they came.
+      let b = 0;
+      while (b < m) {
+        let u = (jt[b] - offset) | 0;
+        let arrives = u;
+        let head = 0;
+        let tail = 0;
+        do {
+          const here = slot[u];
+          if (arrives === u) {
+            // The tie-break is compared on every turn (see gather).
+            const hereIndex = here < 0 ? 0x7fffffff : packet[here];
+            while (b < m && jt[b] - offset === u && jp[b] < hereIndex) queue[tail++] = joined + b++;
+            if (here >= 0) queue[tail++] = here;
+            while (b < m && jt[b] - offset === u) queue[tail++] = joined + b++;
+            arrives = b < m ? (jt[b] - offset) | 0 : -1;
+          } else if (here >= 0) queue[tail++] = here;
+          const p = queue[head++];
+          time[p] = u;
+          slot[u] = p;
+          u++;
+        } while (head < tail);
+        if (u - 1 > top) top = u - 1;
+      }
+      joined += m;
+    }
+    // Every packet still on the chain has turned off by the chain's end.
+    for (let x = gone + 1; x < length; x++) this.leaveAt(direction, k, x, first + x * stride, dst);
+    this.wait += this.leftAt - joinedAt;
+  }
+
+  /**
+   * The packets that leave chain k of `direction` at position x (its link `link`) go on, at their relative time
+   * plus cum there (their slot plus slotBase); adds their slots to leftAt.
+   */
+  private leaveAt(direction: number, k: number, x: number, link: number, dst: Uint16Array): void {
+    const { exitHead, slot, chainTime: time, chainPacket: packet, chainNext: next } = this;
+    const at = this.cum[link] + this.slotBase;
+    let sum = 0;
+    for (let l = exitHead[x]; l >= 0; l = next[l]) {
+      const u = time[l];
+      slot[u] = -1;
+      sum += u;
+      this.leave(direction, k, packet[l], u + at, dst);
+    }
+    exitHead[x] = -1;
+    this.leftAt += sum;
   }
 
   /** Packet p turns off chain k of `direction` at (relative time + cum) `at`: on to its column's chain, or to its core. */
@@ -822,10 +978,27 @@ export class MeshNoc {
     this.nextExit = new Int32Array(size);
   }
 
+  /** Room for `needed` packets on the chain being served, keeping the first `keep`; the queue holds as many. */
+  private growChain(needed: number, keep: number): void {
+    const size = Math.max(needed, 2 * this.chainTime.length, MIN_BUFFER);
+    this.chainTime = grow(this.chainTime.subarray(0, keep), size);
+    this.chainPacket = grow(this.chainPacket.subarray(0, keep), size);
+    this.chainNext = grow(this.chainNext.subarray(0, keep), size);
+    this.queue = new Int32Array(size);
+  }
+
+  /** Room for relative times up to slotBase + needed - 1, keeping the chain's packets (the cycles past them are free: -1). */
+  private growSlots(needed: number): void {
+    const size = Math.max(needed, 2 * this.slot.length, MIN_BUFFER);
+    const slot = new Int32Array(size).fill(-1);
+    slot.set(this.slot);
+    this.slot = slot;
+  }
+
   /** Bytes of the per-packet buffers as they have grown (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
     let bytes = 0;
-    for (const a of [this.requestTime, this.nextRequest, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit]) bytes += a.byteLength;
+    for (const a of [this.requestTime, this.nextRequest, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
     return bytes;
   }
 }
