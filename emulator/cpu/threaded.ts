@@ -247,7 +247,9 @@ const BALANCE_REST_MAX = 32;
  * loses where it is not: a worker that times a step after its cores is late
  * for the next step's. So a shared setting is surveyed or probed only where
  * the first worker is idle for most of a step (SHARE_MAX_WORKER_BUSY, from
- * its own clock readings), and judged by the time a packet (balanceWindow).
+ * its own clock readings), and judged by the time a packet (balanceWindow),
+ * from the second window on that ever shared it (the first worker's timing
+ * code is still cold in the first).
  * Then it goes on by perturb and observe: every window
  * it either keeps the setting (and notes its step time) or tries one core
  * more or less for the main thread, or after a fruitless probe either way the
@@ -282,6 +284,12 @@ export interface CoreBalance {
   readonly survey: readonly BalanceSetting[];
   /** Windows still to let pass before the survey. */
   warmup: number;
+  /**
+   * Whether a window has run with the timing shared: the first one is not judged (the setting stays for
+   * another). The first worker's timing code is cold then: at random-1m its first shared steps took 2-3x
+   * an unshared step, and the survey passed sharing over, which was 1.3x faster once warm.
+   */
+  sharedBefore: boolean;
   surveyNext: number;
   surveyBest: BalanceSetting;
   surveyBestTime: number;
@@ -314,7 +322,7 @@ export function coreBalance(split: number, end: number, share = false): CoreBala
   if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
   return {
     split, share, end, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
-    survey, warmup: BALANCE_WARMUP, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity, surveyBestUnsharedPacket: Infinity,
+    survey, warmup: BALANCE_WARMUP, sharedBefore: share, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity, surveyBestUnsharedPacket: Infinity,
   };
 }
 
@@ -351,6 +359,10 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
   const mayShare = b.share || !(workerBusy > SHARE_MAX_WORKER_BUSY);
   if (b.warmup > 0) {
     b.warmup = stepTime * BALANCE_STEPS >= WARMUP_PART_MS ? 0 : b.warmup - 1;
+    return;
+  }
+  if (b.share && !b.sharedBefore) {
+    b.sharedBefore = true;
     return;
   }
   if (b.surveyNext <= b.survey.length) {
