@@ -173,27 +173,27 @@ export class MeshNoc {
   private mergePacket = new Int32Array(0);
   private runStart = new Int32Array(0);
   /**
-   * The chain being served. Its packets are numbered in the order they joined it (a place in
-   * chainTime/chainPacket/chainNext: the relative time at which it left the last link served, its
-   * index in the batch, the next packet that leaves the chain where it does): the chain's work stays
-   * within these and `slot`, not spread over the batch's arrays. Per cycle of relative time (from
-   * `slotBase`), the packet that left the last link served in that cycle, or -1 (-1 everywhere
-   * between chains); per position along the chain, the first and last packet that leave it there
-   * (-1: none); and the queue of a link's waiting packets, in the order it serves them.
+   * The column being served (serveColumn). Its packets are numbered in the order they joined it (a
+   * place in chainTime/chainPacket/chainNext: its slot, its index in the batch, the next packet that
+   * leaves the chain where it does): the chain's work stays within these and `slot`, not spread over
+   * the batch's arrays. Per slot (a cycle of relative time, from `slotBase`), the packet that left
+   * the last link served in that cycle, or -1 (-1 everywhere between chains); per position along the
+   * chain, the first and last packet that leave it there (-1: none); and the queue of a link's
+   * waiting packets, in the order it serves them.
    */
   private chainTime = new Int32Array(0);
   private chainPacket = new Int32Array(0);
   private chainNext = new Int32Array(0);
   private slot = new Int32Array(0);
   private slotBase = 0;
-  /** The chain being served: the sum of its leavers' slots so far. */
+  /** The column being served: the sum of its leavers' slots so far. */
   private leftAt = 0;
   private readonly exitHead: Int32Array;
   private readonly exitTail: Int32Array;
   private queue = new Int32Array(0);
   /** The largest latency from a chain's start to one of its tiles: relative times are at least the batch's earliest ready time less this. */
   private readonly maxCum: number;
-  /** A chain's stream (relative time, packet, position it leaves at) and the next pass's copy. */
+  /** The row being served (serveRow): its stream (relative time, packet, position it leaves at) and the next pass's copy. */
   private streamTime = new Float64Array(0);
   private streamPacket = new Int32Array(0);
   private streamExit = new Int32Array(0);
@@ -565,8 +565,8 @@ export class MeshNoc {
 
   /**
    * Serves a row's chain of links (eastward or westward). Its packets form a
-   * stream kept in order of service, with times relative to the chain's start (time at position i = relative time + cum):
-   * where no packet joins, every link serves the stream as it comes (strictly
+   * stream kept in order of service, with times relative to the chain's start
+   * (time at position i = relative time + cum): where no packet joins, every link serves the stream as it comes (strictly
    * increasing times, one cycle apart at least, all on one latency: nobody
    * waits), so only positions where packets join need a pass. A pass leaves
    * alone the packets served before the first joiner, merges the joiners in by
@@ -721,14 +721,14 @@ export class MeshNoc {
    * time plus cum there): a packet that no other delays crosses every link of
    * the chain at the same relative time, so only positions where packets join
    * need work. The chain's packets sit in `slot` by the relative time at which
-   * they left the last link served. At a position
-   * where packets join, the packets that left the chain up to there go on (their
-   * times are final), then the link serves, in order of (time, index), its
-   * joiners and the packets already on the chain: from the first joiner's time
-   * on, cycle by cycle while any wait, each cycle taking the first of the queue
-   * and queueing what arrives in it; where the queue runs dry it jumps to the
-   * next joiner. A packet nobody delays is never touched, so a pass costs its
-   * joiners and the packets they delay, not the chain's length of stream.
+   * they left the last link served. At a position where packets join, the
+   * packets that left the chain up to there go on (their times are final), then
+   * the link serves, in order of (time, index), its joiners and the packets
+   * already on the chain: from the first joiner's time on, cycle by cycle while
+   * any wait, each cycle taking the first of the queue and queueing what
+   * arrives in it; where the queue runs dry it jumps to the next joiner. A
+   * packet nobody delays is never touched, so a pass costs its joiners and the
+   * packets they delay, not the chain's length of stream.
    */
   private serveColumn(direction: number, k: number, dst: Uint16Array, coord: Int32Array): void {
     // From the tables, not chain(): its record would be allocated on every call.
@@ -737,8 +737,8 @@ export class MeshNoc {
     const stride = this.chainStride[c];
     const length = this.chainLength[c];
     const { cum, exitHead, exitTail, slotBase: base } = this;
-    // Position along the chain of a coordinate: ascending or descending.
-    const reverse = direction === WEST || direction === NORTH;
+    // Position along the chain of a row: ascending southward, descending northward.
+    const reverse = direction === NORTH;
     // Packets that joined the chain, the largest slot it holds a packet at, and the last position whose leavers went on.
     let joined = 0;
     let top = 0;
