@@ -967,7 +967,7 @@ export class MeshNoc {
     this.mergePacket = new Int32Array(size);
   }
 
-  /** Room for a chain's stream of `needed` packets, keeping its first `keep` (the next-pass copy is scratch). */
+  /** Room for a row's stream of `needed` packets, keeping its first `keep` (the next-pass copy is scratch). */
   private growStream(needed: number, keep: number): void {
     const size = Math.max(needed, 2 * this.streamTime.length, MIN_BUFFER);
     this.streamTime = grow(this.streamTime.subarray(0, keep), size);
@@ -978,7 +978,7 @@ export class MeshNoc {
     this.nextExit = new Int32Array(size);
   }
 
-  /** Room for `needed` packets on the chain being served, keeping the first `keep`; the queue holds as many. */
+  /** Room for `needed` packets on the column being served, keeping the first `keep`; the queue holds as many. */
   private growChain(needed: number, keep: number): void {
     const size = Math.max(needed, 2 * this.chainTime.length, MIN_BUFFER);
     this.chainTime = grow(this.chainTime.subarray(0, keep), size);
