@@ -189,11 +189,13 @@ describe('MeshNoc buffers', () => {
 });
 
 describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)', () => {
-  // Random batches on 1, 2 and 6 chips: few or many packets, ready times spread or
+  // Random batches on 1, 2, 6 and 16 chips: few or many packets, ready times spread or
   // equal (ties), cores used sparsely or densely, hot spots on one target. Each
   // batch is routed by MeshNoc (keeping totals across batches) and by the
-  // binary-heap oracle; everything must agree to the bit.
-  for (const chips of [1, 2, 6]) {
+  // binary-heap oracle; everything must agree to the bit. 16 chips of 2 x 2 tiles
+  // make columns of 8 tiles, which MeshNoc serves by relative time (serveColumn);
+  // the shorter ones, and rows, as streams.
+  for (const chips of [1, 2, 6, 16]) {
     it(`gives the same arrivals, per-core order and totals on ${chips} chip(s)`, () => {
       const profile = tinyBoard(chips);
       const slotsAll = coreCount(profile);
