@@ -14,7 +14,7 @@ import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { lifSimdStep, type LifStep } from './lif-simd.js';
+import { TABLE_ACTIVE, TABLE_ARGS, TABLE_COUNT, TABLE_WORDS, lifSimdStep, lifSimdTable, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -124,6 +124,8 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
 export interface CpuChipMemory extends CpuCoreMemory {
   /** The WebAssembly memory the arrays are views into: the SIMD neuron kernel (lif-simd.ts) works on them in place. */
   readonly memory: WebAssembly.Memory;
+  /** Per core, TABLE_WORDS words: its plain group's kernel arguments and results (lif-simd.ts lifSimdTable). */
+  readonly table: Int32Array;
 }
 
 export interface CpuChipLayout {
@@ -158,7 +160,7 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
  * plain otherwise.
  */
 export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
-  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums);
+  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length * TABLE_WORDS);
   if (pages > WASM_MAX_PAGES) {
     throw new RangeError(`the chip's neuron state and delay slots need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
   }
@@ -174,6 +176,7 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMe
     accum: view(5),
     accumInh: view(6),
     spiked: new Uint32Array(memory.buffer, starts[7], lengths[7]),
+    table: view(8),
   };
 }
 
@@ -517,8 +520,14 @@ export class CpuChipCompute {
   private readonly groupIndex: Int32Array;
   private readonly params: Int32Array;
   private readonly out = new Int32Array(2);
-  /** The plain LIF groups' update: the SIMD kernel over the chip memory (lif-simd.ts). */
+  /** The plain LIF groups' update: the SIMD kernel over the chip memory (lif-simd.ts), a group a call. */
   private readonly lifPlain: LifStep;
+  /**
+   * The cores that are one plain group: updated in one call over their entries in the chip's table of
+   * cores (a call per core cost more than its neurons where cores hold a few: CUBA 40,000 at 0.1 ms).
+   */
+  private readonly lifTable: LifTable;
+  private readonly tabled: Uint8Array;
   /** Delivery by source (fan-out.ts): every core's fan-out and routes, the previous step's spikes, and per core its delay slot row of this step. */
   private readonly fan: FanOuts;
   private readonly routes: RouteTables;
@@ -534,6 +543,8 @@ export class CpuChipCompute {
     this.routes = routes;
     this.rows = new Int32Array(layout.n.length);
     this.lifPlain = lifSimdStep(chip);
+    this.lifTable = lifSimdTable(chip);
+    this.tabled = new Uint8Array(cores.length);
     let total = 0;
     for (const core of cores) total += core.groups.count;
     this.groupStart = new Int32Array(cores.length + 1);
@@ -552,6 +563,12 @@ export class CpuChipCompute {
         for (let q = 0; q < FLAT_PARAMS; q++) this.params[at + q] = row[q];
       }
       this.groupStart[i + 1] = k;
+      if (g.count === 1 && g.size[0] > 0 && this.groupKind[k - 1] === FLAT_PLAIN) {
+        const c = first + i;
+        const s0 = layout.stateStart[c];
+        this.tabled[i] = 1;
+        setTableEntry(chip.table, c, s0 + g.first[0], s0 + g.first[0] + g.size[0], g.du[0], g.duInh[0], g.dv[0], g.vth[0], g.reset[0], g.bias[0], g.refractory[0], s0);
+      }
     });
   }
 
@@ -564,7 +581,8 @@ export class CpuChipCompute {
   run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number, sent: SentSpikes, sentCount: number): void {
     const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
-    const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain } = this;
+    const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain, tabled } = this;
+    const table = this.chip.table;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
     if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     for (let c = from; c < to; c++) {
@@ -577,6 +595,10 @@ export class CpuChipCompute {
       if (count > 0) deliverCore(accum, accumInh, a0, n, slots, core.table, t, inbox, inboxStart[c], count);
       // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
       const base = a0 + (t % slots) * n - s0;
+      if (tabled[c - first] === 1) {
+        table[c * TABLE_WORDS + TABLE_ARGS + 2] = base;
+        continue;
+      }
       let spikedCount = 0;
       let active = 0;
       let inactive = 0;
@@ -607,6 +629,19 @@ export class CpuChipCompute {
       core.stepActive = active;
       core.stepInactive = inactive;
       core.stepInputSpikes = inputSpikes;
+    }
+    // The cores that are one plain group, in one call; what it left in their entries goes to the cores.
+    this.lifTable(from, to);
+    for (let c = from; c < to; c++) {
+      if (tabled[c - first] === 0) continue;
+      const core = cores[c - first];
+      const at = c * TABLE_WORDS;
+      const s0 = stateStart[c];
+      const active = table[at + TABLE_ACTIVE];
+      core.spikedCount = table[at + TABLE_COUNT] - s0;
+      core.stepActive = active;
+      core.stepInactive = table[at + TABLE_ARGS + 1] - table[at + TABLE_ARGS] - active;
+      core.stepInputSpikes = 0;
     }
   }
 }

@@ -10,7 +10,10 @@
 // (w)). The module is compiled for one layout of that memory:
 // each array's byte offset is its accesses' constant offset, so that an access
 // is one instruction, where an address computed in the loop cost V8 one more
-// and a register (docs/performance.md item (s)).
+// and a register (docs/performance.md item (s)). A third kernel, lifTable,
+// updates many cores in one call from a table of their arguments in the same
+// memory: where a core holds a few neurons, a call per core cost more than its
+// neurons (item (ll)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
@@ -21,7 +24,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -161,7 +164,7 @@ const UNROLL = 8;
  * at 4 (base + first). `countActive` false for a group with a bias, where every
  * update is active.
  */
-const body = (o: ArrayOffsets, countActive: boolean): Code => [
+const bodyCore = (o: ArrayOffsets, countActive: boolean): Code => [
   ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
   ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
   ...get('first'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
@@ -179,23 +182,61 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [
       ...ops.globalSet(ACTIVE_GLOBAL),
     ]
     : []),
-  ...get('count'),
+];
+const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, countActive), ...get('count')];
+
+/**
+ * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words, whose first is 1 where the
+ * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order, then
+ * what the kernel leaves: the new spike count and the active updates.
+ */
+export const TABLE_WORDS = 16;
+export const TABLE_ARGS = 1;
+export const TABLE_COUNT = TABLE_ARGS + PARAMS.length;
+export const TABLE_ACTIVE = TABLE_COUNT + 1;
+
+/**
+ * The table kernel: the cores [first, end) whose table entries are marked, each as `lif` or
+ * `lifBiased` would with the entry's arguments, in one call (a call per core of five neurons cost
+ * more than the neurons at CUBA 40,000 and 0.1 ms).
+ */
+const tableBody = (o: ArrayOffsets, table: number): Code => [
+  ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'),
+  ...ops.block, ...ops.loop,
+  ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
+  ...get('core'), ...ops.i32Const(Math.log2(4 * TABLE_WORDS)), ...ops.i32Shl, ...set('entry'),
+  ...get('entry'), ...ops.i32Load(table), ...ops.if,
+  ...PARAMS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(table + 4 * (TABLE_ARGS + k)), ...set(name)]),
+  ...ZERO, ...set('inactive'),
+  ...get('bias'), ...ops.i32Eqz, ...ops.if,
+  ...bodyCore(o, true),
+  ...get('entry'), ...ops.globalGet(ACTIVE_GLOBAL), ...ops.i32Store(table + 4 * TABLE_ACTIVE),
+  ...ops.else,
+  ...bodyCore(o, false),
+  ...get('entry'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Store(table + 4 * TABLE_ACTIVE),
+  ...ops.end,
+  ...get('entry'), ...get('count'), ...ops.i32Store(table + 4 * TABLE_COUNT),
+  ...ops.end,
+  ...get('core'), ...ops.i32Const(1), ...ops.i32Add, ...set('core'),
+  ...ops.br(0),
+  ...ops.end, ...ops.end,
+  ...ops.i32Const(0),
 ];
 
-/** One exported kernel: the same signature and locals, with or without the active count. */
-const kernel = (name: string, o: ArrayOffsets, countActive: boolean): WasmFunction => ({
+/** One exported kernel: the same signature and locals, with or without the active count (or the table kernel's body). */
+const kernel = (name: string, code: Code): WasmFunction => ({
   name,
   params: PARAMS.map(() => I32),
   results: [I32],
   locals: [[SCALARS.length, I32], [VECTORS.length, V128]],
-  body: body(o, countActive),
+  body: code,
 });
 
-/** The kernel's module for a shared (threaded engine) or a plain memory, with the arrays at these offsets. */
-export function lifSimdModule(shared: boolean, offsets: ArrayOffsets): Uint8Array {
+/** The kernels' module for a shared (threaded engine) or a plain memory, with the arrays (and the table of cores) at these offsets. */
+export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0): Uint8Array {
   return wasmModule(
     shared,
-    [kernel('lif', offsets, true), kernel('lifBiased', offsets, false)],
+    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table))],
     ['active'],
   );
 }
@@ -206,7 +247,7 @@ let last: { readonly key: string; readonly module: WebAssembly.Module } | undefi
 type WasmLif = (...args: number[]) => number;
 
 /** The chip's state arrays the kernel updates, as views into one WebAssembly memory (cpuChipMemory). */
-export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | ArrayName>;
+export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'table' | ArrayName>;
 
 /**
  * lifStepPlain over `arrays` with the same arguments after the arrays:
@@ -215,15 +256,48 @@ export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | ArrayName>;
  */
 export type LifStep = (out: Int32Array, base: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number) => void;
 
-export function lifSimdStep(arrays: LifSimdArrays): LifStep {
+/** v >= vth as v > vth - 1: v is never below STATE_MIN, so a lower threshold is STATE_MIN's (and vth - 1 cannot wrap). */
+const below = (vth: number): number => (vth > STATE_MIN ? vth : STATE_MIN) - 1;
+
+/**
+ * Marks core c's table entry for the table kernel, with the arguments lifSimdStep's kernel would take
+ * for its one plain group [first, end) (state slots of the chip; `shift` its first slot, where its
+ * spikes go); `base`, which moves with the step, is set by setTableBase.
+ */
+export function setTableEntry(table: Int32Array, c: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number): void {
+  const args = [first, end, 0, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, shift];
+  const at = c * TABLE_WORDS;
+  table[at] = 1;
+  args.forEach((x, k) => {
+    table[at + TABLE_ARGS + k] = x;
+  });
+}
+
+/** An instance of the kernels' module over `arrays` (compiled once per layout: `last`). */
+function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   const shared = arrays.memory.buffer instanceof SharedArrayBuffer;
   for (const name of ARRAYS) {
     if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the state arrays must be views into the kernel memory');
   }
+  if (arrays.table.buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the table of cores must be a view into the kernel memory');
   const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
-  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')}`;
-  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets)) };
-  const instance = new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
+  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${arrays.table.byteOffset}`;
+  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, arrays.table.byteOffset)) };
+  return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
+}
+
+/** The table kernel over `arrays`: updates the marked cores of [first, end) from their table entries (TABLE_WORDS). */
+export type LifTable = (first: number, end: number) => void;
+
+export function lifSimdTable(arrays: LifSimdArrays): LifTable {
+  const table = lifSimdInstance(arrays).exports.lifTable as WasmLif;
+  return (first, end) => {
+    if (end > first) table(first, end, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  };
+}
+
+export function lifSimdStep(arrays: LifSimdArrays): LifStep {
+  const instance = lifSimdInstance(arrays);
   const lif = instance.exports.lif as WasmLif;
   const lifBiased = instance.exports.lifBiased as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
@@ -233,9 +307,7 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
       return;
     }
     const kernel = bias === 0 ? lif : lifBiased;
-    // v >= vth as v > vth - 1: v is never below STATE_MIN, so a lower threshold is STATE_MIN's (and vth - 1 cannot wrap).
-    const below = (vth > STATE_MIN ? vth : STATE_MIN) - 1;
-    out[0] = kernel(first, end, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below, reset, bias, refractory, shift, out[0]);
+    out[0] = kernel(first, end, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, out[0]);
     out[1] = bias === 0 ? active.value : end - first;
   };
 }

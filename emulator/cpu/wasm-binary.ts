@@ -49,6 +49,7 @@ export const ops = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number): Code => [0x0c, ...uleb(depth)],
   brIf: (depth: number): Code => [0x0d, ...uleb(depth)],
@@ -57,12 +58,14 @@ export const ops = {
   localTee: (i: number): Code => [0x22, ...uleb(i)],
   globalGet: (i: number): Code => [0x23, ...uleb(i)],
   globalSet: (i: number): Code => [0x24, ...uleb(i)],
-  /** i32.store at address + offset, 4-byte alignment. */
+  /** i32.load and i32.store at address + offset, 4-byte alignment. */
+  i32Load: (offset: number): Code => [0x28, 2, ...uleb(offset)],
   i32Store: (offset: number): Code => [0x36, 2, ...uleb(offset)],
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
   i32LtS: [0x48],
   i32GtS: [0x4a],
+  i32GeS: [0x4e],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32And: [0x71],

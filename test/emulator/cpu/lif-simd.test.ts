@@ -18,6 +18,7 @@ function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: 
     accum: new Int32Array(2 * neurons),
     accumInh: new Int32Array(2 * neurons),
     spiked: new Uint32Array(neurons),
+    table: new Int32Array(0),
   };
   return { simd, plain };
 }
