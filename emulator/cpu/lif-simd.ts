@@ -191,6 +191,9 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, co
  * what the kernel leaves: the new spike count and the active updates.
  */
 export const TABLE_WORDS = 16;
+/** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
+const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
+if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
 export const TABLE_ARGS = 1;
 export const TABLE_COUNT = TABLE_ARGS + PARAMS.length;
 export const TABLE_ACTIVE = TABLE_COUNT + 1;
@@ -204,7 +207,7 @@ const tableBody = (o: ArrayOffsets, table: number): Code => [
   ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'),
   ...ops.block, ...ops.loop,
   ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
-  ...get('core'), ...ops.i32Const(Math.log2(4 * TABLE_WORDS)), ...ops.i32Shl, ...set('entry'),
+  ...get('core'), ...ops.i32Const(TABLE_SHIFT), ...ops.i32Shl, ...set('entry'),
   ...get('entry'), ...ops.i32Load(table), ...ops.if,
   ...PARAMS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(table + 4 * (TABLE_ARGS + k)), ...set(name)]),
   ...ZERO, ...set('inactive'),
@@ -277,9 +280,9 @@ export function setTableEntry(table: Int32Array, c: number, first: number, end: 
 function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   const shared = arrays.memory.buffer instanceof SharedArrayBuffer;
   for (const name of ARRAYS) {
-    if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the state arrays must be views into the kernel memory');
+    if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lif-simd.ts: the state arrays must be views into the kernel memory');
   }
-  if (arrays.table.buffer !== arrays.memory.buffer) throw new Error('lifSimdStep: the table of cores must be a view into the kernel memory');
+  if (arrays.table.buffer !== arrays.memory.buffer) throw new Error('lif-simd.ts: the table of cores must be a view into the kernel memory');
   const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
   const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${arrays.table.byteOffset}`;
   if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, arrays.table.byteOffset)) };
