@@ -14,7 +14,7 @@ import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { TABLE_ACTIVE, TABLE_ARGS, TABLE_COUNT, TABLE_WORDS, lifSimdStep, lifSimdTable, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
+import { TABLE_ACTIVE, TABLE_BASE, TABLE_COUNT, TABLE_END, TABLE_FIRST, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -542,8 +542,9 @@ export class CpuChipCompute {
     this.fan = fan;
     this.routes = routes;
     this.rows = new Int32Array(layout.n.length);
-    this.lifPlain = lifSimdStep(chip);
-    this.lifTable = lifSimdTable(chip);
+    const kernels = lifSimdKernels(chip);
+    this.lifPlain = kernels.step;
+    this.lifTable = kernels.table;
     this.tabled = new Uint8Array(cores.length);
     let total = 0;
     for (const core of cores) total += core.groups.count;
@@ -596,7 +597,7 @@ export class CpuChipCompute {
       // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
       const base = a0 + (t % slots) * n - s0;
       if (tabled[c - first] === 1) {
-        table[c * TABLE_WORDS + TABLE_ARGS + 2] = base;
+        table[c * TABLE_WORDS + TABLE_BASE] = base;
         continue;
       }
       let spikedCount = 0;
@@ -640,7 +641,7 @@ export class CpuChipCompute {
       const active = table[at + TABLE_ACTIVE];
       core.spikedCount = table[at + TABLE_COUNT] - s0;
       core.stepActive = active;
-      core.stepInactive = table[at + TABLE_ARGS + 1] - table[at + TABLE_ARGS] - active;
+      core.stepInactive = table[at + TABLE_END] - table[at + TABLE_FIRST] - active;
       core.stepInputSpikes = 0;
     }
   }

@@ -195,6 +195,10 @@ export const TABLE_WORDS = 16;
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
 if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
 export const TABLE_ARGS = 1;
+/** Words of an entry: the group's first and end slot, the step's delay slot base (the one argument that moves), the results. */
+export const TABLE_FIRST = TABLE_ARGS + PARAMS.indexOf('first');
+export const TABLE_END = TABLE_ARGS + PARAMS.indexOf('end');
+export const TABLE_BASE = TABLE_ARGS + PARAMS.indexOf('base');
 export const TABLE_COUNT = TABLE_ARGS + PARAMS.length;
 export const TABLE_ACTIVE = TABLE_COUNT + 1;
 
@@ -265,7 +269,7 @@ const below = (vth: number): number => (vth > STATE_MIN ? vth : STATE_MIN) - 1;
 /**
  * Marks core c's table entry for the table kernel, with the arguments lifSimdStep's kernel would take
  * for its one plain group [first, end) (state slots of the chip; `shift` its first slot, where its
- * spikes go); `base`, which moves with the step, is set by setTableBase.
+ * spikes go); `base`, which moves with the step, the caller writes at TABLE_BASE each step.
  */
 export function setTableEntry(table: Int32Array, c: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number): void {
   const args = [first, end, 0, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, shift];
@@ -292,15 +296,24 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
 /** The table kernel over `arrays`: updates the marked cores of [first, end) from their table entries (TABLE_WORDS). */
 export type LifTable = (first: number, end: number) => void;
 
-export function lifSimdTable(arrays: LifSimdArrays): LifTable {
-  const table = lifSimdInstance(arrays).exports.lifTable as WasmLif;
-  return (first, end) => {
-    if (end > first) table(first, end, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+/** Both ways to call the kernels over `arrays`, from one instance: a group a call, and the table of cores. */
+export function lifSimdKernels(arrays: LifSimdArrays): { readonly step: LifStep; readonly table: LifTable } {
+  const instance = lifSimdInstance(arrays);
+  const table = instance.exports.lifTable as WasmLif;
+  return {
+    step: lifStepOf(instance),
+    table: (first, end) => {
+      if (end > first) table(first, end, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    },
   };
 }
 
 export function lifSimdStep(arrays: LifSimdArrays): LifStep {
-  const instance = lifSimdInstance(arrays);
+  return lifStepOf(lifSimdInstance(arrays));
+}
+
+/** lifPlain's calling convention (LifStep) over an instance's two group kernels. */
+function lifStepOf(instance: WebAssembly.Instance): LifStep {
   const lif = instance.exports.lif as WasmLif;
   const lifBiased = instance.exports.lifBiased as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
