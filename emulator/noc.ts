@@ -25,14 +25,17 @@
 // that reaches link l at cycle r enters it at e = max(r, free[l]), then
 // free[l] = e + 1, and it reaches the next link at e + latency(l). Router
 // buffers are unbounded (no back-pressure, no drops). The output port is a
-// link too, so the packets leaving one core are serialised one per cycle.
+// link too, so the packets leaving one core are serialised one per cycle. A
+// core's packets are all ready at its output port at one cycle, the end of its
+// update (PacketBatch.coreReady), and leave it in batch order.
 //
 // Order. A link serves its requests in the order (cycle of the request,
 // packet index), where the packet index is the packet's position in the batch
 // (the CPU backend lists packets by source core, then spiking slot, then
 // route). So a link serves packets first come, first served, and ties go to the
 // lower index. This is the order of a discrete-event simulation keyed by
-// (cycle, index); every time is a whole number of cycles from the step's start.
+// (cycle, index); every time is a whole number of cycles from the step's start
+// (the profile's costs are whole cycles), below 2^31.
 //
 // How it is computed. With X-then-Y routing the links form an acyclic graph:
 // output ports feed east/west links, an east link feeds the next east link
@@ -107,6 +110,7 @@ const MIN_BUFFER = 64;
 
 /** Empty arrays for route(): its default `work` and `free` (no deliveries to schedule), and stepLatency's arrival and order (none wanted). */
 const NO_TIMES = new Float64Array(0);
+const NO_WORK = new Int32Array(0);
 const NO_ORDER = new Int32Array(0);
 
 /** Link kinds, for hop counts and labels. */
@@ -123,14 +127,19 @@ const SOUTH = 2;
 const NORTH = 3;
 const DIRECTION_NAMES = ['east', 'west', 'south', 'north'] as const;
 
-/** A batch of packets: parallel arrays of length >= count. */
+/** A batch of packets: parallel arrays of length >= count, and the cores' ready cycles. */
 export interface PacketBatch {
   readonly count: number;
   /** Source and target core (index into ChipImage.cores). */
   readonly src: Uint16Array;
   readonly dst: Uint16Array;
-  /** Cycle (from the step's start) at which the packet is ready at its source core's output port. */
-  readonly ready: Float64Array;
+  /**
+   * Per core (index into ChipImage.cores, not per packet): the cycle from the step's start at which its
+   * packets are ready at its output port, the end of its update; a whole number below 2^31. Per core,
+   * because the chip has no other ready time: a per-packet copy was 8 of the 32 bytes a packet the step's
+   * buffers held (the CPU backend's memory goal, docs/performance.md).
+   */
+  readonly coreReady: Float64Array;
 }
 
 /** Running totals over every batch routed so far: NocStats without the busiest link, which stats() derives. */
@@ -174,8 +183,8 @@ export class MeshNoc {
   /** Per link: first and last packet of its pending requests (-1: none), linked through nextRequest. */
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
-  /** Per packet: the cycle of its pending request and the next packet in the same link's list. */
-  private requestTime = new Float64Array(0);
+  /** Per packet: the cycle of its pending request (whole cycles: the header) and the next packet in the same link's list. */
+  private requestTime = new Int32Array(0);
   private nextRequest = new Int32Array(0);
   /** One link's requests while it is served: (time, packet), and a second pair for merging; run starts. */
   private sortTime = new Float64Array(0);
@@ -213,8 +222,7 @@ export class MeshNoc {
   private nextExit = new Int32Array(0);
   /** Running sums of the batch being routed (fields, so that the chain passes can add to them). */
   private wait = 0;
-  /** Per core, over the batch so far: the ready time of its last packet, and the cycle its output port is free again. */
-  private readonly portReady: Float64Array;
+  /** Per core, over the batch so far: the cycle its output port is free again. */
   private readonly portFree: Float64Array;
   /** chain(direction, k) as tables, at direction * chainsPerDirection + k. */
   private readonly chainsPerDirection: number;
@@ -274,7 +282,6 @@ export class MeshNoc {
     this.loadDiff = new Float64Array(tileLinks);
     this.head = new Int32Array(this.linkCount).fill(-1);
     this.tail = new Int32Array(this.linkCount).fill(-1);
-    this.portReady = new Float64Array(this.cores);
     this.portFree = new Float64Array(this.cores);
     this.cum = new Float64Array(tileLinks);
     this.chainsPerDirection = Math.max(this.width, this.height);
@@ -387,15 +394,15 @@ export class MeshNoc {
    * delivery ended), it also schedules the deliveries as the header says, in
    * the same pass over each core's arrivals.
    */
-  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Float64Array = NO_TIMES, free: Float64Array = NO_TIMES): number {
+  route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Int32Array = NO_WORK, free: Float64Array = NO_TIMES): number {
     const n = batch.count;
     if (n === 0) return 0;
     // With work and free, each target core's deliveries too, while its packets are at hand.
     const deliver = free.length > 0;
     const outputs = arrival.length > 0 || order.length > 0;
     if (this.requestTime.length < n) this.reserve(n);
-    const { src, dst, ready } = batch;
-    const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portReady, portFree, requestTime, nextRequest, chainPending } = this;
+    const { src, dst, coreReady } = batch;
+    const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portFree, requestTime, nextRequest, chainPending } = this;
     const width = this.width;
     const perDirection = this.chainsPerDirection;
     const tileLinks = width * this.height * 4;
@@ -403,24 +410,20 @@ export class MeshNoc {
     // One pass: each packet's hops and the loads of its two straight runs (known
     // from the two ends), and its output port (latency 0), served in batch
     // order, from where it requests its first link. Batch order is each port's
-    // (time, index) order when each core's packets come in order of ready time
-    // (the CPU backend's batches: one ready time per core); whether they do is
-    // checked on the way, and if not, the ports are served again, sorted.
+    // (time, index) order: a core's packets are all ready at one cycle.
     let hopsEW = 0;
     let hopsNS = 0;
     let hopsChip = 0;
-    let inOrder = true;
+    let whole = true;
     let wait = 0;
     let earliest = Infinity;
-    portReady.fill(-Infinity);
     portFree.fill(0);
     for (let p = 0; p < n; p++) {
       const s = src[p];
       const d = dst[p];
-      const r = ready[p];
-      if (!(r >= portReady[s])) inOrder = false;
+      const r = coreReady[s];
+      if ((r | 0) !== r) whole = false;
       if (r < earliest) earliest = r;
-      portReady[s] = r;
       const xs = coreX[s];
       const ys = coreY[s];
       const xd = coreX[d];
@@ -435,7 +438,7 @@ export class MeshNoc {
       const enter = r > free ? r : free;
       wait += enter - r;
       portFree[s] = enter + 1;
-      // The first link after the port: the X run's, else the Y run's, else the target's input port (forward()).
+      // The first link after the port: the X run's, else the Y run's, else the target's input port.
       let link = tileLinks + 2 * d + 1;
       if (yd !== ys) {
         const dir = yd > ys ? SOUTH : NORTH;
@@ -457,16 +460,12 @@ export class MeshNoc {
       else nextRequest[tail[link]] = p;
       tail[link] = p;
     }
+    // Times are whole cycles (requestTime holds them in 32 bits): another ready time is our bug.
+    if (!whole) throw notWhole(batch);
     this.hopsEastWest += hopsEW;
     this.hopsNorthSouth += hopsNS;
     this.hopsChipToChip += hopsChip;
-    if (inOrder) this.wait = wait;
-    else {
-      // Undo the requests made in batch order and serve each port's requests sorted.
-      head.fill(-1);
-      chainPending.fill(0);
-      this.serveOutPorts(n, src, ready, dst);
-    }
+    this.wait = wait;
     // Every time on a chain, relative to its start, is at least this (slot indices are relative time less it).
     this.slotBase = Math.floor(earliest) - this.maxCum;
     // The straight runs: rows before columns (a packet's Y run starts where its X run ends); only the chains packets joined.
@@ -508,7 +507,7 @@ export class MeshNoc {
           arrival[p] = next;
           order[done++] = p;
         }
-        const took = next - ready[p];
+        const took = next - coreReady[src[p]];
         latencySum += took;
         if (took > latencyMax) latencyMax = took;
         if (next > last) last = next;
@@ -524,33 +523,6 @@ export class MeshNoc {
     return last;
   }
 
-  /** The output ports when some core's packets are not in order of ready time: list and sort each port's requests. */
-  private serveOutPorts(n: number, src: Uint16Array, ready: Float64Array, dst: Uint16Array): void {
-    const tileLinks = this.width * this.height * 4;
-    const { head, coreX, coreY } = this;
-    for (let p = 0; p < n; p++) this.push(tileLinks + 2 * src[p], ready[p], p);
-    for (let c = 0; c < this.cores; c++) {
-      const link = tileLinks + 2 * c;
-      if (head[link] < 0) continue;
-      // Its load was counted with the packets' hops.
-      const m = this.gather(link);
-      const times = this.sortTime;
-      const packets = this.sortPacket;
-      const x = coreX[c];
-      const y = coreY[c];
-      let free = 0;
-      let wait = 0;
-      for (let j = 0; j < m; j++) {
-        const time = times[j];
-        const enter = time > free ? time : free;
-        wait += enter - time;
-        free = enter + 1;
-        this.forward(packets[j], enter, x, y, dst);
-      }
-      this.wait += wait;
-    }
-  }
-
   /** Appends a request of packet p for `link` at `time`. */
   private push(link: number, time: number, p: number): void {
     this.requestTime[p] = time;
@@ -558,20 +530,6 @@ export class MeshNoc {
     if (this.head[link] < 0) this.head[link] = p;
     else this.nextRequest[this.tail[link]] = p;
     this.tail[link] = p;
-  }
-
-  /** Packet p is at tile (x, y) at `time`: it requests its next link (X first, then Y, then its core's input port). */
-  private forward(p: number, time: number, x: number, y: number, dst: Uint16Array): void {
-    const d = dst[p];
-    const tx = this.coreX[d];
-    const ty = this.coreY[d];
-    const dir = x < tx ? EAST : x > tx ? WEST : y < ty ? SOUTH : y > ty ? NORTH : -1;
-    if (dir < 0) {
-      this.push(this.inPort(d), time, p);
-      return;
-    }
-    this.chainPending[dir * this.chainsPerDirection + (dir < 2 ? y : x)] = 1;
-    this.push((y * this.width + x) * 4 + dir, time, p);
   }
 
   /**
@@ -959,7 +917,7 @@ export class MeshNoc {
   /** Room for a batch of n packets' requests (every packet has one pending at a time), and an eighth more (packetRoom). */
   private reserve(n: number): void {
     const size = packetRoom(n);
-    this.requestTime = new Float64Array(size);
+    this.requestTime = new Int32Array(size);
     this.nextRequest = new Int32Array(size);
   }
 
@@ -1012,6 +970,16 @@ export class MeshNoc {
     for (const a of [this.requestTime, this.nextRequest, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
     return bytes;
   }
+}
+
+/**
+ * The error for a batch with a core ready at a fraction of a cycle (or past 2^31). Its own function: a
+ * closure over route()'s arrays would make V8 allocate route()'s variables on the heap at every call.
+ */
+function notWhole(batch: PacketBatch): RangeError {
+  let r = 0;
+  for (let p = 0; p < batch.count && (r | 0) === r; p++) r = batch.coreReady[batch.src[p]];
+  return new RangeError(`MeshNoc: a core's packets are ready at ${r}, not a whole cycle below 2^31`);
 }
 
 /**
@@ -1073,7 +1041,7 @@ export function addNocTotals(noc: MeshNoc, d: NocTotals): void {
 export function stepLatency(
   noc: MeshNoc,
   batch: PacketBatch,
-  work: Float64Array,
+  work: Int32Array,
   free: Float64Array,
   learn: Float64Array,
   learnAt: number,

@@ -70,7 +70,7 @@ async function recordBatches(image: ChipImage, steps: number): Promise<PacketBat
   const route = MeshNoc.prototype.route;
   // Measurement only: the emulator's NoC is private, so its calls are recorded on the way through.
   MeshNoc.prototype.route = function (this: MeshNoc, batch: PacketBatch, arrival: Float64Array, order: Int32Array): number {
-    batches.push({ count: batch.count, src: batch.src.slice(0, batch.count), dst: batch.dst.slice(0, batch.count), ready: batch.ready.slice(0, batch.count) });
+    batches.push({ count: batch.count, src: batch.src.slice(0, batch.count), dst: batch.dst.slice(0, batch.count), coreReady: batch.coreReady.slice() });
     return route.call(this, batch, arrival, order);
   };
   try {

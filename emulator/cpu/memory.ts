@@ -14,18 +14,18 @@ import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
 
-/** Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16; ready, work: Float64). */
-const BATCH_PACKET_BYTES = 2 * 2 + 2 * 8;
+/** Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16; work: Int32; ready times are per core). */
+const BATCH_PACKET_BYTES = 2 * 2 + 4;
 /** Per packet to a core that keeps an inbox: the inbox list (target core and axon: Uint16 each) and the two inboxes (Uint16 each). */
 const INBOX_PACKET_BYTES = 2 * 2 + 2 * 2;
 /**
- * The NoC's buffers per packet at most (emulator/noc.ts): request, sort, merge
- * and two stream times (Float64 x 5); list links, sorted and merged packets,
- * run starts, two streams' packets and exit positions (Int32 x 8). Only the
- * requests are per packet of the batch; the rest grow to what one link or one
- * chain is sent (MeshNoc.bufferBytes gives what they hold).
+ * The NoC's buffers per packet at most (emulator/noc.ts): sort, merge and two
+ * stream times (Float64 x 4); request times and list links, sorted and merged
+ * packets, run starts, two streams' packets and exit positions (Int32 x 9).
+ * Only the requests (8 bytes) are per packet of the batch; the rest grow to
+ * what one link or one chain is sent (MeshNoc.bufferBytes gives what they hold).
  */
-const NOC_PACKET_BYTES = 5 * 8 + 8 * 4;
+const NOC_PACKET_BYTES = 4 * 8 + 9 * 4;
 /** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail (Int32); per tile link also its load difference and chain offset (Float64 x 2, counted for every link). */
 const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
 /**

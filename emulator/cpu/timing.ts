@@ -17,9 +17,13 @@ export class StepTiming {
   readonly noc: MeshNoc;
   /** The chip's barrier at the end of every step, in cycles. */
   readonly barrier: number;
-  /** The step's packets (the NoC batch) and, per packet, its delivery's cycles on the target core; grown to a step's packets and an eighth more (packetRoom). */
-  private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; ready: Float64Array };
-  private work: Float64Array;
+  /**
+   * The step's packets (the NoC batch: its cores' ready cycles are their update cycles, set per step) and,
+   * per packet, its delivery's cycles on the target core; grown to a step's packets and an eighth more
+   * (packetRoom). 8 bytes a packet, with the NoC's 8 (MeshNoc.bufferBytes).
+   */
+  private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; coreReady: Float64Array };
+  private work: Int32Array;
   /** Per core: when it is next free (from the end of its update). */
   private readonly free: Float64Array;
   private readonly opCycles: number;
@@ -35,8 +39,8 @@ export class StepTiming {
     this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
     this.barrier = barrierCycles(image.profile, tilesUsed(image));
     const cap = Math.max(1, capacity);
-    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
-    this.work = new Float64Array(cap);
+    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), coreReady: new Float64Array(0) };
+    this.work = new Int32Array(cap);
     this.free = new Float64Array(image.cores.length);
     this.opCycles = image.profile.cycles.synaptic_op;
   }
@@ -48,19 +52,20 @@ export class StepTiming {
    */
   latency(sent: SentSpikes, count: number, update: Float64Array, learn: Float64Array, out: Float64Array, at: number): void {
     this.free.set(update);
-    this.list(sent, count, update);
+    this.packets.coreReady = update;
+    this.list(sent, count);
     stepLatency(this.noc, this.packets, this.work, this.free, learn, 0, this.barrier, out, at);
   }
 
-  /** Lists the step's packets into the batch, each ready at the end of its source's update. */
-  private list(sent: SentSpikes, count: number, update: Float64Array): void {
+  /** Lists the step's packets into the batch (each ready at the end of its source's update: coreReady). */
+  private list(sent: SentSpikes, count: number): void {
     const { delay, cores: fans, crossbar } = this.fan;
     const { routeStart, routeAxon } = this.routes;
     const opCycles = this.opCycles;
     let packets = 0;
     for (let k = 0; k < count; k++) packets += routeStart[sent.core[k]][sent.slot[k] + 1] - routeStart[sent.core[k]][sent.slot[k]];
     if (packets > this.packets.src.length) this.reserve(packets);
-    const { src, dst, ready } = this.packets;
+    const { src, dst } = this.packets;
     const work = this.work;
     let p = 0;
     for (let k = 0; k < count; k++) {
@@ -69,7 +74,6 @@ export class StepTiming {
       const first = routeStart[c][i];
       const end = routeStart[c][i + 1];
       const { slotCore, routeStep, routeSynapses, routeRow } = fans[c];
-      const at = update[c];
       let d = slotCore[i];
       for (let r = first; r < end; r++) {
         d = (d + routeStep[r]) & 0xffff;
@@ -78,7 +82,6 @@ export class StepTiming {
         if (ops === ROUTE_SYNAPSES_MORE && delay[d] === 0) ops = axonSynapses(this.tables[d], routeAxon[c][r]);
         src[p] = c;
         dst[p] = d;
-        ready[p] = at;
         work[p] = ops * opCycles;
         p++;
       }
@@ -91,8 +94,7 @@ export class StepTiming {
     const size = packetRoom(needed);
     this.packets.src = new Uint16Array(size);
     this.packets.dst = new Uint16Array(size);
-    this.packets.ready = new Float64Array(size);
-    this.work = new Float64Array(size);
+    this.work = new Int32Array(size);
   }
 
   /** Packets the batch holds before it next grows. */
@@ -102,7 +104,7 @@ export class StepTiming {
 
   /** Bytes of the batch and the NoC's per-packet buffers as they are now (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
-    const { src, dst, ready } = this.packets;
-    return src.byteLength + dst.byteLength + ready.byteLength + this.work.byteLength + this.noc.bufferBytes();
+    const { src, dst } = this.packets;
+    return src.byteLength + dst.byteLength + this.work.byteLength + this.noc.bufferBytes();
   }
 }

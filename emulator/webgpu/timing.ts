@@ -13,7 +13,7 @@ export interface TimingTables {
   readonly coreSlots: Uint16Array;
   readonly routeSrc: Uint16Array;
   readonly routeDst: Uint16Array;
-  readonly routeWork: Float64Array;
+  readonly routeWork: Int32Array;
   readonly barrier: number;
 }
 
@@ -32,34 +32,37 @@ export type NocDelta = NocTotals;
 export class StepTimer {
   readonly noc: MeshNoc;
   private readonly cores: number;
-  private readonly packets: PacketBatch & { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; readonly ready: Float64Array };
-  private readonly work: Float64Array;
+  private readonly packets: PacketBatch & { count: number; readonly src: Uint16Array; readonly dst: Uint16Array; coreReady: Float64Array };
+  private readonly work: Int32Array;
   private readonly free: Float64Array;
+  /** Per core, the step's update cycles: when its packets are ready. */
+  private readonly ready: Float64Array;
 
   constructor(private readonly tables: TimingTables, noc?: MeshNoc) {
     this.noc = noc ?? new MeshNoc(tables.profile, tables.coreSlots);
     this.cores = tables.coreSlots.length;
     const cap = Math.max(1, tables.routeSrc.length);
-    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), ready: new Float64Array(cap) };
-    this.work = new Float64Array(cap);
+    this.ready = new Float64Array(this.cores);
+    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), coreReady: this.ready };
+    this.work = new Int32Array(cap);
     this.free = new Float64Array(this.cores);
   }
 
   /** Each step's latency (the last core done, plus the barrier) into latency[0 .. job.steps). */
   timeJob(job: TimingJob, latency: Float64Array): void {
     const { routeSrc, routeDst, routeWork, barrier } = this.tables;
-    const { src, dst, ready } = this.packets;
+    const { src, dst } = this.packets;
     const C = this.cores;
     const free = this.free;
+    const ready = this.ready;
     for (let j = 0; j < job.steps; j++) {
-      for (let c = 0; c < C; c++) free[c] = job.update[j * C + c];
+      for (let c = 0; c < C; c++) ready[c] = free[c] = job.update[j * C + c];
       const first = job.routeStart[j];
       const count = job.routeStart[j + 1] - first;
       for (let p = 0; p < count; p++) {
         const r = job.routes[first + p];
         src[p] = routeSrc[r];
         dst[p] = routeDst[r];
-        ready[p] = free[routeSrc[r]];
         this.work[p] = routeWork[r];
       }
       this.packets.count = count;

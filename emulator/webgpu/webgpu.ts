@@ -185,7 +185,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
       coreSlots: Uint16Array.from(image.cores, (core) => core.slot),
       routeSrc: layout.routeSrc,
       routeDst: layout.routeDst,
-      routeWork: layout.routeSynapses.map((x) => x * image.profile.cycles.synaptic_op),
+      routeWork: Int32Array.from(layout.routeSynapses, (x) => x * image.profile.cycles.synaptic_op),
       barrier: this.barrier,
     };
     this.timer = new StepTimer(tables, this.noc);

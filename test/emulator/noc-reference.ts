@@ -83,7 +83,7 @@ export function referenceRoute(profile: ChipProfile, coreSlots: readonly number[
   for (let p = 0; p < n; p++) {
     x[p] = pos[batch.src[p]].x;
     y[p] = pos[batch.src[p]].y;
-    push([batch.ready[p], p]);
+    push([batch.coreReady[batch.src[p]], p]);
   }
   let done = 0;
   while (heap.length > 0) {
@@ -110,8 +110,8 @@ export function referenceRoute(profile: ChipProfile, coreSlots: readonly number[
     } else if (dir < 0) {
       arrival[p] = next;
       order[done++] = p;
-      r.latencySumCycles += next - batch.ready[p];
-      r.latencyMaxCycles = Math.max(r.latencyMaxCycles, next - batch.ready[p]);
+      r.latencySumCycles += next - batch.coreReady[batch.src[p]];
+      r.latencyMaxCycles = Math.max(r.latencyMaxCycles, next - batch.coreReady[batch.src[p]]);
       r.last = Math.max(r.last, next);
     } else {
       if (kind[link] === LINK_EAST_WEST) r.hopsEastWest++;
@@ -134,7 +134,7 @@ export function referenceRoute(profile: ChipProfile, coreSlots: readonly number[
  * one). `free` holds, per core, the cycle its own update phase ended, and on
  * return the cycle its last delivery ended. Returns nothing: free is the output.
  */
-export function scheduleDeliveries(batch: PacketBatch, work: Float64Array, arrival: Float64Array, order: Int32Array, free: Float64Array): void {
+export function scheduleDeliveries(batch: PacketBatch, work: Int32Array, arrival: Float64Array, order: Int32Array, free: Float64Array): void {
   for (let k = 0; k < batch.count; k++) {
     const p = order[k];
     const d = batch.dst[p];

@@ -15,13 +15,21 @@ function tiny(): ChipProfile {
   return p;
 }
 
-/** One batch from (src, dst, ready) triples; cores are image indices, here equal to slots 0..7. */
+/**
+ * One batch from (src, dst, ready) triples, where ready is the source core's ready cycle (a core has
+ * one: its packets must say the same); cores are image indices, here equal to slots 0..7.
+ */
 function batch(packets: readonly (readonly [number, number, number])[]): PacketBatch {
+  const coreReady = new Float64Array(Math.max(8, ...packets.map((p) => p[0] + 1))).fill(NaN);
+  for (const [s, , r] of packets) {
+    if (!Number.isNaN(coreReady[s]) && coreReady[s] !== r) throw new Error(`test batch: core ${s} is ready at ${coreReady[s]} and ${r}`);
+    coreReady[s] = r;
+  }
   return {
     count: packets.length,
     src: Uint16Array.from(packets.map((p) => p[0])),
     dst: Uint16Array.from(packets.map((p) => p[1])),
-    ready: Float64Array.from(packets.map((p) => p[2])),
+    coreReady,
   };
 }
 
@@ -148,18 +156,18 @@ describe('delivery scheduling (MeshNoc.route with work and free, and the oracle 
     noc.route(b, arrival, order);
     const free = new Float64Array(8);
     free[2] = 4;
-    scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, free);
+    scheduleDeliveries(b, Int32Array.of(6, 2), arrival, order, free);
     expect(free[2]).toBe(13);
     // Had the core been busy until 20, both would wait: 20..26..28.
     const busy = new Float64Array(8);
     busy[2] = 20;
-    scheduleDeliveries(b, Float64Array.of(6, 2), arrival, order, busy);
+    scheduleDeliveries(b, Int32Array.of(6, 2), arrival, order, busy);
     expect(busy[2]).toBe(28);
     // route() schedules the same, given the work and the free cycles.
     for (const [from, to] of [[4, 13], [20, 28]]) {
       const routed = new Float64Array(8);
       routed[2] = from;
-      new MeshNoc(tiny(), slots).route(b, new Float64Array(2), new Int32Array(2), Float64Array.of(6, 2), routed);
+      new MeshNoc(tiny(), slots).route(b, new Float64Array(2), new Int32Array(2), Int32Array.of(6, 2), routed);
       expect(routed[2]).toBe(to);
     }
   });
@@ -173,18 +181,34 @@ function tinyBoard(chips: number): ChipProfile {
 
 describe('MeshNoc buffers', () => {
   it("grow to one link's and one chain's requests, not the batch's, and keep what they held when they grow", () => {
-    // 36 chips of 2 x 2 tiles: a 12 x 12 mesh, 288 cores; 3,000 packets between random cores, all ready at once.
+    // 36 chips of 2 x 2 tiles: a 12 x 12 mesh, 288 cores; 3,000 packets between random cores, ready within 4 cycles.
     const profile = tinyBoard(36);
     const cores = Array.from({ length: coreCount(profile) }, (_, s) => s);
     const n = 3000;
-    const b = batch(Array.from({ length: n }, (_, p) => [random32(3, 1, p, 0) % cores.length, random32(3, 2, p, 0) % cores.length, random32(3, 3, p, 0) % 4] as const));
+    const b = batch(
+      Array.from({ length: n }, (_, p) => {
+        const s = random32(3, 1, p, 0) % cores.length;
+        return [s, random32(3, 2, p, 0) % cores.length, random32(3, 3, s, 0) % 4] as const;
+      }),
+    );
     const noc = new MeshNoc(profile, cores);
     const arrival = new Float64Array(n);
     expect(noc.route(b, arrival, new Int32Array(n))).toBe(referenceRoute(profile, cores, b).last);
     expect(Array.from(arrival)).toEqual(Array.from(referenceRoute(profile, cores, b).arrival));
-    // Requests: 12 bytes a packet of the batch; the rest well under the 72 a packet they took when sized by the batch.
-    expect(noc.bufferBytes()).toBeGreaterThan(12 * n);
-    expect(noc.bufferBytes()).toBeLessThan(12 * n + 0.25 * 72 * n);
+    // Requests: 8 bytes a packet of the batch (a whole cycle and the next request, 32 bits each); the rest
+    // well under the 72 a packet they took when sized by the batch.
+    expect(noc.bufferBytes()).toBeGreaterThan(8 * n);
+    expect(noc.bufferBytes()).toBeLessThan(8 * n + 0.25 * 72 * n);
+  });
+});
+
+describe('MeshNoc times', () => {
+  it('are whole cycles: a core ready at a fraction of a cycle is refused, not rounded', () => {
+    const noc = new MeshNoc(tiny(), slots);
+    expect(() => route(noc, batch([[0, 7, 4], [1, 7, 2.5]]))).toThrow(/ready at 2.5, not a whole cycle/);
+    expect(() => route(noc, batch([[0, 7, 2 ** 31]]))).toThrow(/not a whole cycle below 2\^31/);
+    // Whole cycles go through.
+    expect(route(noc, batch([[0, 7, 4], [1, 7, 2]])).arrival).toEqual([14, 12]);
   });
 });
 
@@ -216,14 +240,15 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
       const totals = { ew: 0, ns: 0, chip: 0, latencySum: 0, latencyMax: 0, wait: 0, packets: 0, load: new Float64Array(noc.linkCount) };
       for (let b = 0; b < 60; b++) {
         const n = [1, 2, 5, 40, 300][b % 5];
-        // Spread -1: one ready time per source core, as the CPU backend lists them.
+        // Each core's ready cycle: all equal, or drawn from a spread (-1: a fixed pattern).
         const spread = [0, 1, 3, 20, 1000, -1][rand(6)];
+        const ready = cores.map((_, c) => (spread === -1 ? (c * 37) % 11 : spread === 0 ? 0 : rand(spread)));
         const hot = rand(4) === 0 ? rand(cores.length) : -1;
         const packets: [number, number, number][] = [];
         for (let p = 0; p < n; p++) {
           const s = rand(cores.length);
           const d = hot >= 0 && rand(2) === 0 ? hot : rand(cores.length);
-          packets.push([s, d, spread === -1 ? (s * 37) % 11 : spread === 0 ? 0 : rand(spread)]);
+          packets.push([s, d, ready[s]]);
         }
         const bt = batch(packets);
         const arrival = new Float64Array(n);
@@ -250,7 +275,7 @@ describe('MeshNoc against the event simulation (test/emulator/noc-reference.ts)'
         totals.packets += n;
         for (let l = 0; l < noc.linkCount; l++) totals.load[l] += ref.linkLoad[l];
         // Deliveries scheduled from either order end at the same cycle on every core.
-        const work = Float64Array.from(packets, (_, p) => 1 + (p % 7));
+        const work = Int32Array.from(packets, (_, p) => 1 + (p % 7));
         const freeA = Float64Array.from(cores, (_, c) => c * 3);
         const freeB = freeA.slice();
         const freeC = freeA.slice();
