@@ -180,12 +180,15 @@ export class MeshNoc {
   private readonly loadDiff: Float64Array;
   /** Per tile link: the latency from the chain's first tile to the link's tile (the chain: its row or column, in its direction). */
   private readonly cum: Float64Array;
-  /** Per link: first and last packet of its pending requests (-1: none), linked through nextRequest. */
+  /** Per link: first and last packet of its pending requests (-1: none), linked through `request`. */
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
-  /** Per packet: the cycle of its pending request (whole cycles: the header) and the next packet in the same link's list. */
-  private requestTime = new Int32Array(0);
-  private nextRequest = new Int32Array(0);
+  /**
+   * Per packet p: at 2p the cycle of its pending request (whole cycles: the header), at 2p + 1 the next packet
+   * in the same link's list. Side by side, a list's walk (gather) reads one cache line a packet, not two:
+   * CUBA 40,000's replayed NoC 2-4% faster than two arrays.
+   */
+  private request = new Int32Array(0);
   /** One link's requests while it is served: (time, packet), and a second pair for merging; run starts. */
   private sortTime = new Float64Array(0);
   private sortPacket = new Int32Array(0);
@@ -400,9 +403,9 @@ export class MeshNoc {
     // With work and free, each target core's deliveries too, while its packets are at hand.
     const deliver = free.length > 0;
     const outputs = arrival.length > 0 || order.length > 0;
-    if (this.requestTime.length < n) this.reserve(n);
+    if (this.request.length < 2 * n) this.reserve(n);
     const { src, dst, coreReady } = batch;
-    const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portFree, requestTime, nextRequest, chainPending } = this;
+    const { coreX, coreY, coreChipX, coreChipY, head, tail, loadDiff, load, portFree, request, chainPending } = this;
     const width = this.width;
     const perDirection = this.chainsPerDirection;
     const tileLinks = width * this.height * 4;
@@ -454,10 +457,10 @@ export class MeshNoc {
         loadDiff[(ys * width + xd) * 4 + dir]--;
         chainPending[dir * perDirection + ys] = 1;
       }
-      requestTime[p] = enter;
-      nextRequest[p] = -1;
+      request[2 * p] = enter;
+      request[2 * p + 1] = -1;
       if (head[link] < 0) head[link] = p;
-      else nextRequest[tail[link]] = p;
+      else request[2 * tail[link] + 1] = p;
       tail[link] = p;
     }
     // Times are whole cycles (requestTime holds them in 32 bits): another ready time is our bug.
@@ -525,10 +528,11 @@ export class MeshNoc {
 
   /** Appends a request of packet p for `link` at `time`. */
   private push(link: number, time: number, p: number): void {
-    this.requestTime[p] = time;
-    this.nextRequest[p] = -1;
+    const request = this.request;
+    request[2 * p] = time;
+    request[2 * p + 1] = -1;
     if (this.head[link] < 0) this.head[link] = p;
-    else this.nextRequest[this.tail[link]] = p;
+    else request[2 * this.tail[link] + 1] = p;
     this.tail[link] = p;
   }
 
@@ -824,7 +828,7 @@ export class MeshNoc {
    * so a natural merge sort finishes them in O(m log runs).
    */
   private gather(link: number): number {
-    const { requestTime, nextRequest } = this;
+    const request = this.request;
     let times = this.sortTime;
     let packets = this.sortPacket;
     let runs = this.runStart;
@@ -833,14 +837,14 @@ export class MeshNoc {
     runs[0] = 0;
     let lastTime = -Infinity;
     let lastPacket = -1;
-    for (let p = this.head[link]; p >= 0; p = nextRequest[p]) {
+    for (let p = this.head[link]; p >= 0; p = request[2 * p + 1]) {
       if (m === times.length) {
         this.growSort(m + 1);
         times = this.sortTime;
         packets = this.sortPacket;
         runs = this.runStart;
       }
-      const time = requestTime[p];
+      const time = request[2 * p];
       // The tie-break is compared on every turn, not only on a tie: code that V8 compiled before the first
       // tie had no type feedback for it and left that code at every later tie, finishing the call
       // unoptimised (39 times in 800 two-thread steps of CUBA at 4,000 neurons).
@@ -917,8 +921,7 @@ export class MeshNoc {
   /** Room for a batch of n packets' requests (every packet has one pending at a time), and an eighth more (packetRoom). */
   private reserve(n: number): void {
     const size = packetRoom(n);
-    this.requestTime = new Int32Array(size);
-    this.nextRequest = new Int32Array(size);
+    this.request = new Int32Array(2 * size);
   }
 
   /**
@@ -967,7 +970,7 @@ export class MeshNoc {
   /** Bytes of the per-packet buffers as they have grown (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
     let bytes = 0;
-    for (const a of [this.requestTime, this.nextRequest, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
+    for (const a of [this.request, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
     return bytes;
   }
 }
