@@ -47,8 +47,8 @@ describe('the CPU step loop', () => {
       const e = await createThreadedCpuEmulator(image, { seed: 1 }, threads);
       try {
         // Past the balance's survey (its first 5,000 or so steps here): a split that hands the main thread a core
-        // whose path it has not run yet deoptimises that code, and V8 allocates 10-100 kB getting it back: measured
-        // from 3,000 steps on, during the survey, a clean clone's run once failed at a median of 9.7 bytes a step.
+        // whose path it has not run yet deoptimises that code, and V8 allocates in bursts of 10-100 kB meanwhile
+        // (docs/performance.md): measured from step 3,000 on, a clean clone's run once failed at a median of 9.7.
         await e.run(10000);
         // The NoC's chain passes used to allocate about 2.3 kB a step; one heap number a step would be 16 bytes.
         expect(await bytesPerStep((n) => e.run(n), 500, 2000, 7)).toBeLessThan(8);
