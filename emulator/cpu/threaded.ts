@@ -187,6 +187,9 @@ function imageWithoutSynapses(image: ChipImage): ChipImage {
   };
 }
 
+/** A core's share of a step's work, as the ranges and the balance weigh it: its neuron slots plus its synapses. */
+const coreWork = (core: ChipImage['cores'][number]): number => core.neuronCount + core.synapses.length / 8;
+
 /**
  * Contiguous ranges of cores, one per thread, balanced by neuron slots plus
  * synapses (the step's work). The main thread (range 0) starts with half a
@@ -194,7 +197,7 @@ function imageWithoutSynapses(image: ChipImage): ChipImage {
  * moves the boundary between it and the first worker.
  */
 export function coreRanges(image: ChipImage, threads: number): readonly (readonly [number, number])[] {
-  const weight = image.cores.map((c) => c.neuronCount + c.synapses.length / 8);
+  const weight = image.cores.map(coreWork);
   const total = weight.reduce((a, b) => a + b, 0);
   const shares = threads - 0.5;
   const ranges: [number, number][] = [];
@@ -246,8 +249,9 @@ const BALANCE_REST_MAX = 32;
  * timing wins where it is most of a step (CUBA at 40,000 neurons and 1 ms) and
  * loses where it is not: a worker that times a step after its cores is late
  * for the next step's. So a shared setting is surveyed or probed only where
- * the first worker is idle for most of a step (SHARE_MAX_WORKER_BUSY, from
- * its own clock readings), and judged by the time a packet (balanceWindow),
+ * the first worker would be idle for most of a step (SHARE_MAX_WORKER_BUSY,
+ * from its own clock readings scaled to the split it would share at:
+ * shareFits), and judged by the time a packet (balanceWindow),
  * from the second window on that ever shared it (the first worker's timing
  * code is still cold in the first).
  * Then it goes on by perturb and observe: every window
@@ -267,6 +271,8 @@ export interface CoreBalance {
   share: boolean;
   /** The first worker's end: it keeps at least one core. */
   readonly end: number;
+  /** The cores' work (coreWork) summed over [0, k) at k, for k in 0..end: the first worker's at split s is work[end] - work[s]. */
+  readonly work: Float64Array;
   /** Mean step time (ms) of the last window at the kept setting; NaN before the first. */
   base: number;
   /** The same window's time a packet (ms; NaN when not measured): sharing is judged on it, which the network's activity moves less than a step's time. */
@@ -315,22 +321,37 @@ const FLIP = 2;
  */
 export const SHARE_MAX_WORKER_BUSY = 0.5;
 
-/** A balance that starts at `split`, with the timing shared or not. */
-export function coreBalance(split: number, end: number, share = false): CoreBalance {
+/** A balance that starts at `split`, with the timing shared or not; `weights`, each core's work in [0, end) (coreWork), equal by default. */
+export function coreBalance(split: number, end: number, share = false, weights: ArrayLike<number> = new Float64Array(end).fill(1)): CoreBalance {
+  const work = new Float64Array(end + 1);
+  for (let k = 0; k < end; k++) work[k + 1] = work[k] + weights[k];
   const survey: BalanceSetting[] = [{ split, share }, { split: 0, share: !share }];
   for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push({ split: k, share: false });
   if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
   return {
-    split, share, end, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
+    split, share, end, work, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
     survey, warmup: BALANCE_WARMUP, sharedBefore: share, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity, surveyBestUnsharedPacket: Infinity,
   };
 }
 
 const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split < b.end;
 
+/**
+ * Whether sharing may be tried at `split`, given the share of a step for which the first worker was busy at the
+ * current split (NaN, not measured, counts as idle enough): its busy share there scaled by its cores' work there.
+ * The survey shares at split 0, where the first worker holds every core of its range: at CUBA 4,000 and 1 ms it
+ * was busy 41-48% of a step at split 3, and trying split 0 shared in the survey cost 60-85 ms of a 0.42-s run
+ * (the worker's first shared parts 75-400 us a step, against 20 unshared), where scaled it is 59-69%.
+ */
+function shareFits(b: CoreBalance, workerBusy: number, split: number): boolean {
+  const here = b.work[b.end] - b.work[b.split];
+  const there = b.work[b.end] - b.work[split];
+  return !(workerBusy * (here > 0 ? there / here : 1) > SHARE_MAX_WORKER_BUSY);
+}
+
 /** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */
 export function resetBalance(b: CoreBalance, split: number, share: boolean): void {
-  Object.assign(b, coreBalance(split, b.end, share));
+  Object.assign(b, coreBalance(split, b.end, share, Array.from({ length: b.end }, (_, k) => b.work[k + 1] - b.work[k])));
 }
 
 /**
@@ -355,8 +376,8 @@ export function windowComplete(b: CoreBalance, parts: number, fastest: number): 
  * time by 2x between windows (CUBA 40,000 at 1 ms), far less its time a packet.
  */
 export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN): void {
-  // Not measured counts as idle enough; once shared, switching back is always tried.
-  const mayShare = b.share || !(workerBusy > SHARE_MAX_WORKER_BUSY);
+  // Once shared, switching back is always tried.
+  const mayShare = b.share || shareFits(b, workerBusy, b.split);
   if (b.warmup > 0) {
     b.warmup = stepTime * BALANCE_STEPS >= WARMUP_PART_MS ? 0 : b.warmup - 1;
     return;
@@ -380,8 +401,8 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       b.surveyBest = { split: b.split, share: true };
       b.surveyNext = b.survey.length;
     }
-    // A shared setting is passed over where the worker has no room for half the timing.
-    while (!mayShare && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share) b.surveyNext++;
+    // A shared setting is passed over where the worker would have no room there for half the timing.
+    while (!b.share && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share && !shareFits(b, workerBusy, b.survey[b.surveyNext].split)) b.surveyNext++;
     const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
     b.split = next.split;
     b.share = next.share;
@@ -512,7 +533,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     this.inboxStartNext = sharedInt32(image.cores.length + 1);
     const starts: [Int32Array, Int32Array] = [this.inboxStartNow, this.inboxStartNext];
     const counts: [Int32Array, Int32Array] = [this.countNow, this.countNext];
-    this.balance = coreBalance(ranges[0][1], ranges[1][1]);
+    this.balance = coreBalance(ranges[0][1], ranges[1][1], false, image.cores.slice(0, ranges[1][1]).map(coreWork));
     Atomics.store(this.control, CTL_SPLIT, this.balance.split);
     const shared = imageWithoutSynapses(image);
     for (const [k, [first, end]] of ranges.slice(1).entries()) {

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, WARMUP_PART_MS, balanceWindow, coreBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -237,6 +237,18 @@ describe('threaded CPU engine', () => {
     expect(drive(coreBalance(0, 1), (_, share) => (share ? 4 : 5), 20, busy).every((x) => x === '0')).toBe(true);
     // At the threshold it is.
     expect(drive(coreBalance(3, 8), (split, share) => (share ? 10 : 30 + 2 * split), 20, SHARE_MAX_WORKER_BUSY).slice(10)).toContain('0s');
+    // The survey shares at split 0, where the first worker holds every core: its busy share there is the one measured at
+    // the split it starts at, scaled by the cores' work. Busy 45% at split 3 with 5 of 8 equal cores is 72% at split 0:
+    // the survey passes sharing over, as CUBA 4,000 at 1 ms needs (there sharing only cost its first cold steps).
+    const cheap = (split: number, share: boolean): number => (share ? 10 : 30 + 2 * split);
+    expect(drive(coreBalance(3, 8), cheap, 9, 0.45).slice(0, 9)).toEqual(['3', '3', '3', '0', '1', '2', '4', '7', '0']);
+    // Where the cores the worker gives up for split 0 carry almost no work, 45% stays 45% there: it surveys sharing.
+    const light = [0.01, 0.01, 0.01, 1, 1, 1, 1, 1];
+    expect(drive(coreBalance(3, 8, false, light), cheap, 5, 0.45).slice(3, 5)).toEqual(['0s', '0s']);
+    // And a caller's reset keeps the weights.
+    const kept = coreBalance(3, 8, false, light);
+    resetBalance(kept, 3, false);
+    expect(Array.from(kept.work)).toEqual(Array.from(coreBalance(3, 8, false, light).work));
     // A bursting network: its step time moves by 2.2x with its activity every few windows, its time a packet does not.
     // Sharing, 40% cheaper a packet, is judged by the time a packet: kept from the survey on, and taken back by no probe.
     for (const phase of [0, 3]) {
