@@ -351,7 +351,8 @@ function shareFits(b: CoreBalance, workerBusy: number, split: number): boolean {
 
 /** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */
 export function resetBalance(b: CoreBalance, split: number, share: boolean): void {
-  Object.assign(b, coreBalance(split, b.end, share, Array.from({ length: b.end }, (_, k) => b.work[k + 1] - b.work[k])));
+  // The cores' work stays: it is the image's, not something the balance learnt.
+  Object.assign(b, coreBalance(split, b.end, share), { work: b.work });
 }
 
 /**
