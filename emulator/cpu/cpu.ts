@@ -14,7 +14,7 @@ import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { TABLE_ACTIVE, TABLE_BASE, TABLE_COUNT, TABLE_END, TABLE_FIRST, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
+import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, TABLE_BASE, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -124,8 +124,10 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
 export interface CpuChipMemory extends CpuCoreMemory {
   /** The WebAssembly memory the arrays are views into: the SIMD neuron kernel (lif-simd.ts) works on them in place. */
   readonly memory: WebAssembly.Memory;
-  /** Per core, TABLE_WORDS words: its plain group's kernel arguments and results (lif-simd.ts lifSimdTable). */
+  /** Per core, TABLE_WORDS words: its plain group's kernel arguments (lif-simd.ts lifSimdTable). */
   readonly table: Int32Array;
+  /** Per core, STATS_WORDS words: its step's spikes, active and inactive updates, input spikes (lif-simd.ts STAT_*), as CpuChipCompute.run leaves them. */
+  readonly stats: Int32Array;
 }
 
 export interface CpuChipLayout {
@@ -160,7 +162,7 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
  * plain otherwise.
  */
 export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
-  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length * TABLE_WORDS);
+  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length);
   if (pages > WASM_MAX_PAGES) {
     throw new RangeError(`the chip's neuron state and delay slots need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
   }
@@ -177,6 +179,7 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMe
     accumInh: view(6),
     spiked: new Uint32Array(memory.buffer, starts[7], lengths[7]),
     table: view(8),
+    stats: view(9),
   };
 }
 
@@ -217,12 +220,13 @@ export class CpuCore {
   readonly spiked: Uint32Array;
   /** Out-parameters of the step kernels (emulator/cpu/kernels.ts): [spike count, active updates]. */
   readonly scratch = new Int32Array(2);
+  /**
+   * The general update path's counts so far in the current step (cpuLifStep, cpuInputStep): spikes
+   * in `spiked`, neuron updates. The step's totals are in the chip's stats (CpuChipMemory.stats).
+   */
   spikedCount = 0;
-  /** Neuron updates of the current step. */
   stepActive = 0;
   stepInactive = 0;
-  /** Input spikes of the current step (included in spikedCount). */
-  stepInputSpikes = 0;
   readonly groups: GroupTable;
   /** The synapses as delivery reads them (synapse-table.ts). */
   readonly table: SynapseTable;
@@ -502,8 +506,8 @@ const FLAT_PARAMS = 9;
 /**
  * Phases 1 and 2 of step t for a range of cores whose state lives in the chip's
  * arrays (CpuChipMemory): each core delivers its arrived packets, then updates
- * every group in order, leaving the step's spikes in core.spiked[0..spikedCount)
- * and its update counts in stepActive, stepInactive, stepInputSpikes. A core
+ * every group in order, leaving the step's spikes in core.spiked and its counts
+ * in the chip's stats (CpuChipMemory.stats: spikes, updates, input spikes). A core
  * touches nothing outside itself, so cores can run in any order or in parallel.
  * The common group, LIF without adaptation, runs the kernel on the chip's arrays
  * with its parameters from one flat table; other groups take the general path
@@ -583,7 +587,7 @@ export class CpuChipCompute {
     const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
     const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain, tabled } = this;
-    const table = this.chip.table;
+    const { table, stats } = this.chip;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
     if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     for (let c = from; c < to; c++) {
@@ -626,24 +630,14 @@ export class CpuChipCompute {
         active = core.stepActive;
         inactive = core.stepInactive;
       }
-      core.spikedCount = spikedCount;
-      core.stepActive = active;
-      core.stepInactive = inactive;
-      core.stepInputSpikes = inputSpikes;
+      const at = c * STATS_WORDS;
+      stats[at + STAT_SPIKES] = spikedCount;
+      stats[at + STAT_ACTIVE] = active;
+      stats[at + STAT_INACTIVE] = inactive;
+      stats[at + STAT_INPUTS] = inputSpikes;
     }
-    // The cores that are one plain group, in one call; what it left in their entries goes to the cores.
+    // The cores that are one plain group, in one call, which writes their stats.
     this.lifTable(from, to);
-    for (let c = from; c < to; c++) {
-      if (tabled[c - first] === 0) continue;
-      const core = cores[c - first];
-      const at = c * TABLE_WORDS;
-      const s0 = stateStart[c];
-      const active = table[at + TABLE_ACTIVE];
-      core.spikedCount = table[at + TABLE_COUNT] - s0;
-      core.stepActive = active;
-      core.stepInactive = table[at + TABLE_END] - table[at + TABLE_FIRST] - active;
-      core.stepInputSpikes = 0;
-    }
   }
 }
 
@@ -659,6 +653,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Phases 1 and 2 over the chip's state arrays, and where each core's part of them lies. */
   protected readonly compute: CpuChipCompute;
   protected readonly layout: CpuChipLayout;
+  /** Per core: the step's spikes, updates and input spikes, as compute leaves them (CpuChipMemory.stats). */
+  private readonly stats: Int32Array;
   protected readonly seed: number;
   /**
    * Packets in flight to the cores that keep an inbox (fan-out.ts), as
@@ -700,7 +696,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly stepOps: Float64Array;
   /** Per core: this step's update cycles (its packets are ready then; the timing reads them; the threaded engine alternates two). */
   protected coreUpdate: Float64Array;
-  /** Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. */
+  /**
+   * Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. Only the
+   * learn phase's are summed here: the update's and the deliver's are the core's update and
+   * synaptic op counters times their cycles (timing()), exactly, as whole numbers below 2^53.
+   */
   private readonly phaseCycles: Float64Array;
   protected t = 0;
   private cycles = new Float64Array(INITIAL_LOG);
@@ -759,6 +759,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.imageWords = image.cores.map((core) => core.synapses);
     const routes = routeTables(image);
     this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes);
+    this.stats = chip.stats;
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);
     // The inboxes hold one step's packets to cores that keep one: sized like the packet buffers, at most
@@ -817,9 +818,23 @@ export class CpuEmulatorImpl implements CpuEmulator {
       stepLatencyCycles: this.latency.slice(0, this.t),
       barrierCycles: this.stepTiming.barrier,
       tickCycles: this.tick,
-      phaseCyclesByCore: this.phaseCycles.slice(),
+      phaseCyclesByCore: this.phaseCyclesByCore(),
       noc: this.nocStats(),
     };
+  }
+
+  /** Busy cycles per core and phase: the learn phase's as summed, the others' from the counters. */
+  private phaseCyclesByCore(): Float64Array {
+    const out = this.phaseCycles.slice();
+    const table = this.counterTable;
+    const cyc = this.profile.cycles;
+    const phases = PHASE_NAMES.length;
+    for (let c = 0; c < this.cores.length; c++) {
+      const at = c * COUNTERS;
+      out[c * phases + PHASE_UPDATE] = table[at + ACTIVE] * cyc.neuron_update_active + table[at + INACTIVE] * cyc.neuron_update_inactive;
+      out[c * phases + PHASE_DELIVER] = table[at + SYNAPTIC_OPS] * cyc.synaptic_op;
+    }
+    return out;
   }
 
   stepCounters(): Float64Array {
@@ -916,33 +931,34 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.inboxPackets = 0;
     this.sentCount = 0;
     const table = this.counterTable;
-    const phaseCycles = this.phaseCycles;
     const coreUpdate = this.coreUpdate;
     const activeCycles = cyc.neuron_update_active;
     const inactiveCycles = cyc.neuron_update_inactive;
     const learns = this.learning !== undefined;
+    const stats = this.stats;
     let active = 0;
     let inactive = 0;
     let spikes = 0;
     let inputs = 0;
     for (let c = 0; c < this.cores.length; c++) {
-      const core = this.cores[c];
-      if (learns) core.stepLearnCycles = 0;
-      const inputSpikes = core.stepInputSpikes;
-      const update = core.stepActive * activeCycles + core.stepInactive * inactiveCycles;
-      coreUpdate[c] = update;
-      phaseCycles[c * PHASE_NAMES.length + PHASE_UPDATE] += update;
-      // A core without spikes sends nothing (its packet and hop counters would add 0).
-      if (core.spikedCount > 0) this.send(c, core, t);
-
+      if (learns) this.cores[c].stepLearnCycles = 0;
+      const s = c * STATS_WORDS;
+      const spiked = stats[s + STAT_SPIKES];
+      const coreActive = stats[s + STAT_ACTIVE];
+      const coreInactive = stats[s + STAT_INACTIVE];
+      coreUpdate[c] = coreActive * activeCycles + coreInactive * inactiveCycles;
       const at = c * COUNTERS;
-      table[at + ACTIVE] += core.stepActive;
-      table[at + INACTIVE] += core.stepInactive;
-      table[at + SPIKES] += core.spikedCount - inputSpikes;
+      table[at + ACTIVE] += coreActive;
+      if (coreInactive !== 0) table[at + INACTIVE] += coreInactive;
+      active += coreActive;
+      inactive += coreInactive;
+      // A core without spikes (input spikes among them) sends nothing, and its spike, packet and hop counters would add 0.
+      if (spiked === 0) continue;
+      this.send(c, this.cores[c], spiked, t);
+      const inputSpikes = stats[s + STAT_INPUTS];
+      table[at + SPIKES] += spiked - inputSpikes;
       table[at + INPUT_SPIKES] += inputSpikes;
-      active += core.stepActive;
-      inactive += core.stepInactive;
-      spikes += core.spikedCount - inputSpikes;
+      spikes += spiked - inputSpikes;
       inputs += inputSpikes;
     }
     const totals = this.stepTotals;
@@ -953,19 +969,17 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.fillInbox();
     // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
     const stepOps = this.stepOps;
-    const opCycles = cyc.synaptic_op;
     let allOps = 0;
     for (let c = 0; c < this.cores.length; c++) {
       const ops = stepOps[c];
       if (ops === 0) continue;
       table[c * COUNTERS + SYNAPTIC_OPS] += ops;
-      this.phaseCycles[c * PHASE_NAMES.length + PHASE_DELIVER] += ops * opCycles;
       stepOps[c] = 0;
       allOps += ops;
     }
     totals[SYNAPTIC_OPS] += allOps;
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
-    this.learning?.step(t, this.inboxNow, this.inboxStartNow, this.countNow);
+    this.learning?.step(t, this.inboxNow, this.inboxStartNow, this.countNow, stats);
     this.finishStep(t);
 
     // Packets sent in this step are the next step's arrivals.
@@ -1086,13 +1100,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
   }
 
   /**
-   * Counts and records this step's spikes of core c and lists them as sent
+   * Counts and records this step's spikes of core c (the first `spikes` of
+   * core.spiked) and lists them as sent
    * (the next step delivers them by source, fan-out.ts; the step's timing lists
    * their packets from the same list, timing.ts). A packet to a core that keeps
    * an inbox goes on the inbox list too (fillInbox packs it). Every packet's
    * synaptic ops are counted on its target core now (see step()).
    */
-  private send(c: number, core: CpuCore, t: number): void {
+  private send(c: number, core: CpuCore, spikes: number, t: number): void {
     const { spiked, spikeCount, routeStart, routeAxon, counters } = core;
     const { slotCore, routeStep, routeSynapses, routeRow } = this.fan.cores[c];
     const { delay, crossbar } = this.fan;
@@ -1112,7 +1127,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     let hopsEW = 0;
     let hopsNS = 0;
     let hopsChip = 0;
-    for (let k = 0; k < core.spikedCount; k++) {
+    for (let k = 0; k < spikes; k++) {
       const i = spiked[k];
       spikeCount[i]++;
       if (core.record) this.events.push(t, c, i);

@@ -31,6 +31,7 @@ import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, type CounterName } from '../interface.js';
 import { SBP_COST, SBP_COSTS, sbpEpochCosts } from '../sbp-costs.js';
+import { STATS_WORDS, STAT_SPIKES } from './lif-simd.js';
 
 const counterIndex = (name: CounterName): number => COUNTER_NAMES.indexOf(name);
 const SYNAPTIC_UPDATES = counterIndex('synaptic_updates');
@@ -45,9 +46,8 @@ const SBP_UPDATES = counterIndex('sbp_updates');
 /** What the learn phase reads and writes of a core (emulator/cpu/cpu.ts CpuCore has these). */
 export interface LearnCore {
   readonly n: number;
-  /** Slots that fired in this step's update, the first spikedCount of them. */
+  /** Slots that fired in this step's update, the first (the chip's stats say how many: step()). */
   readonly spiked: Uint32Array;
-  readonly spikedCount: number;
   /** The core's synapses, which learning rewrites (a copy of the image's). */
   readonly synapses: Uint32Array;
   readonly axonStart: Uint32Array;
@@ -431,9 +431,11 @@ export class CpuLearning {
   /**
    * The learn phase of step t, after every core's update. `inbox` holds the
    * axons whose packets arrived this step (core c's are inbox[inboxStart[c]
-   * .. + count[c]]): their presynaptic spike bit x0 is 1.
+   * .. + count[c]]): their presynaptic spike bit x0 is 1. `stats`: per core
+   * its step counts (CpuChipMemory.stats), the first its spikes (its slots in
+   * LearnCore.spiked).
    */
-  step(t: number, inbox: Uint16Array, inboxStart: Int32Array, count: Int32Array): void {
+  step(t: number, inbox: Uint16Array, inboxStart: Int32Array, count: Int32Array, stats: Int32Array): void {
     const seed = this.seed;
     for (let b = 0; b < this.teachLabel.length; b++) {
       const label = this.teachLabel[b];
@@ -463,7 +465,8 @@ export class CpuLearning {
       const arrived = this.arrived[c];
       const fired = this.fired[c];
       for (let p = inboxStart[c]; p < inboxStart[c] + count[c]; p++) arrived[inbox[p]] = 1;
-      for (let k = 0; k < core.spikedCount; k++) fired[core.spiked[k]] = 1;
+      const spikes = stats[c * STATS_WORDS + STAT_SPIKES];
+      for (let k = 0; k < spikes; k++) fired[core.spiked[k]] = 1;
       for (let k = 0; k < sets.length; k++) {
         const s = sets[k];
         this.updateTraces(s, t, arrived, fired);
@@ -491,7 +494,8 @@ export class CpuLearning {
       const arrived = this.arrived[c];
       for (let p = inboxStart[c]; p < inboxStart[c] + count[c]; p++) arrived[inbox[p]] = 0;
       const fired = this.fired[c];
-      for (let k = 0; k < core.spikedCount; k++) fired[core.spiked[k]] = 0;
+      const spikes = stats[c * STATS_WORDS + STAT_SPIKES];
+      for (let k = 0; k < spikes; k++) fired[core.spiked[k]] = 0;
       core.counters[SYNAPTIC_UPDATES] += updates[c];
       core.stepLearnCycles += updates[c] * this.cycles.synaptic_update;
     }

@@ -13,7 +13,8 @@
 // and a register (docs/performance.md item (s)). A third kernel, lifTable,
 // updates many cores in one call from a table of their arguments in the same
 // memory: where a core holds a few neurons, a call per core cost more than its
-// neurons (item (ll)).
+// neurons (item (ll)). It leaves each core's step counts in the chip's stats
+// (STATS_WORDS a core), where the step reads them (item (pp)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
@@ -24,7 +25,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -187,27 +188,39 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, co
 
 /**
  * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words, whose first is 1 where the
- * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order, then
- * what the kernel leaves: the new spike count and the active updates.
+ * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order.
  */
 export const TABLE_WORDS = 16;
 /** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
 if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
 export const TABLE_ARGS = 1;
-/** Words of an entry: the group's first and end slot, the step's delay slot base (the one argument that moves), the results. */
+/** Words of an entry: the group's first and end slot, the step's delay slot base (the one argument that moves). */
 export const TABLE_FIRST = TABLE_ARGS + PARAMS.indexOf('first');
 export const TABLE_END = TABLE_ARGS + PARAMS.indexOf('end');
 export const TABLE_BASE = TABLE_ARGS + PARAMS.indexOf('base');
-export const TABLE_COUNT = TABLE_ARGS + PARAMS.length;
-export const TABLE_ACTIVE = TABLE_COUNT + 1;
+
+/**
+ * The chip's step counts (CpuChipMemory.stats): per core STATS_WORDS words, the step's spikes
+ * (its input spikes included), its active and inactive neuron updates and its input spikes. The
+ * table kernel writes its cores' and CpuChipCompute.run the others'; the step reads them in one
+ * dense array (a field of each core's object cost a cache miss a core at CUBA 40,000).
+ */
+export const STATS_WORDS = 4;
+export const STAT_SPIKES = 0;
+export const STAT_ACTIVE = 1;
+export const STAT_INACTIVE = 2;
+export const STAT_INPUTS = 3;
+/** A core's stats' byte offset is the core shifted by this. */
+const STATS_SHIFT = Math.log2(4 * STATS_WORDS);
+if (!Number.isInteger(STATS_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: STATS_WORDS must make a power of two bytes');
 
 /**
  * The table kernel: the cores [first, end) whose table entries are marked, each as `lif` or
  * `lifBiased` would with the entry's arguments, in one call (a call per core of five neurons cost
- * more than the neurons at CUBA 40,000 and 0.1 ms).
+ * more than the neurons at CUBA 40,000 and 0.1 ms); each one's counts into its stats.
  */
-const tableBody = (o: ArrayOffsets, table: number): Code => [
+const tableBody = (o: ArrayOffsets, table: number, stats: number): Code => [
   ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'),
   ...ops.block, ...ops.loop,
   ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
@@ -217,12 +230,17 @@ const tableBody = (o: ArrayOffsets, table: number): Code => [
   ...ZERO, ...set('inactive'),
   ...get('bias'), ...ops.i32Eqz, ...ops.if,
   ...bodyCore(o, true),
-  ...get('entry'), ...ops.globalGet(ACTIVE_GLOBAL), ...ops.i32Store(table + 4 * TABLE_ACTIVE),
+  ...ops.globalGet(ACTIVE_GLOBAL), ...set('active'),
   ...ops.else,
   ...bodyCore(o, false),
-  ...get('entry'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Store(table + 4 * TABLE_ACTIVE),
+  ...get('end'), ...get('first'), ...ops.i32Sub, ...set('active'),
   ...ops.end,
-  ...get('entry'), ...get('count'), ...ops.i32Store(table + 4 * TABLE_COUNT),
+  // The stats: spikes (the count less the first slot, where the kernel started it), active, inactive, no inputs.
+  ...get('core'), ...ops.i32Const(STATS_SHIFT), ...ops.i32Shl, ...set('entry'),
+  ...get('entry'), ...get('count'), ...get('shift'), ...ops.i32Sub, ...ops.i32Store(stats + 4 * STAT_SPIKES),
+  ...get('entry'), ...get('active'), ...ops.i32Store(stats + 4 * STAT_ACTIVE),
+  ...get('entry'), ...get('end'), ...get('first'), ...ops.i32Sub, ...get('active'), ...ops.i32Sub, ...ops.i32Store(stats + 4 * STAT_INACTIVE),
+  ...get('entry'), ...ops.i32Const(0), ...ops.i32Store(stats + 4 * STAT_INPUTS),
   ...ops.end,
   ...get('core'), ...ops.i32Const(1), ...ops.i32Add, ...set('core'),
   ...ops.br(0),
@@ -239,11 +257,11 @@ const kernel = (name: string, code: Code): WasmFunction => ({
   body: code,
 });
 
-/** The kernels' module for a shared (threaded engine) or a plain memory, with the arrays (and the table of cores) at these offsets. */
-export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0): Uint8Array {
+/** The kernels' module for a shared (threaded engine) or a plain memory, with the arrays (and the table of cores and their stats) at these offsets. */
+export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0, stats = 0): Uint8Array {
   return wasmModule(
     shared,
-    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table))],
+    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table, stats))],
     ['active'],
   );
 }
@@ -254,7 +272,7 @@ let last: { readonly key: string; readonly module: WebAssembly.Module } | undefi
 type WasmLif = (...args: number[]) => number;
 
 /** The chip's state arrays the kernel updates, as views into one WebAssembly memory (cpuChipMemory). */
-export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'table' | ArrayName>;
+export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'table' | 'stats' | ArrayName>;
 
 /**
  * lifStepPlain over `arrays` with the same arguments after the arrays:
@@ -286,10 +304,12 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   for (const name of ARRAYS) {
     if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lif-simd.ts: the state arrays must be views into the kernel memory');
   }
-  if (arrays.table.buffer !== arrays.memory.buffer) throw new Error('lif-simd.ts: the table of cores must be a view into the kernel memory');
+  if (arrays.table.buffer !== arrays.memory.buffer || arrays.stats.buffer !== arrays.memory.buffer) {
+    throw new Error('lif-simd.ts: the table of cores and their stats must be views into the kernel memory');
+  }
   const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
-  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${arrays.table.byteOffset}`;
-  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, arrays.table.byteOffset)) };
+  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${arrays.table.byteOffset} ${arrays.stats.byteOffset}`;
+  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, arrays.table.byteOffset, arrays.stats.byteOffset)) };
   return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
 }
 

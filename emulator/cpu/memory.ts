@@ -9,7 +9,7 @@
 import { chipGrid } from '../../isa/profile.js';
 import { synapseDelay } from '../../isa/synapse.js';
 import { synapseTableBytes } from './synapse-table.js';
-import { TABLE_WORDS } from './lif-simd.js';
+import { STATS_WORDS, TABLE_WORDS } from './lif-simd.js';
 import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
@@ -54,14 +54,14 @@ const VECTOR_BYTES = 16;
  * one: spiked, which it only writes, comes last.
  */
 export interface ChipMemoryPlan {
-  /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked, and the neuron kernel's table of cores: lif-simd.ts lifSimdTable): byte offset and length in elements. */
+  /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked, then per core the neuron kernel's table and the step's stats: lif-simd.ts TABLE_WORDS, STATS_WORDS): byte offset and length in elements. */
   readonly starts: readonly number[];
   readonly lengths: readonly number[];
   readonly pages: number;
 }
 
-export function chipMemoryPlan(neurons: number, accums: number, tableWords = 0): ChipMemoryPlan {
-  const lengths = [neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, tableWords];
+export function chipMemoryPlan(neurons: number, accums: number, cores = 0): ChipMemoryPlan {
+  const lengths = [neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, cores * TABLE_WORDS, cores * STATS_WORDS];
   const starts: number[] = [];
   let bytes = 0;
   for (const length of lengths) {
@@ -150,7 +150,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     accums += (maxDelay + 1) * n;
   });
   // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a neuron).
-  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length * TABLE_WORDS).pages * WASM_PAGE + (4 + 6) * neurons;
+  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length).pages * WASM_PAGE + (4 + 6) * neurons;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The packet buffers (the threaded engine's shared inboxes hold every route to an inbox), the NoC's links, per-core tables.

@@ -66,8 +66,6 @@ export const TIMER_BUFFER_BYTES = 2;
 export const TIMER_NOC = 3;
 /** Bytes of the shared buffer a failing worker writes its error into (UTF-8, zero-padded). */
 export const FAILURE_BYTES = 4096;
-/** Per core in the stats array: spikedCount, stepActive, stepInactive, stepInputSpikes. */
-export const STATS_PER_CORE = 4;
 
 /**
  * The worker's module: beside this one once built; when this file runs as
@@ -151,7 +149,6 @@ export interface WorkerSetup {
   /** The chip's state arrays (shared); the worker's cores are views into them. */
   readonly memory: CpuChipMemory;
   readonly control: Int32Array;
-  readonly stats: Int32Array;
   readonly inboxes: readonly [Uint16Array, Uint16Array];
   readonly counts: readonly [Int32Array, Int32Array];
   /** Per parity: where each core's inbox starts (the main thread packs them after each send). */
@@ -480,7 +477,6 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   private readonly workers: Worker[] = [];
   private readonly control = sharedInt32(CTL_LENGTH);
   private readonly failure = new Uint8Array(new SharedArrayBuffer(FAILURE_BYTES));
-  private readonly stats: Int32Array;
   private readonly balance: CoreBalance;
   /**
    * The balance's window: [0] when its current part started (performance.now(); -1: at the next step), [1] its
@@ -520,7 +516,6 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     this.coreUpdate = this.updates[0];
     this.timerOut = sharedFloat64(TIMER_NOC + nocTotalsLength(this.stepTiming.noc));
     Atomics.store(this.control, CTL_TIME_STEP, -1);
-    this.stats = sharedInt32(image.cores.length * STATS_PER_CORE);
     // The inboxes and their counts in shared memory: workers deliver from them.
     // Every route to an inbox's worth, so that they never grow (fillInbox): workers hold these very buffers.
     const total = inboxRouteCount(fan);
@@ -550,7 +545,6 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         failure: this.failure,
         memory,
         control: this.control,
-        stats: this.stats,
         inboxes: [this.inboxA, this.inboxB],
         counts,
         inboxStarts: starts,
@@ -645,15 +639,6 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       w[0] = now;
       w[4] = packets;
       this.windowSteps = 0;
-    }
-    const stats = this.stats;
-    for (let c = split; c < this.cores.length; c++) {
-      const core = this.cores[c];
-      const k = c * STATS_PER_CORE;
-      core.spikedCount = stats[k];
-      core.stepActive = stats[k + 1];
-      core.stepInactive = stats[k + 2];
-      core.stepInputSpikes = stats[k + 3];
     }
   }
 

@@ -1,7 +1,7 @@
 // A worker of the threaded CPU engine (emulator/cpu/threaded.ts): builds its
 // cores over the shared memory, then per step waits for the main thread's
-// signal, runs CpuChipCompute on its cores, writes their step counts and
-// joins the barrier. The first worker then times the step it was handed, if
+// signal, runs CpuChipCompute on its cores (which leaves their step counts in
+// the shared chip memory) and joins the barrier. The first worker then times the step it was handed, if
 // any (the step before), with its own StepTiming, and hands its NoC totals
 // over when the main thread asks (CTL_FLUSH).
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,11 +11,11 @@ import { takeNocTotals, writeNocTotals } from '../noc.js';
 import { StepTiming } from './timing.js';
 import {
   BUSY_SAMPLE_STEPS, SPIN_LOADS, waitForChange, CTL_BUSY_SAMPLES, CTL_BUSY_US, CTL_DONE, CTL_FAILED, CTL_FLUSH, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, CTL_TIME_STEP, CTL_TIMED,
-  FAILURE_BYTES, STATS_PER_CORE, TIMER_BUFFER_BYTES, TIMER_LATENCY, TIMER_NOC, type WorkerSetup,
+  FAILURE_BYTES, TIMER_BUFFER_BYTES, TIMER_LATENCY, TIMER_NOC, type WorkerSetup,
 } from './threaded.js';
 
 const setup = workerData as WorkerSetup;
-const { control, stats, inboxes, counts, inboxStarts, seed, first, end, movable, failure } = setup;
+const { control, inboxes, counts, inboxStarts, seed, first, end, movable, failure } = setup;
 const cores: CpuCore[] = [];
 const layout = setup.layout;
 for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(setup.memory, layout, c)));
@@ -55,15 +55,8 @@ function serve(generation: number): void {
     const sample = movable && t % BUSY_SAMPLE_STEPS === 0;
     const start = sample ? performance.now() : 0;
     // Step t delivers step t - 1's spikes (none at step 0).
+    // Its cores' counts go to the chip's stats, in the shared memory the main thread reads.
     compute.run(from, end, t, inboxes[parity], inboxStarts[parity], counts[parity], seed, sentLists[(t + 1) & 1], sentCount);
-    for (let c = from; c < end; c++) {
-      const core = cores[c - first];
-      const s = c * STATS_PER_CORE;
-      stats[s] = core.spikedCount;
-      stats[s + 1] = core.stepActive;
-      stats[s + 2] = core.stepInactive;
-      stats[s + 3] = core.stepInputSpikes;
-    }
     done();
     // The step before, whose sent list and update cycles stay as they are until this worker next joins the barrier.
     if (timer !== undefined && timeStep >= 0) {

@@ -19,6 +19,7 @@ function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: 
     accumInh: new Int32Array(2 * neurons),
     spiked: new Uint32Array(neurons),
     table: new Int32Array(0),
+    stats: new Int32Array(0),
   };
   return { simd, plain };
 }

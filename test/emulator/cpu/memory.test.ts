@@ -3,15 +3,15 @@ import { cpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { chipMemoryPlan } from '../../../emulator/cpu/memory.js';
 
 describe('chipMemoryPlan', () => {
-  it('places the eight state arrays and the table of cores on 16-byte boundaries, without overlap, inside whole 64 KiB pages', () => {
-    for (const [neurons, accums, table] of [[1, 2, 16], [4000, 24000, 160], [4001, 12003, 0], [40000, 1040000, 128000]]) {
-      const { starts, lengths, pages } = chipMemoryPlan(neurons, accums, table);
-      expect(lengths).toEqual([neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, table]);
-      for (let k = 0; k < 9; k++) {
+  it('places the eight state arrays, the table of cores and their stats on 16-byte boundaries, without overlap, inside whole 64 KiB pages', () => {
+    for (const [neurons, accums, cores] of [[1, 2, 1], [4000, 24000, 10], [4001, 12003, 0], [40000, 1040000, 8000]]) {
+      const { starts, lengths, pages } = chipMemoryPlan(neurons, accums, cores);
+      expect(lengths).toEqual([neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, 16 * cores, 4 * cores]);
+      for (let k = 0; k < 10; k++) {
         expect(starts[k] % 16).toBe(0);
         if (k > 0) expect(starts[k]).toBeGreaterThanOrEqual(starts[k - 1] + 4 * lengths[k - 1]);
       }
-      const end = starts[8] + 4 * lengths[8];
+      const end = starts[9] + 4 * lengths[9];
       expect(pages * 65536).toBeGreaterThanOrEqual(end);
       expect((pages - 1) * 65536).toBeLessThan(end);
     }
