@@ -14,7 +14,7 @@ import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, TABLE_BASE, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
+import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -513,6 +513,18 @@ const FLAT_PARAMS = 9;
  * with its parameters from one flat table; other groups take the general path
  * (cpuLifStep, cpuInputStep) through the core's views.
  */
+/** The first k with sorted[k] >= x (sorted.length if none). */
+function firstAtLeast(sorted: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class CpuChipCompute {
   private readonly cores: readonly CpuCore[];
   private readonly first: number;
@@ -532,6 +544,8 @@ export class CpuChipCompute {
    */
   private readonly lifTable: LifTable;
   private readonly tabled: Uint8Array;
+  /** The cores (ascending, indices into ChipImage.cores) that run() visits: those not in the table, and those that keep an inbox. */
+  private readonly irregular: Int32Array;
   /** Delivery by source (fan-out.ts): every core's fan-out and routes, the previous step's spikes, and per core its delay slot row of this step. */
   private readonly fan: FanOuts;
   private readonly routes: RouteTables;
@@ -572,9 +586,10 @@ export class CpuChipCompute {
         const c = first + i;
         const s0 = layout.stateStart[c];
         this.tabled[i] = 1;
-        setTableEntry(chip.table, c, s0 + g.first[0], s0 + g.first[0] + g.size[0], g.du[0], g.duInh[0], g.dv[0], g.vth[0], g.reset[0], g.bias[0], g.refractory[0], s0);
+        setTableEntry(chip.table, c, s0 + g.first[0], s0 + g.first[0] + g.size[0], g.du[0], g.duInh[0], g.dv[0], g.vth[0], g.reset[0], g.bias[0], g.refractory[0], s0, layout.accumStart[c] - s0, layout.n[c], layout.slots[c]);
       }
     });
+    this.irregular = Int32Array.from(cores.keys()).filter((i) => this.tabled[i] === 0 || fan.delay[first + i] === 0).map((i) => first + i);
   }
 
   /**
@@ -586,11 +601,12 @@ export class CpuChipCompute {
   run(from: number, to: number, t: number, inbox: Uint16Array, inboxStart: Int32Array, counts: Int32Array, seed: number, sent: SentSpikes, sentCount: number): void {
     const { accum, accumInh } = this.chip;
     const { stateStart, accumStart, n: ns, slots: slotCounts } = this.layout;
-    const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain, tabled } = this;
-    const { table, stats } = this.chip;
+    const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain, tabled, irregular } = this;
+    const stats = this.chip.stats;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
     if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
-    for (let c = from; c < to; c++) {
+    for (let k = firstAtLeast(irregular, from); k < irregular.length && irregular[k] < to; k++) {
+      const c = irregular[k];
       const core = cores[c - first];
       const n = ns[c];
       const slots = slotCounts[c];
@@ -598,12 +614,9 @@ export class CpuChipCompute {
       const a0 = accumStart[c];
       const count = counts[c];
       if (count > 0) deliverCore(accum, accumInh, a0, n, slots, core.table, t, inbox, inboxStart[c], count);
+      if (tabled[c - first] === 1) continue;
       // The kernel indexes state by global slot i = s0 + local and the delay slot by base + i.
       const base = a0 + (t % slots) * n - s0;
-      if (tabled[c - first] === 1) {
-        table[c * TABLE_WORDS + TABLE_BASE] = base;
-        continue;
-      }
       let spikedCount = 0;
       let active = 0;
       let inactive = 0;
@@ -637,7 +650,7 @@ export class CpuChipCompute {
       stats[at + STAT_INPUTS] = inputSpikes;
     }
     // The cores that are one plain group, in one call, which writes their stats.
-    this.lifTable(from, to);
+    this.lifTable(from, to, t);
   }
 }
 

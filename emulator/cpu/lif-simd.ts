@@ -25,7 +25,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -188,17 +188,21 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, co
 
 /**
  * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words, whose first is 1 where the
- * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order.
+ * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order but
+ * `base`, then what gives `base` at step t: its delay slots' start less its first state slot, its
+ * neurons n and its delay slots, for base = start + (t mod slots) n (cpu.ts CpuChipCompute.run).
+ * The kernel works it out, so the step writes nothing to the table (a word a core and step cost
+ * a cache miss each at CUBA 40,000).
  */
 export const TABLE_WORDS = 16;
 /** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
 if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
-export const TABLE_ARGS = 1;
-/** Words of an entry: the group's first and end slot, the step's delay slot base (the one argument that moves). */
-export const TABLE_FIRST = TABLE_ARGS + PARAMS.indexOf('first');
-export const TABLE_END = TABLE_ARGS + PARAMS.indexOf('end');
-export const TABLE_BASE = TABLE_ARGS + PARAMS.indexOf('base');
+const TABLE_ARGS = 1;
+const TABLE_SLOTS_START = TABLE_ARGS + PARAMS.length;
+const TABLE_N = TABLE_SLOTS_START + 1;
+const TABLE_SLOTS = TABLE_SLOTS_START + 2;
+if (TABLE_SLOTS >= TABLE_WORDS) throw new Error('emulator/cpu/lif-simd.ts: a table entry must hold its arguments');
 
 /**
  * The chip's step counts (CpuChipMemory.stats): per core STATS_WORDS words, the step's spikes
@@ -218,15 +222,19 @@ if (!Number.isInteger(STATS_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: S
 /**
  * The table kernel: the cores [first, end) whose table entries are marked, each as `lif` or
  * `lifBiased` would with the entry's arguments, in one call (a call per core of five neurons cost
- * more than the neurons at CUBA 40,000 and 0.1 ms); each one's counts into its stats.
+ * more than the neurons at CUBA 40,000 and 0.1 ms); each one's counts into its stats. The step
+ * comes as `base`.
  */
 const tableBody = (o: ArrayOffsets, table: number, stats: number): Code => [
-  ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'),
+  ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'), ...get('base'), ...set('step'),
   ...ops.block, ...ops.loop,
   ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
   ...get('core'), ...ops.i32Const(TABLE_SHIFT), ...ops.i32Shl, ...set('entry'),
   ...get('entry'), ...ops.i32Load(table), ...ops.if,
-  ...PARAMS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(table + 4 * (TABLE_ARGS + k)), ...set(name)]),
+  ...PARAMS.flatMap((name, k) => (name === 'base' ? [] : [...get('entry'), ...ops.i32Load(table + 4 * (TABLE_ARGS + k)), ...set(name)])),
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS_START),
+  ...get('step'), ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS), ...ops.i32RemU,
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_N), ...ops.i32Mul, ...ops.i32Add, ...set('base'),
   ...ZERO, ...set('inactive'),
   ...get('bias'), ...ops.i32Eqz, ...ops.if,
   ...bodyCore(o, true),
@@ -287,15 +295,19 @@ const below = (vth: number): number => (vth > STATE_MIN ? vth : STATE_MIN) - 1;
 /**
  * Marks core c's table entry for the table kernel, with the arguments lifSimdStep's kernel would take
  * for its one plain group [first, end) (state slots of the chip; `shift` its first slot, where its
- * spikes go); `base`, which moves with the step, the caller writes at TABLE_BASE each step.
+ * spikes go), and for its delay slots: the base at step 0, `slotsStart` (as lifSimdStep's `base`:
+ * less the first state slot), its neurons `n` and its `slots`.
  */
-export function setTableEntry(table: Int32Array, c: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number): void {
+export function setTableEntry(table: Int32Array, c: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number, slotsStart: number, n: number, slots: number): void {
   const args = [first, end, 0, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, shift];
   const at = c * TABLE_WORDS;
   table[at] = 1;
   args.forEach((x, k) => {
     table[at + TABLE_ARGS + k] = x;
   });
+  table[at + TABLE_SLOTS_START] = slotsStart;
+  table[at + TABLE_N] = n;
+  table[at + TABLE_SLOTS] = slots;
 }
 
 /** An instance of the kernels' module over `arrays` (compiled once per layout: `last`). */
@@ -313,8 +325,8 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
 }
 
-/** The table kernel over `arrays`: updates the marked cores of [first, end) from their table entries (TABLE_WORDS). */
-export type LifTable = (first: number, end: number) => void;
+/** The table kernel over `arrays`: updates the marked cores of [first, end) at step t from their table entries (TABLE_WORDS). */
+export type LifTable = (first: number, end: number, t: number) => void;
 
 /** Both ways to call the kernels over `arrays`, from one instance: a group a call, and the table of cores. */
 export function lifSimdKernels(arrays: LifSimdArrays): { readonly step: LifStep; readonly table: LifTable } {
@@ -322,8 +334,8 @@ export function lifSimdKernels(arrays: LifSimdArrays): { readonly step: LifStep;
   const table = instance.exports.lifTable as WasmLif;
   return {
     step: lifStepOf(instance),
-    table: (first, end) => {
-      if (end > first) table(first, end, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    table: (first, end, t) => {
+      if (end > first) table(first, end, t, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     },
   };
 }

@@ -68,6 +68,8 @@ export const ops = {
   i32GeS: [0x4e],
   i32Add: [0x6a],
   i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32RemU: [0x70],
   i32And: [0x71],
   i32Shl: [0x74],
   i32ShrU: [0x76],
