@@ -47,6 +47,11 @@ const PACKETS = counterIndex('packets');
 const HOPS_EW = counterIndex('hops_east_west');
 const HOPS_NS = counterIndex('hops_north_south');
 const HOPS_CHIP = counterIndex('hops_chip_to_chip');
+/** The counters of CpuEmulatorImpl.denseCounters, and each one's index there. */
+const DENSE_COUNTERS = [ACTIVE, INACTIVE, SYNAPTIC_OPS];
+const DENSE_ACTIVE = 0;
+const DENSE_INACTIVE = 1;
+const DENSE_OPS = 2;
 /** The counters the step loop writes; the learn phase (learning.ts) writes the others, so an image without learning logs only these per step. */
 const STEP_COUNTERS = [SYNAPTIC_OPS, ACTIVE, INACTIVE, SPIKES, INPUT_SPIKES, PACKETS, HOPS_EW, HOPS_NS, HOPS_CHIP];
 
@@ -661,8 +666,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** The learn phase; undefined for an image without learning. */
   protected readonly learning: CpuLearning | undefined;
   protected readonly cores: readonly CpuCore[];
-  /** Every core's running counters, core-major (CpuCore.counters are views): one array to sum per step. */
+  /** Every core's running counters, core-major (CpuCore.counters are views), but those in denseCounters. */
   private readonly counterTable: Float64Array;
+  /**
+   * The counters every core adds to every step (DENSE_COUNTERS), counter-major: counter DENSE_COUNTERS[j]
+   * of core c at j * cores + c, so that a step's adds run along one array (a core's row of counterTable a
+   * step was a cache miss a core at CUBA 40,000). CpuCore.counters holds 0 for them; counters() joins them.
+   */
+  private readonly denseCounters: Float64Array;
   /** Phases 1 and 2 over the chip's state arrays, and where each core's part of them lies. */
   protected readonly compute: CpuChipCompute;
   protected readonly layout: CpuChipLayout;
@@ -764,6 +775,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.fan = fan ?? buildFanOuts(image);
     const synapseTables = tables ?? image.cores.map((core, c) => buildSynapseTable(core, learns, this.fan.delay[c]));
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
+    this.denseCounters = new Float64Array(image.cores.length * DENSE_COUNTERS.length);
     this.cores = image.cores.map(
       (_, c) =>
         new CpuCore(image, c, options.recordCores?.[c] === true, synapseTables[c], layout.slots[c], cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
@@ -816,10 +828,17 @@ export class CpuEmulatorImpl implements CpuEmulator {
   readonly stepsRun = (): number => this.t;
 
   counters(): Counters {
-    const byCore = this.cores.map((core) => toRecord(core.counters));
+    const cores = this.cores.length;
+    const byCore = this.cores.map((core, c) => {
+      const counters = core.counters.slice();
+      DENSE_COUNTERS.forEach((k, j) => {
+        counters[k] = this.denseCounters[j * cores + c];
+      });
+      return counters;
+    });
     const sum = new Float64Array(COUNTERS);
-    for (const core of this.cores) for (let k = 0; k < COUNTERS; k++) sum[k] += core.counters[k];
-    return { total: toRecord(sum), byCore };
+    for (const counters of byCore) for (let k = 0; k < COUNTERS; k++) sum[k] += counters[k];
+    return { total: toRecord(sum), byCore: byCore.map(toRecord) };
   }
 
   stepCycles(): Float64Array {
@@ -839,13 +858,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Busy cycles per core and phase: the learn phase's as summed, the others' from the counters. */
   private phaseCyclesByCore(): Float64Array {
     const out = this.phaseCycles.slice();
-    const table = this.counterTable;
+    const dense = this.denseCounters;
     const cyc = this.profile.cycles;
     const phases = PHASE_NAMES.length;
-    for (let c = 0; c < this.cores.length; c++) {
-      const at = c * COUNTERS;
-      out[c * phases + PHASE_UPDATE] = table[at + ACTIVE] * cyc.neuron_update_active + table[at + INACTIVE] * cyc.neuron_update_inactive;
-      out[c * phases + PHASE_DELIVER] = table[at + SYNAPTIC_OPS] * cyc.synaptic_op;
+    const cores = this.cores.length;
+    for (let c = 0; c < cores; c++) {
+      out[c * phases + PHASE_UPDATE] = dense[DENSE_ACTIVE * cores + c] * cyc.neuron_update_active + dense[DENSE_INACTIVE * cores + c] * cyc.neuron_update_inactive;
+      out[c * phases + PHASE_DELIVER] = dense[DENSE_OPS * cores + c] * cyc.synaptic_op;
     }
     return out;
   }
@@ -944,6 +963,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.inboxPackets = 0;
     this.sentCount = 0;
     const table = this.counterTable;
+    const cores = this.cores.length;
+    const dense = this.denseCounters;
     const coreUpdate = this.coreUpdate;
     const activeCycles = cyc.neuron_update_active;
     const inactiveCycles = cyc.neuron_update_inactive;
@@ -953,21 +974,21 @@ export class CpuEmulatorImpl implements CpuEmulator {
     let inactive = 0;
     let spikes = 0;
     let inputs = 0;
-    for (let c = 0; c < this.cores.length; c++) {
+    for (let c = 0; c < cores; c++) {
       if (learns) this.cores[c].stepLearnCycles = 0;
       const s = c * STATS_WORDS;
       const spiked = stats[s + STAT_SPIKES];
       const coreActive = stats[s + STAT_ACTIVE];
       const coreInactive = stats[s + STAT_INACTIVE];
       coreUpdate[c] = coreActive * activeCycles + coreInactive * inactiveCycles;
-      const at = c * COUNTERS;
-      table[at + ACTIVE] += coreActive;
-      if (coreInactive !== 0) table[at + INACTIVE] += coreInactive;
+      dense[DENSE_ACTIVE * cores + c] += coreActive;
+      if (coreInactive !== 0) dense[DENSE_INACTIVE * cores + c] += coreInactive;
       active += coreActive;
       inactive += coreInactive;
       // A core without spikes (input spikes among them) sends nothing, and its spike, packet and hop counters would add 0.
       if (spiked === 0) continue;
       this.send(c, this.cores[c], spiked, t);
+      const at = c * COUNTERS;
       const inputSpikes = stats[s + STAT_INPUTS];
       table[at + SPIKES] += spiked - inputSpikes;
       table[at + INPUT_SPIKES] += inputSpikes;
@@ -983,10 +1004,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
     // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
     const stepOps = this.stepOps;
     let allOps = 0;
-    for (let c = 0; c < this.cores.length; c++) {
+    for (let c = 0; c < cores; c++) {
       const ops = stepOps[c];
       if (ops === 0) continue;
-      table[c * COUNTERS + SYNAPTIC_OPS] += ops;
+      dense[DENSE_OPS * cores + c] += ops;
       stepOps[c] = 0;
       allOps += ops;
     }
