@@ -716,8 +716,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
   protected sentCount = 0;
   /** The image's words (synapses() of a core delivered by source: it does not learn, so they are its synapses). */
   private readonly imageWords: readonly Uint32Array[];
-  /** Per core: synaptic ops of the packets sent to it in this step (folded into its counters once per step). */
-  private readonly stepOps: Float64Array;
   /** Per core: this step's update cycles (its packets are ready then; the timing reads them; the threaded engine alternates two). */
   protected coreUpdate: Float64Array;
   /**
@@ -807,7 +805,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.coreY = Int32Array.from(positions, (p) => p.y);
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
-    this.stepOps = new Float64Array(image.cores.length);
     this.coreUpdate = new Float64Array(image.cores.length);
     this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
     this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
@@ -1001,17 +998,6 @@ export class CpuEmulatorImpl implements CpuEmulator {
     totals[SPIKES] += spikes;
     totals[INPUT_SPIKES] += inputs;
     this.fillInbox();
-    // The synaptic ops of this step's packets, on their target cores (integer sums: the same as per packet).
-    const stepOps = this.stepOps;
-    let allOps = 0;
-    for (let c = 0; c < cores; c++) {
-      const ops = stepOps[c];
-      if (ops === 0) continue;
-      dense[DENSE_OPS * cores + c] += ops;
-      stepOps[c] = 0;
-      allOps += ops;
-    }
-    totals[SYNAPTIC_OPS] += allOps;
     // The learn phase (emulator/cpu/learning.ts): this step's arrivals are the x0 spike bits.
     this.learning?.step(t, this.inboxNow, this.inboxStartNow, this.countNow, stats);
     this.finishStep(t);
@@ -1149,7 +1135,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const sentSlot = this.sent.slot;
     let sentCount = this.sentCount;
     const count = this.countNext;
-    const { coreX, coreY, coreChipX, coreChipY, stepOps } = this;
+    const { coreX, coreY, coreChipX, coreChipY, denseCounters } = this;
+    // The synaptic ops of the packets, on their target cores (integer sums: the same in any order).
+    const opsAt = DENSE_OPS * this.cores.length;
+    let allOps = 0;
     // Hops of X-then-Y routing (isa/profile.ts routeHops): |dx| and |dy| tiles, of
     // which the chip boundaries crossed go over chip-to-chip links.
     const x = coreX[c];
@@ -1187,7 +1176,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
         hopsEW += Math.abs(x - coreX[dest]) - chipsX;
         hopsNS += Math.abs(y - coreY[dest]) - chipsY;
         hopsChip += chipsX + chipsY;
-        stepOps[dest] += ops;
+        denseCounters[opsAt + dest] += ops;
+        allOps += ops;
       }
       packets += end - first;
     }
@@ -1202,6 +1192,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     totals[HOPS_EW] += hopsEW;
     totals[HOPS_NS] += hopsNS;
     totals[HOPS_CHIP] += hopsChip;
+    totals[SYNAPTIC_OPS] += allOps;
   }
 
   /** Room for at least `needed` packets on the inbox list, keeping those already listed; at least doubles. */

@@ -31,14 +31,14 @@ const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
 /**
  * Per core: two inbox starts, two inbox counts, a fill cursor and the delay-slot
  * row of delivery by source (Int32 x 6), tile and chip position (Int32 x 4, and
- * x 4 in the NoC), step ops, update and learn cycles and the timing's free cycle
- * (Float64 x 4), busy cycles per phase and running counters (Float64, three
+ * x 4 in the NoC), update and learn cycles and the timing's free cycle
+ * (Float64 x 3), busy cycles per phase and running counters (Float64, three
  * of the counters in their own array: cpu.ts denseCounters), its place
  * in the chip's state arrays (start, accumulator start, size, delay slots, first
  * group: Int32 x 5), whether the table kernel updates it and its place in the
  * list of cores the compute visits (Uint8, Int32: cpu.ts CpuChipCompute).
  */
-const CORE_BYTES = 6 * 4 + 8 * 4 + 4 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
+const CORE_BYTES = 6 * 4 + 8 * 4 + 3 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
