@@ -14,7 +14,7 @@ import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
-import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, TABLE_WORDS, lifSimdKernels, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
+import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -129,8 +129,9 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
 export interface CpuChipMemory extends CpuCoreMemory {
   /** The WebAssembly memory the arrays are views into: the SIMD neuron kernel (lif-simd.ts) works on them in place. */
   readonly memory: WebAssembly.Memory;
-  /** Per core, TABLE_WORDS words: its plain group's kernel arguments (lif-simd.ts lifSimdTable). */
+  /** Per core, TABLE_WORDS words, and per group, GROUP_WORDS: the table kernel's arguments (lif-simd.ts). */
   readonly table: Int32Array;
+  readonly groupTable: Int32Array;
   /** Per core, STATS_WORDS words: its step's spikes, active and inactive updates, input spikes (lif-simd.ts STAT_*), as CpuChipCompute.run leaves them. */
   readonly stats: Int32Array;
 }
@@ -141,6 +142,8 @@ export interface CpuChipLayout {
   /** Per core: neurons n and delay slots (cpuCoreShape). */
   readonly n: Int32Array;
   readonly slots: Int32Array;
+  /** Core c's groups are the chip's groups groupStart[c] .. groupStart[c + 1] - 1 (in the table of groups, lif-simd.ts). */
+  readonly groupStart: Int32Array;
   readonly neurons: number;
   readonly accums: number;
 }
@@ -151,14 +154,16 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
   const accumStart = new Int32Array(cores + 1);
   const n = new Int32Array(cores);
   const slots = new Int32Array(cores);
+  const groupStart = new Int32Array(cores + 1);
   image.cores.forEach((core, c) => {
     const shape = cpuCoreShape(core);
     n[c] = shape.n;
     slots[c] = shape.slots;
     stateStart[c + 1] = stateStart[c] + shape.n;
     accumStart[c + 1] = accumStart[c] + shape.n * shape.slots;
+    groupStart[c + 1] = groupStart[c] + core.groups.length;
   });
-  return { stateStart, accumStart, n, slots, neurons: stateStart[cores], accums: accumStart[cores] };
+  return { stateStart, accumStart, n, slots, groupStart, neurons: stateStart[cores], accums: accumStart[cores] };
 }
 
 /**
@@ -167,7 +172,7 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
  * plain otherwise.
  */
 export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
-  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length);
+  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]);
   if (pages > WASM_MAX_PAGES) {
     throw new RangeError(`the chip's neuron state and delay slots need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
   }
@@ -184,7 +189,8 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMe
     accumInh: view(6),
     spiked: new Uint32Array(memory.buffer, starts[7], lengths[7]),
     table: view(8),
-    stats: view(9),
+    groupTable: view(9),
+    stats: view(10),
   };
 }
 
@@ -587,11 +593,18 @@ export class CpuChipCompute {
         for (let q = 0; q < FLAT_PARAMS; q++) this.params[at + q] = row[q];
       }
       this.groupStart[i + 1] = k;
-      if (g.count === 1 && g.size[0] > 0 && this.groupKind[k - 1] === FLAT_PLAIN) {
+      // A core whose groups are all plain and not empty goes to the table kernel, each group at its place in the chip's groups.
+      let plain = g.count > 0;
+      for (let j = 0; j < g.count; j++) plain &&= g.size[j] > 0 && this.groupKind[this.groupStart[i] + j] === FLAT_PLAIN;
+      if (plain) {
         const c = first + i;
         const s0 = layout.stateStart[c];
+        const g0 = layout.groupStart[c];
         this.tabled[i] = 1;
-        setTableEntry(chip.table, c, s0 + g.first[0], s0 + g.first[0] + g.size[0], g.du[0], g.duInh[0], g.dv[0], g.vth[0], g.reset[0], g.bias[0], g.refractory[0], s0, layout.accumStart[c] - s0, layout.n[c], layout.slots[c]);
+        for (let j = 0; j < g.count; j++) {
+          setGroupEntry(chip.groupTable, g0 + j, s0 + g.first[j], s0 + g.first[j] + g.size[j], g.du[j], g.duInh[j], g.dv[j], g.vth[j], g.reset[j], g.bias[j], g.refractory[j]);
+        }
+        setTableEntry(chip.table, c, g0, g0 + g.count, s0, layout.accumStart[c] - s0, layout.n[c], layout.slots[c]);
       }
     });
     this.irregular = Int32Array.from(cores.keys()).filter((i) => this.tabled[i] === 0 || fan.delay[first + i] === 0).map((i) => first + i);

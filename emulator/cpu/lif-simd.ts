@@ -25,7 +25,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step', 'group', 'groupEnd', 'neurons'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -187,22 +187,35 @@ const bodyCore = (o: ArrayOffsets, countActive: boolean): Code => [
 const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, countActive), ...get('count')];
 
 /**
- * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words, whose first is 1 where the
- * core is one plain group the table kernel updates, then its kernel arguments in PARAMS order but
- * `base`, then what gives `base` at step t: its delay slots' start less its first state slot, its
+ * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words. The first is 1 where the
+ * table kernel updates the core, every group of it a plain LIF group; then its groups' range in the
+ * table of groups, its first state slot (where its spikes go, as the kernels' `shift`), and what
+ * gives the delay slot base at step t: its delay slots' start less its first state slot, its
  * neurons n and its delay slots, for base = start + (t mod slots) n (cpu.ts CpuChipCompute.run).
- * The kernel works it out, so the step writes nothing to the table (a word a core and step cost
- * a cache miss each at CUBA 40,000).
+ * The kernel works the base out, so the step writes nothing to the table (a word a core and step
+ * cost a cache miss each at CUBA 40,000).
  */
-export const TABLE_WORDS = 16;
+export const TABLE_WORDS = 8;
 /** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
 if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
-const TABLE_ARGS = 1;
-const TABLE_SLOTS_START = TABLE_ARGS + PARAMS.length;
-const TABLE_N = TABLE_SLOTS_START + 1;
-const TABLE_SLOTS = TABLE_SLOTS_START + 2;
-if (TABLE_SLOTS >= TABLE_WORDS) throw new Error('emulator/cpu/lif-simd.ts: a table entry must hold its arguments');
+const TABLE_MARK = 0;
+const TABLE_GROUP_FIRST = 1;
+const TABLE_GROUP_END = 2;
+const TABLE_SHIFT_SLOT = 3;
+const TABLE_SLOTS_START = 4;
+const TABLE_N = 5;
+const TABLE_SLOTS = 6;
+
+/**
+ * The table of groups (CpuChipMemory.groupTable): per group of the chip GROUP_WORDS words, the
+ * kernel's arguments for it in this order (its first and end state slot, its decays as 4096 - d,
+ * its threshold less one, reset, bias and refractory period), filled for the table kernel's cores.
+ */
+export const GROUP_WORDS = 16;
+const GROUP_ARGS = ['first', 'end', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory'] as const;
+const GROUP_SHIFT = Math.log2(4 * GROUP_WORDS);
+if (!Number.isInteger(GROUP_SHIFT) || GROUP_ARGS.length > GROUP_WORDS) throw new Error('emulator/cpu/lif-simd.ts: GROUP_WORDS must hold the arguments in a power of two bytes');
 
 /**
  * The chip's step counts (CpuChipMemory.stats): per core STATS_WORDS words, the step's spikes
@@ -220,34 +233,46 @@ const STATS_SHIFT = Math.log2(4 * STATS_WORDS);
 if (!Number.isInteger(STATS_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: STATS_WORDS must make a power of two bytes');
 
 /**
- * The table kernel: the cores [first, end) whose table entries are marked, each as `lif` or
- * `lifBiased` would with the entry's arguments, in one call (a call per core of five neurons cost
- * more than the neurons at CUBA 40,000 and 0.1 ms); each one's counts into its stats. The step
- * comes as `base`.
+ * The table kernel: the cores [first, end) whose table entries are marked, each group of each as
+ * `lif` or `lifBiased` would with its arguments from the table of groups, in one call (a call per
+ * core of five neurons cost more than the neurons at CUBA 40,000 and 0.1 ms); each core's counts
+ * into its stats. The step comes as `base`.
  */
-const tableBody = (o: ArrayOffsets, table: number, stats: number): Code => [
+const tableBody = (o: ArrayOffsets, table: number, groups: number, stats: number): Code => [
   ...get('first'), ...set('core'), ...get('end'), ...set('coreEnd'), ...get('base'), ...set('step'),
   ...ops.block, ...ops.loop,
   ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
   ...get('core'), ...ops.i32Const(TABLE_SHIFT), ...ops.i32Shl, ...set('entry'),
-  ...get('entry'), ...ops.i32Load(table), ...ops.if,
-  ...PARAMS.flatMap((name, k) => (name === 'base' ? [] : [...get('entry'), ...ops.i32Load(table + 4 * (TABLE_ARGS + k)), ...set(name)])),
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_MARK), ...ops.if,
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SHIFT_SLOT), ...tee('shift'), ...set('count'),
   ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS_START),
   ...get('step'), ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS), ...ops.i32RemU,
   ...get('entry'), ...ops.i32Load(table + 4 * TABLE_N), ...ops.i32Mul, ...ops.i32Add, ...set('base'),
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_GROUP_FIRST), ...set('group'),
+  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_GROUP_END), ...set('groupEnd'),
+  ...ops.i32Const(0), ...set('active'), ...ops.i32Const(0), ...set('neurons'),
+  // Each group in turn: its spikes follow the previous groups' (count), its updates add up.
+  ...ops.block, ...ops.loop,
+  ...get('group'), ...get('groupEnd'), ...ops.i32GeS, ...ops.brIf(1),
+  ...get('group'), ...ops.i32Const(GROUP_SHIFT), ...ops.i32Shl, ...set('entry'),
+  ...GROUP_ARGS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(groups + 4 * k), ...set(name)]),
   ...ZERO, ...set('inactive'),
   ...get('bias'), ...ops.i32Eqz, ...ops.if,
   ...bodyCore(o, true),
-  ...ops.globalGet(ACTIVE_GLOBAL), ...set('active'),
+  ...get('active'), ...ops.globalGet(ACTIVE_GLOBAL), ...ops.i32Add, ...set('active'),
   ...ops.else,
   ...bodyCore(o, false),
-  ...get('end'), ...get('first'), ...ops.i32Sub, ...set('active'),
+  ...get('active'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('active'),
   ...ops.end,
+  ...get('neurons'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('neurons'),
+  ...get('group'), ...ops.i32Const(1), ...ops.i32Add, ...set('group'),
+  ...ops.br(0),
+  ...ops.end, ...ops.end,
   // The stats: spikes (the count less the first slot, where the kernel started it), active, inactive, no inputs.
   ...get('core'), ...ops.i32Const(STATS_SHIFT), ...ops.i32Shl, ...set('entry'),
   ...get('entry'), ...get('count'), ...get('shift'), ...ops.i32Sub, ...ops.i32Store(stats + 4 * STAT_SPIKES),
   ...get('entry'), ...get('active'), ...ops.i32Store(stats + 4 * STAT_ACTIVE),
-  ...get('entry'), ...get('end'), ...get('first'), ...ops.i32Sub, ...get('active'), ...ops.i32Sub, ...ops.i32Store(stats + 4 * STAT_INACTIVE),
+  ...get('entry'), ...get('neurons'), ...get('active'), ...ops.i32Sub, ...ops.i32Store(stats + 4 * STAT_INACTIVE),
   ...get('entry'), ...ops.i32Const(0), ...ops.i32Store(stats + 4 * STAT_INPUTS),
   ...ops.end,
   ...get('core'), ...ops.i32Const(1), ...ops.i32Add, ...set('core'),
@@ -265,11 +290,11 @@ const kernel = (name: string, code: Code): WasmFunction => ({
   body: code,
 });
 
-/** The kernels' module for a shared (threaded engine) or a plain memory, with the arrays (and the table of cores and their stats) at these offsets. */
-export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0, stats = 0): Uint8Array {
+/** The kernels' module for a shared (threaded engine) or a plain memory, with the arrays (and the tables of cores and groups and the cores' stats) at these offsets. */
+export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0, groups = 0, stats = 0): Uint8Array {
   return wasmModule(
     shared,
-    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table, stats))],
+    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table, groups, stats))],
     ['active'],
   );
 }
@@ -280,7 +305,7 @@ let last: { readonly key: string; readonly module: WebAssembly.Module } | undefi
 type WasmLif = (...args: number[]) => number;
 
 /** The chip's state arrays the kernel updates, as views into one WebAssembly memory (cpuChipMemory). */
-export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'table' | 'stats' | ArrayName>;
+export type LifSimdArrays = Pick<CpuChipMemory, 'memory' | 'table' | 'groupTable' | 'stats' | ArrayName>;
 
 /**
  * lifStepPlain over `arrays` with the same arguments after the arrays:
@@ -293,21 +318,27 @@ export type LifStep = (out: Int32Array, base: number, first: number, end: number
 const below = (vth: number): number => (vth > STATE_MIN ? vth : STATE_MIN) - 1;
 
 /**
- * Marks core c's table entry for the table kernel, with the arguments lifSimdStep's kernel would take
- * for its one plain group [first, end) (state slots of the chip; `shift` its first slot, where its
- * spikes go), and for its delay slots: the base at step 0, `slotsStart` (as lifSimdStep's `base`:
- * less the first state slot), its neurons `n` and its `slots`.
+ * Marks core c's table entry for the table kernel: its groups are [groupFirst, groupEnd) of the
+ * table of groups (setGroupEntry), `shift` its first state slot, and its delay slots start at
+ * `slotsStart` (as lifSimdStep's `base`: less the first state slot), for its `n` neurons and `slots`.
  */
-export function setTableEntry(table: Int32Array, c: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, shift: number, slotsStart: number, n: number, slots: number): void {
-  const args = [first, end, 0, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, shift];
+export function setTableEntry(table: Int32Array, c: number, groupFirst: number, groupEnd: number, shift: number, slotsStart: number, n: number, slots: number): void {
   const at = c * TABLE_WORDS;
-  table[at] = 1;
-  args.forEach((x, k) => {
-    table[at + TABLE_ARGS + k] = x;
-  });
+  table[at + TABLE_MARK] = 1;
+  table[at + TABLE_GROUP_FIRST] = groupFirst;
+  table[at + TABLE_GROUP_END] = groupEnd;
+  table[at + TABLE_SHIFT_SLOT] = shift;
   table[at + TABLE_SLOTS_START] = slotsStart;
   table[at + TABLE_N] = n;
   table[at + TABLE_SLOTS] = slots;
+}
+
+/** Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of state slots. */
+export function setGroupEntry(groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number): void {
+  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory];
+  args.forEach((x, k) => {
+    groupTable[g * GROUP_WORDS + k] = x;
+  });
 }
 
 /** An instance of the kernels' module over `arrays` (compiled once per layout: `last`). */
@@ -316,12 +347,13 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   for (const name of ARRAYS) {
     if (arrays[name].buffer !== arrays.memory.buffer) throw new Error('lif-simd.ts: the state arrays must be views into the kernel memory');
   }
-  if (arrays.table.buffer !== arrays.memory.buffer || arrays.stats.buffer !== arrays.memory.buffer) {
-    throw new Error('lif-simd.ts: the table of cores and their stats must be views into the kernel memory');
+  if ([arrays.table, arrays.groupTable, arrays.stats].some((a) => a.buffer !== arrays.memory.buffer)) {
+    throw new Error('lif-simd.ts: the tables of cores and groups and the stats must be views into the kernel memory');
   }
   const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
-  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${arrays.table.byteOffset} ${arrays.stats.byteOffset}`;
-  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, arrays.table.byteOffset, arrays.stats.byteOffset)) };
+  const tables = [arrays.table.byteOffset, arrays.groupTable.byteOffset, arrays.stats.byteOffset] as const;
+  const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${tables.join(' ')}`;
+  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, ...tables)) };
   return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
 }
 

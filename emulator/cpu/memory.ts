@@ -9,7 +9,7 @@
 import { chipGrid } from '../../isa/profile.js';
 import { synapseDelay } from '../../isa/synapse.js';
 import { synapseTableBytes } from './synapse-table.js';
-import { STATS_WORDS, TABLE_WORDS } from './lif-simd.js';
+import { GROUP_WORDS, STATS_WORDS, TABLE_WORDS } from './lif-simd.js';
 import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
@@ -56,14 +56,14 @@ const VECTOR_BYTES = 16;
  * one: spiked, which it only writes, comes last.
  */
 export interface ChipMemoryPlan {
-  /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked, then per core the neuron kernel's table and the step's stats: lif-simd.ts TABLE_WORDS, STATS_WORDS): byte offset and length in elements. */
+  /** Per array (uE, uI, v, theta, ref, accum, accumInh, spiked, then the neuron kernel's tables of cores and groups and the cores' step counts: lif-simd.ts TABLE_WORDS, GROUP_WORDS, STATS_WORDS): byte offset and length in elements. */
   readonly starts: readonly number[];
   readonly lengths: readonly number[];
   readonly pages: number;
 }
 
-export function chipMemoryPlan(neurons: number, accums: number, cores = 0): ChipMemoryPlan {
-  const lengths = [neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, cores * TABLE_WORDS, cores * STATS_WORDS];
+export function chipMemoryPlan(neurons: number, accums: number, cores = 0, groups = 0): ChipMemoryPlan {
+  const lengths = [neurons, neurons, neurons, neurons, neurons, accums, accums, neurons, cores * TABLE_WORDS, groups * GROUP_WORDS, cores * STATS_WORDS];
   const starts: number[] = [];
   let bytes = 0;
   for (const length of lengths) {
@@ -151,13 +151,13 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     neurons += n;
     accums += (maxDelay + 1) * n;
   });
+  let groups = 0;
+  for (const core of image.cores) groups += core.groups.length;
   // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a neuron).
-  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length).pages * WASM_PAGE + (4 + 6) * neurons;
+  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length, groups).pages * WASM_PAGE + (4 + 6) * neurons;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The packet buffers (the threaded engine's shared inboxes hold every route to an inbox), the NoC's links, per-core tables.
-  let groups = 0;
-  for (const core of image.cores) groups += core.groups.length;
   const packetBytes = packetBufferBytes + links * NOC_LINK_BYTES + image.cores.length * CORE_BYTES + groups * GROUP_BYTES;
   return {
     synapseBytes,

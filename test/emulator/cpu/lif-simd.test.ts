@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
-import { lifSimdModule, lifSimdStep } from '../../../emulator/cpu/lif-simd.js';
+import { STATS_WORDS, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
 import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
 /** A chip memory of `neurons` slots and two delay slots, and a plain copy of it for lifStepPlain. */
 function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: CpuChipMemory } {
-  const simd = cpuChipMemory({ stateStart: Int32Array.of(0, neurons), accumStart: Int32Array.of(0, 2 * neurons), n: Int32Array.of(neurons), slots: Int32Array.of(2), neurons, accums: 2 * neurons }, shared);
+  const simd = cpuChipMemory({ stateStart: Int32Array.of(0, neurons), accumStart: Int32Array.of(0, 2 * neurons), n: Int32Array.of(neurons), slots: Int32Array.of(2), groupStart: Int32Array.of(0, 1), neurons, accums: 2 * neurons }, shared);
   const plain = {
     memory: simd.memory,
     uE: new Int32Array(neurons),
@@ -19,6 +19,7 @@ function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: 
     accumInh: new Int32Array(2 * neurons),
     spiked: new Uint32Array(neurons),
     table: new Int32Array(0),
+    groupTable: new Int32Array(0),
     stats: new Int32Array(0),
   };
   return { simd, plain };
@@ -123,5 +124,62 @@ describe('lifSimdStep', () => {
   it('refuses state arrays outside its memory', () => {
     const { simd, plain } = twins(8, false);
     expect(() => lifSimdStep({ ...simd, v: plain.v })).toThrow(/views into the kernel memory/);
+  });
+});
+
+describe('lifSimdKernels: the table kernel', () => {
+  it('updates each marked core group by group as lifStepPlain does, works out the delay slot row from the step, and leaves each core\'s counts in its stats', () => {
+    // Three cores: two plain groups (as CUBA's excitatory and inhibitory neurons sharing a core), one biased group, and one left to the caller.
+    const n = [40, 163, 8];
+    const slots = [2, 3, 2];
+    const stateStart = Int32Array.of(0, 40, 203, 211);
+    const accumStart = Int32Array.of(0, 80, 569, 585);
+    const layout = { stateStart, accumStart, n: Int32Array.from(n), slots: Int32Array.from(slots), groupStart: Int32Array.of(0, 2, 3, 4), neurons: 211, accums: 585 };
+    const chip = cpuChipMemory(layout, false);
+    const plain = { uE: new Int32Array(211), uI: new Int32Array(211), v: new Int32Array(211), ref: new Int32Array(211), accum: new Int32Array(585), accumInh: new Int32Array(585), spiked: new Uint32Array(211) };
+    const draw = (k: number, i: number, range: number): number => (random32(9, 31, k, i) % (2 * range + 1)) - range;
+    for (let i = 0; i < 211; i++) {
+      chip.v[i] = plain.v[i] = draw(1, i, 2 * UNIT);
+      chip.ref[i] = plain.ref[i] = i % 9 === 0 ? 2 : 0;
+    }
+    // Per core its groups (first and end state slots, du, duInh, dv, vth, reset, bias, refractory).
+    const groups = [
+      [[0, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 0, 4], [38, 40, 100, 3000, 4095, UNIT >> 1, 17, 0, 2]],
+      [[40, 203, 2000, 50, 300, UNIT, 0, 3000, 1]],
+    ] as const;
+    groups.forEach((core, c) => {
+      core.forEach(([first, end, du, duInh, dv, vth, reset, bias, refractory], j) => {
+        setGroupEntry(chip.groupTable, layout.groupStart[c] + j, first, end, du, duInh, dv, vth, reset, bias, refractory);
+      });
+      setTableEntry(chip.table, c, layout.groupStart[c], layout.groupStart[c] + core.length, stateStart[c], accumStart[c] - stateStart[c], n[c], slots[c]);
+    });
+    chip.stats.fill(-7);
+    const { table } = lifSimdKernels(chip);
+    let spikes = 0;
+    for (let t = 0; t < 40; t++) {
+      for (let i = 0; i < 585; i++) {
+        chip.accum[i] = plain.accum[i] = i % 5 === 0 ? 0 : Math.abs(draw(4 + t, i, UNIT));
+        chip.accumInh[i] = plain.accumInh[i] = i % 3 === 0 ? 0 : -Math.abs(draw(60 + t, i, UNIT >> 1));
+      }
+      table(0, 3, t);
+      groups.forEach((core, c) => {
+        const base = accumStart[c] + (t % slots[c]) * n[c] - stateStart[c];
+        const out = Int32Array.of(stateStart[c], 0);
+        let active = 0;
+        for (const [first, end, du, duInh, dv, vth, reset, bias, refractory] of core) {
+          lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, stateStart[c]);
+          active += out[1];
+        }
+        const count = out[0] - stateStart[c];
+        const neurons = core.reduce((sum, [first, end]) => sum + end - first, 0);
+        expect(Array.from(chip.stats.subarray(c * STATS_WORDS, (c + 1) * STATS_WORDS))).toEqual([count, active, neurons - active, 0]);
+        expect(Array.from(chip.spiked.subarray(stateStart[c], out[0]))).toEqual(Array.from(plain.spiked.subarray(stateStart[c], out[0])));
+        spikes += count;
+      });
+      for (const key of ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh'] as const) expect(Array.from(chip[key])).toEqual(Array.from(plain[key]));
+      // The unmarked core is the caller's: neither its state nor its stats are touched.
+      expect(Array.from(chip.stats.subarray(2 * STATS_WORDS))).toEqual([-7, -7, -7, -7]);
+    }
+    expect(spikes).toBeGreaterThan(40);
   });
 });
