@@ -101,6 +101,8 @@ export interface FanOuts {
   readonly crossbar: boolean;
   /** Whether any core is delivered by source (an image that learns has none: nothing to walk the sent list for). */
   readonly any: boolean;
+  /** Whether any core keeps an inbox (delay 0): where none does, every inbox stays empty (cpu.ts fillInbox has nothing to pack). */
+  readonly inboxes: boolean;
 }
 
 /** The delay of `core`'s synapses when it can be delivered by source (it does not learn, they share one, every axon's count fits a route's), else 0. */
@@ -306,7 +308,7 @@ export function buildFanOuts(image: ChipImage, allocate: Allocate = allocatePlai
   );
   const paletteWeights = allocate(Int32Array, palette.length, 4);
   paletteWeights.set(palette);
-  return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, crossbar, any: delay.some((d) => d !== 0) };
+  return { cores, delay, palette: paletteWeights, weightMark, weightPerSlot, crossbar, any: delay.some((d) => d !== 0), inboxes: delay.some((d) => d === 0) };
 }
 
 /** Routes of the chip to cores that keep an inbox: the most packets a step's inboxes hold. */
