@@ -667,7 +667,7 @@ export class CpuChipCompute {
       stats[at + STAT_INACTIVE] = inactive;
       stats[at + STAT_INPUTS] = inputSpikes;
     }
-    // The cores that are one plain group, in one call, which writes their stats.
+    // The cores whose groups are all plain, in one call, which writes their stats.
     this.lifTable(from, to, t);
   }
 }

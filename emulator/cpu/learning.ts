@@ -46,7 +46,7 @@ const SBP_UPDATES = counterIndex('sbp_updates');
 /** What the learn phase reads and writes of a core (emulator/cpu/cpu.ts CpuCore has these). */
 export interface LearnCore {
   readonly n: number;
-  /** Slots that fired in this step's update, the first (the chip's stats say how many: step()). */
+  /** Slots that fired in this step's update, as many as the chip's stats say (step()'s `stats`). */
   readonly spiked: Uint32Array;
   /** The core's synapses, which learning rewrites (a copy of the image's). */
   readonly synapses: Uint32Array;

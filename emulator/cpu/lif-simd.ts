@@ -13,8 +13,9 @@
 // and a register (docs/performance.md item (s)). A third kernel, lifTable,
 // updates many cores in one call from a table of their arguments in the same
 // memory: where a core holds a few neurons, a call per core cost more than its
-// neurons (item (ll)). It leaves each core's step counts in the chip's stats
-// (STATS_WORDS a core), where the step reads them (item (pp)).
+// neurons (item (ll)); a core of several plain groups takes their arguments
+// from a table of groups (item (tt)). It leaves each core's step counts in the
+// chip's stats (STATS_WORDS a core), where the step reads them (item (pp)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
@@ -198,14 +199,11 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, co
 export const TABLE_WORDS = 8;
 /** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
-if (!Number.isInteger(TABLE_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must make a power of two bytes');
-const TABLE_MARK = 0;
-const TABLE_GROUP_FIRST = 1;
-const TABLE_GROUP_END = 2;
-const TABLE_SHIFT_SLOT = 3;
-const TABLE_SLOTS_START = 4;
-const TABLE_N = 5;
-const TABLE_SLOTS = 6;
+/** An entry's words, in order (setTableEntry). */
+const TABLE_FIELDS = ['mark', 'groupFirst', 'groupEnd', 'shift', 'slotsStart', 'n', 'slots'] as const;
+if (!Number.isInteger(TABLE_SHIFT) || TABLE_FIELDS.length > TABLE_WORDS) throw new Error('emulator/cpu/lif-simd.ts: TABLE_WORDS must hold an entry in a power of two bytes');
+/** The byte offset of an entry's word in the table at `table`. */
+const tableWord = (table: number, field: (typeof TABLE_FIELDS)[number]): number => table + 4 * TABLE_FIELDS.indexOf(field);
 
 /**
  * The table of groups (CpuChipMemory.groupTable): per group of the chip GROUP_WORDS words, the
@@ -243,13 +241,13 @@ const tableBody = (o: ArrayOffsets, table: number, groups: number, stats: number
   ...ops.block, ...ops.loop,
   ...get('core'), ...get('coreEnd'), ...ops.i32GeS, ...ops.brIf(1),
   ...get('core'), ...ops.i32Const(TABLE_SHIFT), ...ops.i32Shl, ...set('entry'),
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_MARK), ...ops.if,
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SHIFT_SLOT), ...tee('shift'), ...set('count'),
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS_START),
-  ...get('step'), ...get('entry'), ...ops.i32Load(table + 4 * TABLE_SLOTS), ...ops.i32RemU,
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_N), ...ops.i32Mul, ...ops.i32Add, ...set('base'),
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_GROUP_FIRST), ...set('group'),
-  ...get('entry'), ...ops.i32Load(table + 4 * TABLE_GROUP_END), ...set('groupEnd'),
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'mark')), ...ops.if,
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'shift')), ...tee('shift'), ...set('count'),
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'slotsStart')),
+  ...get('step'), ...get('entry'), ...ops.i32Load(tableWord(table, 'slots')), ...ops.i32RemU,
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'n')), ...ops.i32Mul, ...ops.i32Add, ...set('base'),
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'groupFirst')), ...set('group'),
+  ...get('entry'), ...ops.i32Load(tableWord(table, 'groupEnd')), ...set('groupEnd'),
   ...ops.i32Const(0), ...set('active'), ...ops.i32Const(0), ...set('neurons'),
   // Each group in turn: its spikes follow the previous groups' (count), its updates add up.
   ...ops.block, ...ops.loop,
@@ -323,14 +321,10 @@ const below = (vth: number): number => (vth > STATE_MIN ? vth : STATE_MIN) - 1;
  * `slotsStart` (as lifSimdStep's `base`: less the first state slot), for its `n` neurons and `slots`.
  */
 export function setTableEntry(table: Int32Array, c: number, groupFirst: number, groupEnd: number, shift: number, slotsStart: number, n: number, slots: number): void {
-  const at = c * TABLE_WORDS;
-  table[at + TABLE_MARK] = 1;
-  table[at + TABLE_GROUP_FIRST] = groupFirst;
-  table[at + TABLE_GROUP_END] = groupEnd;
-  table[at + TABLE_SHIFT_SLOT] = shift;
-  table[at + TABLE_SLOTS_START] = slotsStart;
-  table[at + TABLE_N] = n;
-  table[at + TABLE_SLOTS] = slots;
+  const words = { mark: 1, groupFirst, groupEnd, shift, slotsStart, n, slots };
+  TABLE_FIELDS.forEach((field, k) => {
+    table[c * TABLE_WORDS + k] = words[field];
+  });
 }
 
 /** Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of state slots. */
@@ -357,7 +351,7 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
 }
 
-/** The table kernel over `arrays`: updates the marked cores of [first, end) at step t from their table entries (TABLE_WORDS). */
+/** The table kernel over `arrays`: updates the marked cores of [first, end) at step t (below 2^32: an unsigned 32-bit remainder gives the delay row) from their table entries (TABLE_WORDS). */
 export type LifTable = (first: number, end: number, t: number) => void;
 
 /** Both ways to call the kernels over `arrays`, from one instance: a group a call, and the table of cores. */
