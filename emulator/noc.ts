@@ -463,7 +463,7 @@ export class MeshNoc {
       else request[2 * tail[link] + 1] = p;
       tail[link] = p;
     }
-    // Times are whole cycles (requestTime holds them in 32 bits): another ready time is our bug.
+    // Times are whole cycles (`request` holds them in 32 bits): another ready time is our bug.
     if (!whole) throw notWhole(batch);
     this.hopsEastWest += hopsEW;
     this.hopsNorthSouth += hopsNS;

@@ -514,16 +514,6 @@ const FLAT_OTHER = 1;
 /** Per group in CpuChipCompute's parameter table: first, end, du, duInh, dv, vth, reset, bias, refractory. */
 const FLAT_PARAMS = 9;
 
-/**
- * Phases 1 and 2 of step t for a range of cores whose state lives in the chip's
- * arrays (CpuChipMemory): each core delivers its arrived packets, then updates
- * every group in order, leaving the step's spikes in core.spiked and its counts
- * in the chip's stats (CpuChipMemory.stats: spikes, updates, input spikes). A core
- * touches nothing outside itself, so cores can run in any order or in parallel.
- * The common group, LIF without adaptation, runs the kernel on the chip's arrays
- * with its parameters from one flat table; other groups take the general path
- * (cpuLifStep, cpuInputStep) through the core's views.
- */
 /** The first k with sorted[k] >= x (sorted.length if none). */
 function firstAtLeast(sorted: Int32Array, x: number): number {
   let lo = 0;
@@ -536,6 +526,16 @@ function firstAtLeast(sorted: Int32Array, x: number): number {
   return lo;
 }
 
+/**
+ * Phases 1 and 2 of step t for a range of cores whose state lives in the chip's
+ * arrays (CpuChipMemory): each core delivers its arrived packets, then updates
+ * every group in order, leaving the step's spikes in core.spiked and its counts
+ * in the chip's stats (CpuChipMemory.stats: spikes, updates, input spikes). A core
+ * touches nothing outside itself, so cores can run in any order or in parallel.
+ * The common group, LIF without adaptation, runs the kernel on the chip's arrays
+ * with its parameters from one flat table; other groups take the general path
+ * (cpuLifStep, cpuInputStep) through the core's views.
+ */
 export class CpuChipCompute {
   private readonly cores: readonly CpuCore[];
   private readonly first: number;
@@ -732,11 +732,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Per core: this step's update cycles (its packets are ready then; the timing reads them; the threaded engine alternates two). */
   protected coreUpdate: Float64Array;
   /**
-   * Busy cycles per core and phase over the run: phaseCycles[c * PHASE_NAMES.length + k]. Only the
-   * learn phase's are summed here: the update's and the deliver's are the core's update and
-   * synaptic op counters times their cycles (timing()), exactly, as whole numbers below 2^53.
+   * Per core: its learn phase's busy cycles over the run. The update and deliver phases' are its
+   * update and synaptic op counters times their cycles (phaseCyclesByCore), exactly, as whole
+   * numbers below 2^53.
    */
-  private readonly phaseCycles: Float64Array;
+  private readonly learnCyclesTotal: Float64Array;
   protected t = 0;
   private cycles = new Float64Array(INITIAL_LOG);
   /** Per step: work + barrier before the tick floor (equal to cycles[t] on a chip without a tick). */
@@ -819,7 +819,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
     this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
     this.coreUpdate = new Float64Array(image.cores.length);
-    this.phaseCycles = new Float64Array(image.cores.length * PHASE_NAMES.length);
+    this.learnCyclesTotal = new Float64Array(image.cores.length);
     this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
     this.stepLog = new Float64Array(INITIAL_LOG * this.logged.length);
     this.loggedFromTotals = Uint8Array.from(this.logged, (k) => (STEP_COUNTERS.includes(k) ? 1 : 0));
@@ -865,16 +865,17 @@ export class CpuEmulatorImpl implements CpuEmulator {
     };
   }
 
-  /** Busy cycles per core and phase: the learn phase's as summed, the others' from the counters. */
+  /** Busy cycles per core and phase, [c * PHASE_NAMES.length + k]: the learn phase's as summed, the others' from the counters. */
   private phaseCyclesByCore(): Float64Array {
-    const out = this.phaseCycles.slice();
     const dense = this.denseCounters;
     const cyc = this.profile.cycles;
     const phases = PHASE_NAMES.length;
     const cores = this.cores.length;
+    const out = new Float64Array(cores * phases);
     for (let c = 0; c < cores; c++) {
       out[c * phases + PHASE_UPDATE] = dense[DENSE_ACTIVE * cores + c] * cyc.neuron_update_active + dense[DENSE_INACTIVE * cores + c] * cyc.neuron_update_inactive;
       out[c * phases + PHASE_DELIVER] = dense[DENSE_OPS * cores + c] * cyc.synaptic_op;
+      out[c * phases + PHASE_LEARN] = this.learnCyclesTotal[c];
     }
     return out;
   }
@@ -1051,13 +1052,12 @@ export class CpuEmulatorImpl implements CpuEmulator {
    * at least the tick.
    */
   private time(t: number): void {
-    const phases = PHASE_NAMES.length;
     const learn = this.learnCycles;
     // Without a learn phase every core's learn cycles stay 0.
     if (this.learning !== undefined) {
       for (let c = 0; c < this.cores.length; c++) {
         learn[c] = this.cores[c].stepLearnCycles;
-        this.phaseCycles[c * phases + PHASE_LEARN] += learn[c];
+        this.learnCyclesTotal[c] += learn[c];
       }
     }
     this.timeStep(t, this.sent, this.sentCount, this.coreUpdate);

@@ -197,7 +197,7 @@ const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, co
  * cost a cache miss each at CUBA 40,000).
  */
 export const TABLE_WORDS = 8;
-/** An entry's byte offset is the core shifted by this (the kernel has no multiply): TABLE_WORDS words are a power of two bytes. */
+/** An entry's byte offset is the core shifted by this, not multiplied: TABLE_WORDS words are a power of two bytes. */
 const TABLE_SHIFT = Math.log2(4 * TABLE_WORDS);
 /** An entry's words, in order (setTableEntry). */
 const TABLE_FIELDS = ['mark', 'groupFirst', 'groupEnd', 'shift', 'slotsStart', 'n', 'slots'] as const;

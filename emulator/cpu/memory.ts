@@ -12,7 +12,7 @@ import { synapseTableBytes } from './synapse-table.js';
 import { GROUP_WORDS, STATS_WORDS, TABLE_WORDS } from './lif-simd.js';
 import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import { COUNTER_NAMES, PHASE_NAMES } from '../interface.js';
+import { COUNTER_NAMES } from '../interface.js';
 
 /** Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16; work: Int32; ready times are per core). */
 const BATCH_PACKET_BYTES = 2 * 2 + 4;
@@ -32,13 +32,13 @@ const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
  * Per core: two inbox starts, two inbox counts, a fill cursor and the delay-slot
  * row of delivery by source (Int32 x 6), tile and chip position (Int32 x 4, and
  * x 4 in the NoC), update and learn cycles and the timing's free cycle
- * (Float64 x 3), busy cycles per phase and running counters (Float64, three
+ * (Float64 x 3), learn phase busy cycles and running counters (Float64, three
  * of the counters in their own array: cpu.ts denseCounters), its place
  * in the chip's state arrays (start, accumulator start, size, delay slots, first
  * group: Int32 x 5), whether the table kernel updates it and its place in the
  * list of cores the compute visits (Uint8, Int32: cpu.ts CpuChipCompute).
  */
-const CORE_BYTES = 6 * 4 + 8 * 4 + 3 * 8 + (PHASE_NAMES.length + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
+const CORE_BYTES = 6 * 4 + 8 * 4 + 3 * 8 + (1 + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 

@@ -1,9 +1,9 @@
 // A worker of the threaded CPU engine (emulator/cpu/threaded.ts): builds its
 // cores over the shared memory, then per step waits for the main thread's
 // signal, runs CpuChipCompute on its cores (which leaves their step counts in
-// the shared chip memory) and joins the barrier. The first worker then times the step it was handed, if
-// any (the step before), with its own StepTiming, and hands its NoC totals
-// over when the main thread asks (CTL_FLUSH).
+// the shared chip memory) and joins the barrier. The first worker then times
+// the step it was handed, if any (the step before), with its own StepTiming,
+// and hands its NoC totals over when the main thread asks (CTL_FLUSH).
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuChipCompute, CpuCore, cpuCoreViews } from './cpu.js';
 import { routeTables } from './fan-out.js';
