@@ -317,6 +317,16 @@ const FLIP = 2;
  * V8 compiles the paths it takes, cost 30-50 ms of a 0.3-s run.
  */
 export const SHARE_MAX_WORKER_BUSY = 0.5;
+/**
+ * Sharing is tried for the first time only where the run has at least this
+ * long (ms) left at the window's step time: a first trial costs its cold steps
+ * (V8 compiling the first worker's timing) whatever it finds. On
+ * CUBA at 4,000 neurons and 1 ms (10,000 steps, 0.2-0.3 s on two threads) a
+ * probe of sharing took two windows of 65 and 101 ms against 11 unshared, and
+ * that worker's busy share, read from one step in 16, came out at 0.45 in a
+ * slow window and let the probe through (docs/performance.md item (vv)).
+ */
+export const SHARE_MIN_REST_MS = 1000;
 
 /** A balance that starts at `split`, with the timing shared or not; `weights`, each core's work in [0, end) (coreWork), equal by default. */
 export function coreBalance(split: number, end: number, share = false, weights: ArrayLike<number> = new Float64Array(end).fill(1)): CoreBalance {
@@ -335,12 +345,14 @@ const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split 
 
 /**
  * Whether sharing may be tried at `split`, given the share of a step for which the first worker was busy at the
- * current split (NaN, not measured, counts as idle enough): its busy share there scaled by its cores' work there.
+ * current split (NaN, not measured, counts as idle enough) and, before sharing was ever tried, the time the run has
+ * left (SHARE_MIN_REST_MS): its busy share there scaled by its cores' work there.
  * The survey shares at split 0, where the first worker holds every core of its range: at CUBA 4,000 and 1 ms it
  * was busy 41-48% of a step at split 3, and trying split 0 shared in the survey cost 60-85 ms of a 0.42-s run
  * (the worker's first shared parts 75-400 us a step, against 20 unshared), where scaled it is 59-69%.
  */
-function shareFits(b: CoreBalance, workerBusy: number, split: number): boolean {
+function shareFits(b: CoreBalance, workerBusy: number, split: number, restMs: number): boolean {
+  if (!b.sharedBefore && !(restMs >= SHARE_MIN_REST_MS)) return false;
   const here = b.work[b.end] - b.work[b.split];
   const there = b.work[b.end] - b.work[split];
   return !(workerBusy * (here > 0 ? there / here : 1) > SHARE_MAX_WORKER_BUSY);
@@ -368,14 +380,15 @@ export function windowComplete(b: CoreBalance, parts: number, fastest: number): 
 /**
  * One window's step time (ms) at the current setting, the share of a step for
  * which the first worker was busy, and its time a packet (ms; NaN: not
- * measured); moves the split or switches sharing for the next window, or not.
+ * measured), and the time (ms) the run has left at that step time; moves the
+ * split or switches sharing for the next window, or not.
  * Sharing is judged by the time a packet where it is known: it is tried only
  * where the timing is a step's bulk, and a bursting network moves its step
  * time by 2x between windows (CUBA 40,000 at 1 ms), far less its time a packet.
  */
-export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN): void {
+export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN, restMs = Infinity): void {
   // Once shared, switching back is always tried.
-  const mayShare = b.share || shareFits(b, workerBusy, b.split);
+  const mayShare = b.share || shareFits(b, workerBusy, b.split, restMs);
   if (b.warmup > 0) {
     b.warmup = stepTime * BALANCE_STEPS >= WARMUP_PART_MS ? 0 : b.warmup - 1;
     return;
@@ -400,7 +413,7 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       b.surveyNext = b.survey.length;
     }
     // A shared setting is passed over where the worker would have no room there for half the timing.
-    while (!b.share && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share && !shareFits(b, workerBusy, b.survey[b.surveyNext].split)) b.surveyNext++;
+    while (!b.share && b.surveyNext < b.survey.length && b.survey[b.surveyNext].share && !shareFits(b, workerBusy, b.survey[b.surveyNext].split, restMs)) b.surveyNext++;
     const next = b.surveyNext < b.survey.length ? b.survey[b.surveyNext] : b.surveyBest;
     b.split = next.split;
     b.share = next.share;
@@ -485,6 +498,11 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
    */
   private readonly window = Float64Array.of(-1, Infinity, 0, Infinity, 0);
   private windowSteps = 0;
+  /**
+   * The step at which the run under way ends (run()). The balance takes the steps left in it, or the steps run so far
+   * where more (a caller that runs many short calls goes on about as long again), as the run's rest.
+   */
+  private runEnd = 0;
   /** The two inbox buffers and their counts; parity 0 is (inboxA, countA), the step-0 arrivals. */
   private readonly inboxA: Uint16Array;
   private readonly inboxB: Uint16Array;
@@ -630,7 +648,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
           // The first worker's busy time on the steps it sampled over the window (microseconds), as a share of a step.
           const busy = Atomics.exchange(ctl, CTL_BUSY_US, 0);
           const samples = Atomics.exchange(ctl, CTL_BUSY_SAMPLES, 0);
-          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN, w[3] < Infinity ? w[3] : NaN);
+          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN, w[3] < Infinity ? w[3] : NaN, Math.max(this.runEnd - t, t) * w[1]);
           w[1] = Infinity;
           w[2] = 0;
           w[3] = Infinity;
@@ -698,6 +716,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     // The time between two runs is the caller's, not a step's: the part under way starts anew.
     this.window[0] = -1;
     this.windowSteps = BALANCE_STEPS - 1;
+    this.runEnd = this.stepsRun() + steps;
     await super.run(steps);
     // Every step timed before run() returns: the last one here, whatever its parity.
     if (this.workerStep >= 0) this.collectWorkerStep();

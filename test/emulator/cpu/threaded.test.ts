@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -237,6 +237,21 @@ describe('threaded CPU engine', () => {
     expect(drive(coreBalance(0, 1), (_, share) => (share ? 4 : 5), 20, busy).every((x) => x === '0')).toBe(true);
     // At the threshold it is.
     expect(drive(coreBalance(3, 8), (split, share) => (share ? 10 : 30 + 2 * split), 20, SHARE_MAX_WORKER_BUSY).slice(10)).toContain('0s');
+    // Nor where the run has less than SHARE_MIN_REST_MS left: a first trial's cold steps would not pay (CUBA 4,000 at 1 ms).
+    // Once it has shared (its timing code compiled), a switch is probed however little is left.
+    const runOf = (b: CoreBalance, restMs: number, sharedCost: number): string[] => {
+      const seen: string[] = [];
+      for (let w = 0; w < 60; w++) {
+        seen.push(`${b.split}${b.share ? 's' : ''}`);
+        balanceWindow(b, (b.share ? sharedCost : 30 + 2 * b.split) / 1000, 0.1, NaN, restMs);
+      }
+      return seen;
+    };
+    expect(runOf(coreBalance(3, 8), SHARE_MIN_REST_MS * 0.99, 10).some((x) => x.endsWith('s'))).toBe(false);
+    expect(runOf(coreBalance(3, 8), SHARE_MIN_REST_MS, 10).slice(0, 6)).toEqual(['3', '3', '3', '0s', '0s', '0s']);
+    const tried = coreBalance(3, 8);
+    expect(runOf(tried, SHARE_MIN_REST_MS, 100).slice(3, 6)).toEqual(['0s', '0s', '0']);
+    expect(runOf(tried, 1, 10).slice(30).filter((x) => x.endsWith('s')).length).toBeGreaterThan(30 * 0.9);
     // The survey shares at split 0, where the first worker holds every core: its busy share there is the one measured at
     // the split it starts at, scaled by the cores' work. Busy 45% at split 3 with 5 of 8 equal cores is 72% at split 0:
     // the survey passes sharing over, as CUBA 4,000 at 1 ms needs (there sharing only cost its first cold steps).
