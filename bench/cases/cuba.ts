@@ -80,7 +80,7 @@ async function mesoOnce(c: CubaCase, seed: number, threads: number): Promise<Mes
   });
   const total = sim.value.counters.total;
   // The packet buffers grow when a step sends more than they hold: count them as they are.
-  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.fanOuts(), emulator.packetBufferBytes()) : cpuMemory(image);
+  const memory = emulator instanceof CpuEmulatorImpl ? cpuMemory(image, emulator.fanOuts(), emulator.packetBufferBytes(), emulator.arenaOverheadBytes()) : cpuMemory(image);
   emulator.dispose();
   return {
     constructS: built.seconds,

@@ -15,9 +15,10 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { buildFanOuts, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel } from './deliver-wasm.js';
+import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
@@ -134,6 +135,8 @@ export interface CpuChipMemory extends CpuCoreMemory {
   readonly groupTable: Int32Array;
   /** Per core, STATS_WORDS words: its step's spikes, active and inactive updates, input spikes (lif-simd.ts STAT_*), as CpuChipCompute.run leaves them. */
   readonly stats: Int32Array;
+  /** The byte offset of the room after the arrays (`arenaBytes` of cpuChipMemory): the delivery kernel's tables (deliver-wasm.ts). */
+  readonly arenaStart: number;
 }
 
 export interface CpuChipLayout {
@@ -168,13 +171,16 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
 
 /**
  * The chip's state arrays, zeroed, as views into one WebAssembly memory
- * (memory.ts chipMemoryPlan): shared between threads for the threaded engine,
+ * (memory.ts chipMemoryPlan), with `arenaBytes` of room after them (whole
+ * pages, at arenaStart): shared between threads for the threaded engine,
  * plain otherwise.
  */
-export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMemory {
-  const { starts, lengths, pages } = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]);
+export function cpuChipMemory(layout: CpuChipLayout, shared: boolean, arenaBytes = 0): CpuChipMemory {
+  const plan = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]);
+  const { starts, lengths } = plan;
+  const pages = plan.pages + Math.ceil(arenaBytes / WASM_PAGE);
   if (pages > WASM_MAX_PAGES) {
-    throw new RangeError(`the chip's neuron state and delay slots need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
+    throw new RangeError(`the chip's neuron state, delay slots and delivery tables need ${pages} pages of 64 KiB; the CPU backend holds them in one WebAssembly memory of at most ${WASM_MAX_PAGES} (4 GiB)`);
   }
   const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
   const view = (k: number): Int32Array => new Int32Array(memory.buffer, starts[k], lengths[k]);
@@ -191,6 +197,7 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean): CpuChipMe
     table: view(8),
     groupTable: view(9),
     stats: view(10),
+    arenaStart: plan.pages * WASM_PAGE,
   };
 }
 
@@ -561,16 +568,19 @@ export class CpuChipCompute {
   private readonly fan: FanOuts;
   private readonly routes: RouteTables;
   private readonly rows: Int32Array;
+  /** Delivery by source in WebAssembly (deliver-wasm.ts) where the engine placed its tables in the chip memory: it reads the sent list there. */
+  private readonly deliver: DeliverKernel | undefined;
 
   /** `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews). */
-  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables) {
+  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, deliver?: DeliverKernel) {
     this.cores = cores;
     this.first = first;
     this.chip = chip;
     this.layout = layout;
     this.fan = fan;
     this.routes = routes;
-    this.rows = new Int32Array(layout.n.length);
+    this.deliver = deliver;
+    this.rows = deliver?.rows ?? new Int32Array(layout.n.length);
     const kernels = lifSimdKernels(chip);
     this.lifPlain = kernels.step;
     this.lifTable = kernels.table;
@@ -622,7 +632,13 @@ export class CpuChipCompute {
     const { groupStart, groupKind, groupIndex, params, out, cores, first, lifPlain, tabled, irregular } = this;
     const stats = this.chip.stats;
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
-    if (sentCount > 0 && to > from && this.fan.any) deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
+    if (sentCount > 0 && to > from && this.fan.any) {
+      const deliver = this.deliver;
+      if (deliver !== undefined && sent.core === deliver.sent.core) {
+        deliveryRows(this.fan, from, to, t, this.layout, this.rows);
+        deliver.run(sentCount, from, to);
+      } else deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
+    }
     for (let k = firstAtLeast(irregular, from); k < irregular.length && irregular[k] < to; k++) {
       const c = irregular[k];
       const core = cores[c - first];
@@ -762,6 +778,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly loggedFromTotals: Uint8Array;
   private readonly events = new EventLog();
   private disposed = false;
+  /** arenaOverheadBytes(). */
+  private readonly arenaOverhead: number;
 
   /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
   /** `memory`: the chip's state arrays (the threaded engine's are shared), by default plain ones. */
@@ -781,9 +799,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.seed = options.seed >>> 0;
     const layout = cpuChipLayout(image);
     this.layout = layout;
-    const chip = memory ?? cpuChipMemory(layout, false);
     const learns = image.learning !== undefined;
-    this.fan = fan ?? buildFanOuts(image);
+    const builtFan = fan ?? buildFanOuts(image);
+    const builtRoutes = routeTables(image);
+    // One thread, tables built here: delivery by source runs in WebAssembly over copies of them in the chip memory.
+    const plan = memory === undefined && fan === undefined && sent === undefined && deliverable(builtFan) ? deliverPlan(builtFan, builtRoutes, layout.neurons) : undefined;
+    const chip = memory ?? cpuChipMemory(layout, false, plan?.bytes ?? 0);
+    const arena = plan === undefined ? undefined : placeDeliverArena(plan, builtFan, builtRoutes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
+    this.fan = arena?.fan ?? builtFan;
+    this.arenaOverhead = arena === undefined ? 0 : chip.memory.buffer.byteLength - chip.arenaStart - arena.countedBytes;
     const synapseTables = tables ?? image.cores.map((core, c) => buildSynapseTable(core, learns, this.fan.delay[c]));
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
     this.denseCounters = new Float64Array(image.cores.length * DENSE_COUNTERS.length);
@@ -791,10 +815,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
       (_, c) =>
         new CpuCore(image, c, options.recordCores?.[c] === true, synapseTables[c], layout.slots[c], cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
     );
-    this.sent = sent ?? sentSpikes(layout.neurons);
+    this.sent = sent ?? arena?.kernel.sent ?? sentSpikes(layout.neurons);
     this.imageWords = image.cores.map((core) => core.synapses);
-    const routes = routeTables(image);
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes);
+    const routes = arena?.routes ?? builtRoutes;
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, arena?.kernel);
     this.stats = chip.stats;
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);
@@ -1230,6 +1254,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Bytes of the per-step packet buffers as they are now: the inboxes and inbox list, the timing's batch and the NoC's (emulator/cpu/memory.ts cpuMemory counts them). */
   packetBufferBytes(): number {
     return this.inboxNow.byteLength + this.inboxNext.byteLength + this.inboxDst.byteLength + this.inboxAxon.byteLength + this.stepTiming.bufferBytes();
+  }
+
+  /** The chip memory's bytes past its state arrays that hold none of the tables memory.ts counts (cpuMemory's `arenaBytes`). */
+  arenaOverheadBytes(): number {
+    return this.arenaOverhead;
   }
 }
 

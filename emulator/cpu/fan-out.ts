@@ -352,8 +352,24 @@ export function routeCores(out: FanOut, routeStart: Uint32Array, i: number): num
   return cores;
 }
 
+/** Per core of [from, to) delivered by source: the delay slot row (its first accumulator) that step t's deliveries land in, the one of step t - 1 + d. */
+export function deliveryRows(
+  fan: FanOuts,
+  from: number,
+  to: number,
+  t: number,
+  layout: { readonly accumStart: Int32Array; readonly n: Int32Array; readonly slots: Int32Array },
+  rows: Int32Array,
+): void {
+  const { delay } = fan;
+  const { accumStart, n, slots } = layout;
+  for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
+}
+
 /**
- * Phase 1 by source for the cores [from, to): the synapses of every spike in
+ * Phase 1 by source for the cores [from, to) (the one-thread engine runs the
+ * same loop in WebAssembly where the routes are not crossbar rows:
+ * deliver-wasm.ts): the synapses of every spike in
  * sent[0..count), sent in step t - 1, that reach one of those cores, into the
  * delay slot each one lands in (the one of step t - 1 + d, as deliverCore
  * finds it). `rows` is scratch, one entry per core.
@@ -372,8 +388,7 @@ export function deliverSent(
   rows: Int32Array,
 ): void {
   const { delay, palette, weightMark, weightPerSlot } = fan;
-  const { accumStart, n, slots } = layout;
-  for (let c = from; c < to; c++) if (delay[c] !== 0) rows[c] = accumStart[c] + ((t - 1 + delay[c]) % slots[c]) * n[c];
+  deliveryRows(fan, from, to, t, layout, rows);
   if (fan.crossbar) {
     deliverRows(fan, routes, sent, count, from, to, accum, accumInh, rows);
     return;

@@ -43,7 +43,7 @@ const CORE_BYTES = 6 * 4 + 8 * 4 + 3 * 8 + (1 + COUNTER_NAMES.length + 3) * 8 + 
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
 /** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
-const WASM_PAGE = 65536;
+export const WASM_PAGE = 65536;
 /** Pages a 32-bit WebAssembly memory can hold (4 GiB). */
 export const WASM_MAX_PAGES = 65536;
 /** The SIMD kernel's vector width in bytes: each state array starts on it. */
@@ -124,9 +124,11 @@ export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number
  * The CPU backend's bytes for `image`; `fan` its fan-out tables
  * (CpuEmulatorImpl.fanOuts(); by default built here); `packetBufferBytes`
  * what its per-step packet buffers hold (CpuEmulatorImpl.packetBufferBytes();
- * by default initialPacketBufferBytes).
+ * by default initialPacketBufferBytes); `arenaBytes` the chip memory's bytes
+ * past the state arrays that hold none of the tables counted here (the
+ * one-thread engine's delivery arena: CpuEmulatorImpl.arenaOverheadBytes()).
  */
-export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), packetBufferBytes: number = initialPacketBufferBytes(image, fan)): CpuMemory {
+export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), packetBufferBytes: number = initialPacketBufferBytes(image, fan), arenaBytes = 0): CpuMemory {
   let synapses = 0;
   let synapseBytes = 0;
   let axonBytes = fan.palette.byteLength + fan.delay.byteLength;
@@ -154,7 +156,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
   // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a neuron).
-  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length, groups).pages * WASM_PAGE + (4 + 6) * neurons;
+  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length, groups).pages * WASM_PAGE + (4 + 6) * neurons + arenaBytes;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The packet buffers (the threaded engine's shared inboxes hold every route to an inbox), the NoC's links, per-core tables.

@@ -61,6 +61,12 @@ export const ops = {
   /** i32.load and i32.store at address + offset, 4-byte alignment. */
   i32Load: (offset: number): Code => [0x28, 2, ...uleb(offset)],
   i32Store: (offset: number): Code => [0x36, 2, ...uleb(offset)],
+  /** Narrow loads into an i32 at address + offset: a byte signed or unsigned, 16 bits unsigned (2-byte alignment hint). */
+  i32Load8S: (offset: number): Code => [0x2c, 0, ...uleb(offset)],
+  i32Load8U: (offset: number): Code => [0x2d, 0, ...uleb(offset)],
+  i32Load16U: (offset: number): Code => [0x2f, 1, ...uleb(offset)],
+  /** select: the first of two values when the i32 on top is nonzero, else the second. */
+  select: [0x1b],
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
   i32LtS: [0x48],
@@ -71,6 +77,7 @@ export const ops = {
   i32Mul: [0x6c],
   i32RemU: [0x70],
   i32And: [0x71],
+  i32Or: [0x72],
   i32Shl: [0x74],
   i32ShrU: [0x76],
 } as const;

@@ -21,6 +21,7 @@ function twins(neurons: number, shared: boolean): { simd: CpuChipMemory; plain: 
     table: new Int32Array(0),
     groupTable: new Int32Array(0),
     stats: new Int32Array(0),
+    arenaStart: 0,
   };
   return { simd, plain };
 }

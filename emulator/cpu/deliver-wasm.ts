@@ -1,0 +1,250 @@
+// Delivery by source (fan-out.ts deliverSent) as a WebAssembly kernel over the
+// chip memory. In JavaScript a synapse's add into its delay slot cost about 2 ns
+// (two bounds-checked loads and a store), and a step of CUBA at 4,000 neurons
+// and 1 ms spent a fifth of its time there (docs/performance.md item (ww)). The
+// kernel walks the same tables the same way and adds the same wrapping sums,
+// so the delay slots hold the same words; it reads them from an arena at the end
+// of the chip memory, where the one-thread engine places the fan-out tables,
+// the sent list and the rows of the step (placeDeliverArena). Chips whose routes
+// are crossbar rows (fan-out.ts: a byte a route, about one synapse a route) and
+// the threaded engine keep deliverSent.
+import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
+import { I32, ops, wasmModule, type Code } from './wasm-binary.js';
+
+/** Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry). */
+const DIRECTORY = ['slotStart', 'slotCore', 'routeStep', 'routeSynapses', 'weights', 'targets', 'mantissas', 'routeStart'] as const;
+type Table = (typeof DIRECTORY)[number];
+/** A directory entry's bytes, a power of two: the entry's offset is the core shifted. */
+const ENTRY_SHIFT = 5;
+if (DIRECTORY.length * 4 > 1 << ENTRY_SHIFT) throw new Error('deliver-wasm.ts: a directory entry must fit 2^ENTRY_SHIFT bytes');
+
+type Narrow = Uint8Array | Uint16Array;
+
+/** What the kernel reads, where: byte offsets from the arena's start, and the chip's table widths. */
+export interface DeliverPlan {
+  readonly bytes: number;
+  readonly cores: number;
+  readonly directory: number;
+  readonly delay: number;
+  readonly palette: number;
+  readonly rows: number;
+  readonly sentCore: number;
+  readonly sentSlot: number;
+  /** Per core and table (DIRECTORY order): its offset. */
+  readonly tables: Int32Array;
+  /** Bytes of an element of the routes' steps, counts and weight codes, and of the targets. */
+  readonly stepBytes: number;
+  readonly countBytes: number;
+  readonly weightBytes: number;
+  readonly targetBytes: number;
+  readonly weightPerSlot: boolean;
+  readonly weightMark: number;
+  readonly slots: number;
+}
+
+/** The tables of a fan-out the kernel reads, in DIRECTORY order: routeStart is the route table's. */
+function coreTables(out: FanOut, routeStart: Uint32Array, weightPerSlot: boolean): readonly (Uint32Array | Uint16Array | Uint8Array | Int8Array)[] {
+  return [out.slotStart, out.slotCore, out.routeStep, out.routeSynapses, weightPerSlot ? out.slotWeight : out.routeWeight, out.targets, out.mantissas, routeStart];
+}
+
+const align4 = (bytes: number): number => Math.ceil(bytes / 4) * 4;
+
+/**
+ * Whether the kernel can deliver for `fan`: some core is delivered by source
+ * and the routes are not crossbar rows (deliverSent's other loop).
+ */
+export function deliverable(fan: FanOuts): boolean {
+  return fan.any && !fan.crossbar;
+}
+
+/** Where everything goes in the arena, for `fan` and `routes` and a sent list of `slots` spikes. */
+export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number): DeliverPlan {
+  const cores = fan.cores.length;
+  const directory = 0;
+  let at = align4(cores << ENTRY_SHIFT);
+  const take = (bytes: number): number => {
+    const start = at;
+    at += align4(bytes);
+    return start;
+  };
+  const delay = take(4 * cores);
+  const palette = take(fan.palette.byteLength);
+  const rows = take(4 * cores);
+  const sentCore = take(2 * slots);
+  const sentSlot = take(4 * slots);
+  const tables = new Int32Array(cores * DIRECTORY.length);
+  fan.cores.forEach((out, c) => {
+    coreTables(out, routes.routeStart[c], fan.weightPerSlot).forEach((table, k) => {
+      tables[c * DIRECTORY.length + k] = take(table.byteLength);
+    });
+  });
+  const first = fan.cores[0];
+  return {
+    bytes: at,
+    cores,
+    directory,
+    delay,
+    palette,
+    rows,
+    sentCore,
+    sentSlot,
+    tables,
+    stepBytes: first.routeStep.BYTES_PER_ELEMENT,
+    countBytes: first.routeSynapses.BYTES_PER_ELEMENT,
+    weightBytes: (fan.weightPerSlot ? first.slotWeight : first.routeWeight).BYTES_PER_ELEMENT,
+    targetBytes: first.targets.BYTES_PER_ELEMENT,
+    weightPerSlot: fan.weightPerSlot,
+    weightMark: fan.weightMark,
+    slots,
+  };
+}
+
+/** A copy of `a` at byte `offset` of `buffer`: the same type and length. */
+function placed<A extends Uint32Array | Uint16Array | Uint8Array | Int8Array | Int32Array>(a: A, buffer: ArrayBufferLike, offset: number): A {
+  const make = a.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => A;
+  const view = new make(buffer, offset, a.length);
+  view.set(a);
+  return view;
+}
+
+/** The kernel over a chip memory, and the tables, rows and sent list it reads there. */
+export interface DeliverKernel {
+  /** Delivers sent[0..count) into the delay slots of cores [from, to), each at its row (rows[c], as deliverSent finds it). */
+  readonly run: (count: number, from: number, to: number) => void;
+  readonly rows: Int32Array;
+  readonly sent: SentSpikes;
+}
+
+/**
+ * Copies `fan`'s and `routes`' tables into `memory` from byte `start` as
+ * `plan` places them, and gives back the fan-out and route tables as views
+ * there (the engine reads only those from then on), with the kernel and the
+ * bytes of the arena that memory.ts counts as those tables. `accum`
+ * and `accumInh` are the chip's delay slots, in the same memory.
+ */
+export function placeDeliverArena(
+  plan: DeliverPlan,
+  fan: FanOuts,
+  routes: RouteTables,
+  memory: WebAssembly.Memory,
+  start: number,
+  accum: Int32Array,
+  accumInh: Int32Array,
+): { readonly fan: FanOuts; readonly routes: RouteTables; readonly kernel: DeliverKernel; readonly countedBytes: number } {
+  const buffer = memory.buffer;
+  if (start % 4 !== 0 || start + plan.bytes > buffer.byteLength) throw new RangeError('deliver-wasm.ts: the arena does not fit the chip memory');
+  const directory = new Int32Array(buffer, start + plan.directory, plan.cores * (1 << (ENTRY_SHIFT - 2)));
+  const routeStart: Uint32Array[] = [];
+  const cores = fan.cores.map((out, c): FanOut => {
+    const at = (k: number): number => start + plan.tables[c * DIRECTORY.length + k];
+    const views = coreTables(out, routes.routeStart[c], fan.weightPerSlot).map((table, k) => {
+      directory[(c << (ENTRY_SHIFT - 2)) + k] = at(k);
+      return placed(table, buffer, at(k));
+    });
+    const index = (name: Table): number => DIRECTORY.indexOf(name);
+    const weights = views[index('weights')] as Narrow;
+    routeStart.push(views[index('routeStart')] as Uint32Array);
+    return {
+      slotStart: views[index('slotStart')] as Uint32Array,
+      slotCore: views[index('slotCore')] as Uint16Array,
+      routeStep: views[index('routeStep')] as Narrow,
+      routeSynapses: views[index('routeSynapses')] as Narrow,
+      routeRow: out.routeRow,
+      routeWeight: fan.weightPerSlot ? out.routeWeight : weights,
+      slotWeight: fan.weightPerSlot ? weights : out.slotWeight,
+      targets: views[index('targets')] as Narrow,
+      mantissas: views[index('mantissas')] as Int8Array,
+      inboxRoutes: out.inboxRoutes,
+    };
+  });
+  const placedFan: FanOuts = { ...fan, cores, delay: placed(fan.delay, buffer, start + plan.delay), palette: placed(fan.palette, buffer, start + plan.palette) };
+  const sent: SentSpikes = { core: new Uint16Array(buffer, start + plan.sentCore, plan.slots), slot: new Uint32Array(buffer, start + plan.sentSlot, plan.slots) };
+  const rows = new Int32Array(buffer, start + plan.rows, plan.cores);
+  const module = new WebAssembly.Module(deliverModule(plan, start, accum.byteOffset, accumInh.byteOffset, buffer instanceof SharedArrayBuffer));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const deliver = instance.exports.deliver as (count: number, from: number, to: number) => void;
+  // What memory.ts counts of the arena as tables (fan-out, routes, delay, palette) and as the sent list: the rest is the arena's own.
+  let countedBytes = placedFan.delay.byteLength + placedFan.palette.byteLength + sent.core.byteLength + sent.slot.byteLength;
+  cores.forEach((out, c) => {
+    countedBytes += coreTables(out, routeStart[c], fan.weightPerSlot).reduce((sum, table) => sum + table.byteLength, 0);
+  });
+  return { fan: placedFan, routes: { routeStart, routeAxon: routes.routeAxon }, kernel: { run: deliver, rows, sent }, countedBytes };
+}
+
+const PARAMS = ['count', 'from', 'to'] as const;
+const LOCALS = ['k', 'c', 'i', 'entry', 'r', 'end', 'f', 'd', 'code', 'steps', 'counts', 'weights', 'targets', 'mantissas', 'last', 'row', 'w', 'current', 'p'] as const;
+type Local = (typeof PARAMS)[number] | (typeof LOCALS)[number];
+const INDEX = new Map<Local, number>([...PARAMS, ...LOCALS].map((n, i) => [n, i]));
+const get = (n: Local): Code => ops.localGet(INDEX.get(n)!);
+const set = (n: Local): Code => ops.localSet(INDEX.get(n)!);
+const tee = (n: Local): Code => ops.localTee(INDEX.get(n)!);
+
+/** The address of element `index` of a table of `bytes`-byte elements at `base` (locals). */
+const address = (base: Local, index: Local, bytes: number): Code => [...get(base), ...get(index), ...(bytes === 1 ? [] : [...ops.i32Const(Math.log2(bytes)), ...ops.i32Shl]), ...ops.i32Add];
+/** An unsigned narrow load of `bytes` bytes. */
+const loadNarrow = (bytes: number): Code => (bytes === 1 ? ops.i32Load8U(0) : ops.i32Load16U(0));
+/** A directory entry's table offset into a local. */
+const table = (name: Table, into: Local): Code => [...get('entry'), ...ops.i32Load(4 * DIRECTORY.indexOf(name)), ...set(into)];
+/** while (i < end) { body; i++ } */
+const loop = (i: Local, end: Local, body: Code): Code => [
+  ...ops.block, ...ops.loop,
+  ...get(i), ...get(end), ...ops.i32GeS, ...ops.brIf(1),
+  ...body,
+  ...get(i), ...ops.i32Const(1), ...ops.i32Add, ...set(i),
+  ...ops.br(0),
+  ...ops.end, ...ops.end,
+];
+
+/** The kernel's module: deliverSent's non-crossbar loop, with the plan's offsets (from the arena at `start`) and widths compiled in. */
+export function deliverModule(plan: DeliverPlan, start: number, accum: number, accumInh: number, shared: boolean): Uint8Array {
+  const A = (offset: number): number => start + offset;
+  // The synapse at f of a route: its slot in the row, and the address of its delay-slot word in `into` (a local or a constant).
+  const slotAddress = (into: Code): Code => [
+    ...into,
+    ...get('row'), ...address('targets', 'f', plan.targetBytes), ...loadNarrow(plan.targetBytes), ...ops.i32Add,
+    ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add,
+  ];
+  // accum where w >= 0, else accumInh (isa/fixed.ts: the sign picks the current).
+  const currentOf = (w: Local): Code => [...ops.i32Const(accum), ...ops.i32Const(accumInh), ...get(w), ...ops.i32Const(0), ...ops.i32GeS, ...ops.select];
+  const add = (w: Local): Code => [...tee('p'), ...get('p'), ...ops.i32Load(0), ...get(w), ...ops.i32Add, ...ops.i32Store(0)];
+  const route: Code = [
+    // d = (d + step) mod 2^16
+    ...get('d'), ...address('steps', 'r', plan.stepBytes), ...loadNarrow(plan.stepBytes), ...ops.i32Add, ...ops.i32Const(0xffff), ...ops.i32And, ...set('d'),
+    // A core that keeps an inbox has no synapses here.
+    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.delay)), ...ops.if,
+    ...get('f'), ...address('counts', 'r', plan.countBytes), ...loadNarrow(plan.countBytes), ...ops.i32Add, ...set('last'),
+    ...get('d'), ...get('from'), ...ops.i32LtS, ...get('d'), ...get('to'), ...ops.i32GeS, ...ops.i32Or, ...ops.if,
+    ...get('last'), ...set('f'),
+    ...ops.else,
+    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows)), ...set('row'),
+    ...(plan.weightPerSlot ? [] : [...address('weights', 'r', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')]),
+    ...get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32LtS, ...ops.if,
+    // One weight, from the palette: its current once per route.
+    ...get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette)), ...set('w'),
+    ...currentOf('w'), ...set('current'),
+    ...loop('f', 'last', [...slotAddress(get('current')), ...add('w')]),
+    ...ops.else,
+    // Per-synapse mantissas, shifted by the axon's exponent (code - mark).
+    ...loop('f', 'last', [
+      ...get('mantissas'), ...get('f'), ...ops.i32Add, ...ops.i32Load8S(0),
+      ...get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32Sub, ...ops.i32Shl, ...set('w'),
+      ...slotAddress(currentOf('w')), ...add('w'),
+    ]),
+    ...ops.end,
+    ...ops.end,
+    ...ops.end,
+  ];
+  const spike: Code = [
+    ...get('k'), ...ops.i32Const(1), ...ops.i32Shl, ...ops.i32Load16U(A(plan.sentCore)), ...set('c'),
+    ...get('k'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.sentSlot)), ...set('i'),
+    ...get('c'), ...ops.i32Const(ENTRY_SHIFT), ...ops.i32Shl, ...ops.i32Const(A(plan.directory)), ...ops.i32Add, ...set('entry'),
+    ...table('routeStart', 'p'), ...address('p', 'i', 4), ...tee('p'), ...ops.i32Load(0), ...set('r'), ...get('p'), ...ops.i32Load(4), ...set('end'),
+    ...table('slotStart', 'p'), ...address('p', 'i', 4), ...ops.i32Load(0), ...set('f'),
+    ...table('slotCore', 'p'), ...address('p', 'i', 2), ...ops.i32Load16U(0), ...set('d'),
+    ...table('routeStep', 'steps'), ...table('routeSynapses', 'counts'), ...table('weights', 'weights'), ...table('targets', 'targets'), ...table('mantissas', 'mantissas'),
+    ...(plan.weightPerSlot ? [...address('weights', 'i', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')] : []),
+    ...loop('r', 'end', route),
+  ];
+  const body: Code = [...ops.i32Const(0), ...set('k'), ...loop('k', 'count', spike)];
+  return wasmModule(shared, [{ name: 'deliver', params: PARAMS.map(() => I32), results: [], locals: [[LOCALS.length, I32]], body }], []);
+}

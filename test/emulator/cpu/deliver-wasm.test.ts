@@ -1,0 +1,126 @@
+// Delivery by source in WebAssembly (emulator/cpu/deliver-wasm.ts): the same
+// delay-slot words as fan-out.ts deliverSent, to the bit, over every table width
+// and weight kind, for any range of target cores, and used by the one-thread
+// engine wherever the routes are not crossbar rows.
+import { describe, expect, it } from 'vitest';
+import { cpuChipLayout, cpuChipMemory, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
+import { deliverable, deliverPlan, placeDeliverArena } from '../../../emulator/cpu/deliver-wasm.js';
+import { buildFanOuts, deliverSent, deliveryRows, routeTables } from '../../../emulator/cpu/fan-out.js';
+import { random32 } from '../../../isa/random.js';
+import type { ChipImage } from '../../../isa/image/types.js';
+import { chipImage, lif, type AxonSpec, type CoreSpec } from '../build.js';
+
+/**
+ * Three cores of `neurons` neurons; neuron i of core c routes to axon i of
+ * core c + 1 and axon i + 1 of core c + 2 (so that routes go down as well as
+ * up the core indices, `descending`: 16-bit route steps), and to axon 0 of a
+ * fourth core whose synapses mix delays (it keeps an inbox). Axon a holds five
+ * synapses to pseudo-random slots with one of `weights` weights, or with
+ * `own`, on every seventh axon, a mantissa each; with `wideAxon`, axon 0 holds
+ * 300 (16-bit counts); with `perSlot`, every neuron's routes share a weight.
+ */
+function network(neurons: number, weights: number, opts: { readonly wideAxon?: boolean; readonly perSlot?: boolean; readonly own?: boolean; readonly descending?: boolean }): ChipImage {
+  const { wideAxon = false, perSlot = false, own = false, descending = false } = opts;
+  const cores: CoreSpec[] = [0, 1, 2].map((c) => ({
+    slot: c,
+    groups: [{ kind: 'neurons', count: neurons, params: lif({ du: 600, dv: 300, bias: 6000, refractory: 1 }) }],
+    axons: Array.from({ length: neurons + 1 }, (_, a): AxonSpec => {
+      const mine = own && !perSlot && a % 7 === 6;
+      const k = a % weights;
+      return {
+        exp: mine ? 1 + (a % 3) : 2,
+        synapses: Array.from({ length: wideAxon && a === 0 ? 300 : 5 }, (_, j) => ({
+          target: random32(9, c, a, j) % neurons,
+          weight: mine ? (random32(10, c, a, j) % 200) - 100 : (k % 2 === 0 ? 1 : -1) * (1 + (k >> 1)),
+          delay: 1 + (c % 2),
+        })),
+      };
+    }),
+    routes: Object.fromEntries(
+      Array.from({ length: neurons }, (_, i) => {
+        const next = [{ core: (c + 1) % 3, axon: i }, { core: (c + 2) % 3, axon: perSlot ? i : i + 1 }];
+        return [i, [...(descending ? next.reverse() : next.sort((x, y) => x.core - y.core)), { core: 3, axon: 0 }]];
+      }),
+    ),
+  }));
+  const inbox: CoreSpec = {
+    slot: 3,
+    groups: [{ kind: 'neurons', count: 4, params: lif({}) }],
+    axons: [{ exp: 0, synapses: [{ target: 1, weight: 10, delay: 1 }, { target: 2, weight: 10, delay: 3 }] }],
+  };
+  return chipImage([...cores, inbox]);
+}
+
+describe('delivery by source in WebAssembly', () => {
+  it('adds what deliverSent adds, over every width and weight kind and any range of target cores', () => {
+    const cases = [
+      network(200, 3, {}),
+      network(257, 129, { wideAxon: true }),
+      network(60, 5, { own: true, descending: true }),
+      network(100, 3, { perSlot: true, descending: true }),
+    ];
+    for (const image of cases) {
+      const fan = buildFanOuts(image);
+      const routes = routeTables(image);
+      const layout = cpuChipLayout(image);
+      expect(deliverable(fan)).toBe(true);
+      const plan = deliverPlan(fan, routes, layout.neurons);
+      const chip = cpuChipMemory(layout, false, plan.bytes);
+      const arena = placeDeliverArena(plan, fan, routes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
+      const { kernel } = arena;
+      // The same sums from the tables as built, into arrays of their own.
+      const accum = new Int32Array(chip.accum.length);
+      const accumInh = new Int32Array(chip.accumInh.length);
+      const rows = new Int32Array(image.cores.length);
+      let sums = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        const count = random32(1, trial, 0, 0) % 40;
+        for (let k = 0; k < count; k++) {
+          const c = random32(2, trial, k, 0) % 3;
+          kernel.sent.core[k] = c;
+          kernel.sent.slot[k] = random32(3, trial, k, 0) % image.cores[c].neuronCount;
+        }
+        const from = random32(4, trial, 0, 0) % 3;
+        const to = from + 1 + (random32(5, trial, 0, 0) % (4 - from));
+        const t = 1 + (random32(6, trial, 0, 0) % 50);
+        deliveryRows(arena.fan, from, to, t, layout, kernel.rows);
+        kernel.run(count, from, to);
+        deliverSent(fan, routes, kernel.sent, count, from, to, t, layout, accum, accumInh, rows);
+        sums += count;
+      }
+      expect(sums).toBeGreaterThan(400);
+      expect(Array.from(chip.accum)).toEqual(Array.from(accum));
+      expect(Array.from(chip.accumInh)).toEqual(Array.from(accumInh));
+      expect(accum.some((x) => x !== 0) && accumInh.some((x) => x !== 0)).toBe(true);
+      // The placed tables hold what the built ones hold.
+      expect(arena.fan.cores.map((out) => Array.from(out.targets))).toEqual(fan.cores.map((out) => Array.from(out.targets)));
+      expect(arena.routes.routeStart.map((a) => Array.from(a))).toEqual(routes.routeStart.map((a) => Array.from(a)));
+    }
+    // The widths the cases were built to cover.
+    const [narrow, wide, own, perSlot] = cases.map((image) => buildFanOuts(image));
+    expect([narrow.cores[0].targets, wide.cores[0].targets, wide.cores[0].routeSynapses, wide.cores[0].routeWeight].map((a) => a.BYTES_PER_ELEMENT)).toEqual([1, 2, 2, 2]);
+    expect([narrow.cores[0].routeStep.BYTES_PER_ELEMENT, own.cores[0].routeStep.BYTES_PER_ELEMENT]).toEqual([1, 2]);
+    expect(own.cores[0].mantissas.length).toBeGreaterThan(0);
+    expect(perSlot.weightPerSlot).toBe(true);
+  });
+
+  it("runs in the one-thread engine, whose fan-out tables then live in the chip memory, and not where the routes are crossbar rows", () => {
+    const e = new CpuEmulatorImpl(network(60, 5, { own: true }), { seed: 1 });
+    const out = e.fanOuts().cores[0];
+    // A WebAssembly memory is whole 64-KiB pages; the built tables are arrays of their own size.
+    expect(out.targets.buffer.byteLength % 65536).toBe(0);
+    expect(out.targets.buffer).toBe(out.slotStart.buffer);
+    // The arena's own bytes (directory, rows, alignment, the last page's rest) count in the memory the benchmark reports.
+    expect(e.arenaOverheadBytes()).toBeGreaterThan(0);
+    expect(e.arenaOverheadBytes()).toBeLessThan(65536 + 64 * 4);
+    e.dispose();
+    const crossbar = chipImage([0, 1].map((c): CoreSpec => ({
+      slot: c,
+      groups: [{ kind: 'neurons', count: 4, params: lif({}) }],
+      axons: [{ exp: 0, synapses: [{ target: 1, weight: 10, delay: 1 }] }],
+      routes: { 0: [{ core: 1 - c, axon: 0 }] },
+    })));
+    expect(buildFanOuts(crossbar).crossbar).toBe(true);
+    expect(deliverable(buildFanOuts(crossbar))).toBe(false);
+  });
+});
