@@ -17,7 +17,7 @@ import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel } from './deliver-wasm.js';
+import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
@@ -634,9 +634,9 @@ export class CpuChipCompute {
     // A thread without cores this step (the threaded engine's main thread, often) has nothing to deliver.
     if (sentCount > 0 && to > from && this.fan.any) {
       const deliver = this.deliver;
-      if (deliver !== undefined && sent.core === deliver.sent.core) {
+      if (deliver !== undefined && deliver.reads(sent)) {
         deliveryRows(this.fan, from, to, t, this.layout, this.rows);
-        deliver.run(sentCount, from, to);
+        deliver.run(sent, sentCount, from, to);
       } else deliverSent(this.fan, this.routes, sent, sentCount, from, to, t, this.layout, accum, accumInh, this.rows);
     }
     for (let k = firstAtLeast(irregular, from); k < irregular.length && irregular[k] < to; k++) {
@@ -784,6 +784,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** `packetCapacity`: the packet buffers' starting size (default initialPacketCapacity; tests start them small to exercise growth). */
   /** `memory`: the chip's state arrays (the threaded engine's are shared), by default plain ones. */
   /** `tables`, `fan`, `sent`: every core's synapse table, the fan-out tables and the sent list (the threaded engine's are in shared memory), by default built here. */
+  /** `arena`: where the threaded engine placed the delivery kernel's tables in `memory` (by default, with no `memory`, `fan` or `sent` given, placed here wherever the kernel can deliver). */
   constructor(
     image: ChipImage,
     options: RunOptions,
@@ -792,6 +793,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     tables?: readonly SynapseTable[],
     fan?: FanOuts,
     sent?: SentSpikes,
+    arena?: PlacedArena,
   ) {
     assertRunnableImage(image, options);
     this.profile = image.profile;
@@ -803,11 +805,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const builtFan = fan ?? buildFanOuts(image);
     const builtRoutes = routeTables(image);
     // One thread, tables built here: delivery by source runs in WebAssembly over copies of them in the chip memory.
-    const plan = memory === undefined && fan === undefined && sent === undefined && deliverable(builtFan) ? deliverPlan(builtFan, builtRoutes, layout.neurons) : undefined;
+    const plan = arena === undefined && memory === undefined && fan === undefined && sent === undefined && deliverable(builtFan) ? deliverPlan(builtFan, builtRoutes, layout.neurons) : undefined;
     const chip = memory ?? cpuChipMemory(layout, false, plan?.bytes ?? 0);
-    const arena = plan === undefined ? undefined : placeDeliverArena(plan, builtFan, builtRoutes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
-    this.fan = arena?.fan ?? builtFan;
-    this.arenaOverhead = arena === undefined ? 0 : chip.memory.buffer.byteLength - chip.arenaStart - arena.countedBytes;
+    const placed = arena ?? (plan === undefined ? undefined : placeDeliverArena(plan, builtFan, builtRoutes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh));
+    this.fan = placed?.fan ?? builtFan;
+    this.arenaOverhead = placed?.overheadBytes ?? 0;
     const synapseTables = tables ?? image.cores.map((core, c) => buildSynapseTable(core, learns, this.fan.delay[c]));
     this.counterTable = new Float64Array(image.cores.length * COUNTERS);
     this.denseCounters = new Float64Array(image.cores.length * DENSE_COUNTERS.length);
@@ -815,10 +817,10 @@ export class CpuEmulatorImpl implements CpuEmulator {
       (_, c) =>
         new CpuCore(image, c, options.recordCores?.[c] === true, synapseTables[c], layout.slots[c], cpuCoreViews(chip, layout, c), this.counterTable.subarray(c * COUNTERS, (c + 1) * COUNTERS)),
     );
-    this.sent = sent ?? arena?.kernel.sent ?? sentSpikes(layout.neurons);
+    this.sent = sent ?? placed?.sentLists[0] ?? sentSpikes(layout.neurons);
     this.imageWords = image.cores.map((core) => core.synapses);
-    const routes = arena?.routes ?? builtRoutes;
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, arena?.kernel);
+    const routes = placed?.routes ?? builtRoutes;
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, placed?.kernel);
     this.stats = chip.stats;
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);

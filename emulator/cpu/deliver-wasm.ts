@@ -4,10 +4,11 @@
 // and 1 ms spent a fifth of its time there (docs/performance.md item (ww)). The
 // kernel walks the same tables the same way and adds the same wrapping sums,
 // so the delay slots hold the same words; it reads them from an arena at the end
-// of the chip memory, where the one-thread engine places the fan-out tables,
-// the sent list and the rows of the step (placeDeliverArena). Chips whose routes
-// are crossbar rows (fan-out.ts: a byte a route, about one synapse a route) and
-// the threaded engine keep deliverSent.
+// of the chip memory, where the engine places the fan-out tables, the sent lists
+// and the rows of the step (placeDeliverArena; the threaded engine's workers
+// make their own instance over the shared memory: deliverKernel). Chips whose
+// routes are crossbar rows (fan-out.ts: a byte a route, about one synapse a
+// route) keep deliverSent.
 import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
 import { I32, ops, wasmModule, type Code } from './wasm-binary.js';
 
@@ -28,8 +29,8 @@ export interface DeliverPlan {
   readonly delay: number;
   readonly palette: number;
   readonly rows: number;
-  readonly sentCore: number;
-  readonly sentSlot: number;
+  /** Per sent list: its cores' and its slots' offsets. */
+  readonly sent: Int32Array;
   /** Per core and table (DIRECTORY order): its offset. */
   readonly tables: Int32Array;
   /** Bytes of an element of the routes' steps, counts and weight codes, and of the targets. */
@@ -57,8 +58,8 @@ export function deliverable(fan: FanOuts): boolean {
   return fan.any && !fan.crossbar;
 }
 
-/** Where everything goes in the arena, for `fan` and `routes` and a sent list of `slots` spikes. */
-export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number): DeliverPlan {
+/** Where everything goes in the arena, for `fan` and `routes` and `lists` sent lists of `slots` spikes each. */
+export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number, lists = 1): DeliverPlan {
   const cores = fan.cores.length;
   const directory = 0;
   let at = align4(cores << ENTRY_SHIFT);
@@ -70,8 +71,7 @@ export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number): D
   const delay = take(4 * cores);
   const palette = take(fan.palette.byteLength);
   const rows = take(4 * cores);
-  const sentCore = take(2 * slots);
-  const sentSlot = take(4 * slots);
+  const sent = Int32Array.from({ length: 2 * lists }, (_, k) => take((k % 2 === 0 ? 2 : 4) * slots));
   const tables = new Int32Array(cores * DIRECTORY.length);
   fan.cores.forEach((out, c) => {
     coreTables(out, routes.routeStart[c], fan.weightPerSlot).forEach((table, k) => {
@@ -86,8 +86,7 @@ export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number): D
     delay,
     palette,
     rows,
-    sentCore,
-    sentSlot,
+    sent,
     tables,
     stepBytes: first.routeStep.BYTES_PER_ELEMENT,
     countBytes: first.routeSynapses.BYTES_PER_ELEMENT,
@@ -107,20 +106,44 @@ function placed<A extends Uint32Array | Uint16Array | Uint8Array | Int8Array | I
   return view;
 }
 
-/** The kernel over a chip memory, and the tables, rows and sent list it reads there. */
+/** The kernel over a chip memory, and the rows it reads there. */
 export interface DeliverKernel {
-  /** Delivers sent[0..count) into the delay slots of cores [from, to), each at its row (rows[c], as deliverSent finds it). */
-  readonly run: (count: number, from: number, to: number) => void;
+  /** Delivers sent[0..count) into the delay slots of cores [from, to), each at its row (rows[c], as deliverSent finds it); `sent` must lie in the memory (reads()). */
+  readonly run: (sent: SentSpikes, count: number, from: number, to: number) => void;
+  /** Whether `sent` lies in the kernel's memory (a sent list of the arena). */
+  readonly reads: (sent: SentSpikes) => boolean;
   readonly rows: Int32Array;
-  readonly sent: SentSpikes;
+}
+
+/** The kernel over `memory`, whose arena at `start` holds what `plan` places (placeDeliverArena, on this thread or another). */
+export function deliverKernel(plan: DeliverPlan, memory: WebAssembly.Memory, start: number, accum: Int32Array, accumInh: Int32Array): DeliverKernel {
+  const buffer = memory.buffer;
+  const module = new WebAssembly.Module(deliverModule(plan, start, accum.byteOffset, accumInh.byteOffset, buffer instanceof SharedArrayBuffer));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const deliver = instance.exports.deliver as (count: number, from: number, to: number, sentCore: number, sentSlot: number) => void;
+  return {
+    run: (sent, count, from, to) => deliver(count, from, to, sent.core.byteOffset, sent.slot.byteOffset),
+    reads: (sent) => sent.core.buffer === buffer && sent.slot.buffer === buffer,
+    rows: new Int32Array(buffer, start + plan.rows, plan.cores),
+  };
+}
+
+/** The arena as placed: the tables and sent lists as views into the chip memory, the kernel, and the arena's bytes that memory.ts counts as nothing else. */
+export interface PlacedArena {
+  readonly fan: FanOuts;
+  readonly routes: RouteTables;
+  readonly sentLists: readonly SentSpikes[];
+  readonly kernel: DeliverKernel;
+  /** The chip memory's bytes from the arena's start that hold none of the tables or the (first) sent list memory.ts counts: directory, rows, alignment, the last page's rest, more sent lists. */
+  readonly overheadBytes: number;
+  readonly plan: DeliverPlan;
 }
 
 /**
  * Copies `fan`'s and `routes`' tables into `memory` from byte `start` as
- * `plan` places them, and gives back the fan-out and route tables as views
- * there (the engine reads only those from then on), with the kernel and the
- * bytes of the arena that memory.ts counts as those tables. `accum`
- * and `accumInh` are the chip's delay slots, in the same memory.
+ * `plan` places them, and gives back the fan-out and route tables and the sent
+ * lists as views there (the engine reads only those from then on), with the
+ * kernel. `accum` and `accumInh` are the chip's delay slots, in the same memory.
  */
 export function placeDeliverArena(
   plan: DeliverPlan,
@@ -130,7 +153,7 @@ export function placeDeliverArena(
   start: number,
   accum: Int32Array,
   accumInh: Int32Array,
-): { readonly fan: FanOuts; readonly routes: RouteTables; readonly kernel: DeliverKernel; readonly countedBytes: number } {
+): PlacedArena {
   const buffer = memory.buffer;
   if (start % 4 !== 0 || start + plan.bytes > buffer.byteLength) throw new RangeError('deliver-wasm.ts: the arena does not fit the chip memory');
   const directory = new Int32Array(buffer, start + plan.directory, plan.cores * (1 << (ENTRY_SHIFT - 2)));
@@ -158,20 +181,20 @@ export function placeDeliverArena(
     };
   });
   const placedFan: FanOuts = { ...fan, cores, delay: placed(fan.delay, buffer, start + plan.delay), palette: placed(fan.palette, buffer, start + plan.palette) };
-  const sent: SentSpikes = { core: new Uint16Array(buffer, start + plan.sentCore, plan.slots), slot: new Uint32Array(buffer, start + plan.sentSlot, plan.slots) };
-  const rows = new Int32Array(buffer, start + plan.rows, plan.cores);
-  const module = new WebAssembly.Module(deliverModule(plan, start, accum.byteOffset, accumInh.byteOffset, buffer instanceof SharedArrayBuffer));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const deliver = instance.exports.deliver as (count: number, from: number, to: number) => void;
-  // What memory.ts counts of the arena as tables (fan-out, routes, delay, palette) and as the sent list: the rest is the arena's own.
-  let countedBytes = placedFan.delay.byteLength + placedFan.palette.byteLength + sent.core.byteLength + sent.slot.byteLength;
+  const sentLists = Array.from({ length: plan.sent.length / 2 }, (_, k): SentSpikes => ({
+    core: new Uint16Array(buffer, start + plan.sent[2 * k], plan.slots),
+    slot: new Uint32Array(buffer, start + plan.sent[2 * k + 1], plan.slots),
+  }));
+  // What memory.ts counts of the arena as tables (fan-out, routes, delay, palette) and as the sent list (one): the rest is the arena's own.
+  let countedBytes = placedFan.delay.byteLength + placedFan.palette.byteLength + sentLists[0].core.byteLength + sentLists[0].slot.byteLength;
   cores.forEach((out, c) => {
     countedBytes += coreTables(out, routeStart[c], fan.weightPerSlot).reduce((sum, table) => sum + table.byteLength, 0);
   });
-  return { fan: placedFan, routes: { routeStart, routeAxon: routes.routeAxon }, kernel: { run: deliver, rows, sent }, countedBytes };
+  const overheadBytes = buffer.byteLength - start - countedBytes;
+  return { fan: placedFan, routes: { routeStart, routeAxon: routes.routeAxon }, sentLists, kernel: deliverKernel(plan, memory, start, accum, accumInh), overheadBytes, plan };
 }
 
-const PARAMS = ['count', 'from', 'to'] as const;
+const PARAMS = ['count', 'from', 'to', 'sentCore', 'sentSlot'] as const;
 const LOCALS = ['k', 'c', 'i', 'entry', 'r', 'end', 'f', 'd', 'code', 'steps', 'counts', 'weights', 'targets', 'mantissas', 'last', 'row', 'w', 'current', 'p'] as const;
 type Local = (typeof PARAMS)[number] | (typeof LOCALS)[number];
 const INDEX = new Map<Local, number>([...PARAMS, ...LOCALS].map((n, i) => [n, i]));
@@ -235,8 +258,8 @@ export function deliverModule(plan: DeliverPlan, start: number, accum: number, a
     ...ops.end,
   ];
   const spike: Code = [
-    ...get('k'), ...ops.i32Const(1), ...ops.i32Shl, ...ops.i32Load16U(A(plan.sentCore)), ...set('c'),
-    ...get('k'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.sentSlot)), ...set('i'),
+    ...address('sentCore', 'k', 2), ...ops.i32Load16U(0), ...set('c'),
+    ...address('sentSlot', 'k', 4), ...ops.i32Load(0), ...set('i'),
     ...get('c'), ...ops.i32Const(ENTRY_SHIFT), ...ops.i32Shl, ...ops.i32Const(A(plan.directory)), ...ops.i32Add, ...set('entry'),
     ...table('routeStart', 'p'), ...address('p', 'i', 4), ...tee('p'), ...ops.i32Load(0), ...set('r'), ...get('p'), ...ops.i32Load(4), ...set('end'),
     ...table('slotStart', 'p'), ...address('p', 'i', 4), ...ops.i32Load(0), ...set('f'),

@@ -31,7 +31,8 @@
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { buildFanOuts, inboxRouteCount, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
+import { buildFanOuts, inboxRouteCount, routeTables, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
+import { deliverable, deliverPlan, placeDeliverArena, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, NocStats, RunOptions } from '../interface.js';
 import { addNocTotals, nocTotalsFrom, nocTotalsLength } from '../noc.js';
@@ -139,6 +140,8 @@ export interface WorkerSetup {
   readonly tables: readonly SynapseTable[];
   readonly fan: FanOuts;
   readonly sentLists: readonly [SentSpikes, SentSpikes];
+  /** Where the delivery kernel's tables lie in the chip memory's arena, where the engine placed them (deliver-wasm.ts): each worker makes its own instance. */
+  readonly deliver: DeliverPlan | undefined;
   readonly layout: CpuChipLayout;
   readonly first: number;
   readonly end: number;
@@ -527,8 +530,9 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     tables: readonly SynapseTable[],
     fan: FanOuts,
     sentLists: readonly [SentSpikes, SentSpikes],
+    arena: PlacedArena | undefined,
   ) {
-    super(image, options, memory, undefined, tables, fan, sentLists[0]);
+    super(image, options, memory, undefined, tables, fan, sentLists[0], arena);
     this.sentLists = sentLists;
     this.updates = [sharedFloat64(image.cores.length), sharedFloat64(image.cores.length)];
     this.coreUpdate = this.updates[0];
@@ -556,6 +560,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         tables,
         fan,
         sentLists,
+        deliver: arena?.plan,
         layout: this.layout,
         first: k === 0 ? 0 : first,
         end,
@@ -758,11 +763,15 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   const n = Math.min(threads, image.cores.length);
   if (n <= 1 || threadingObstacle(image) !== undefined) return (await createCpuEmulator(image, options)) as CpuEmulator;
   const layout = cpuChipLayout(image);
-  const memory = cpuChipMemory(layout, true);
-  const fan = buildFanOuts(image, allocateShared);
+  const built = buildFanOuts(image, allocateShared);
+  // Delivery by source in WebAssembly (deliver-wasm.ts) where it can: its tables and both sent lists in the shared chip memory.
+  const plan = deliverable(built) ? deliverPlan(built, routeTables(image), layout.neurons, 2) : undefined;
+  const memory = cpuChipMemory(layout, true, plan?.bytes ?? 0);
+  const arena = plan === undefined ? undefined : placeDeliverArena(plan, built, routeTables(image), memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
+  const fan = arena?.fan ?? built;
   const tables = image.cores.map((core, c) => buildSynapseTable(core, false, fan.delay[c], allocateShared));
-  const sentLists = [sentSpikes(layout.neurons, allocateShared), sentSpikes(layout.neurons, allocateShared)] as const;
-  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables, fan, sentLists);
+  const sentLists = arena === undefined ? ([sentSpikes(layout.neurons, allocateShared), sentSpikes(layout.neurons, allocateShared)] as const) : ([arena.sentLists[0], arena.sentLists[1]] as const);
+  const emulator = new ThreadedCpuEmulator(image, options, memory, coreRanges(image, n), tables, fan, sentLists, arena);
   try {
     await emulator.ready();
   } catch (err) {

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuChipCompute, CpuCore, cpuCoreViews } from './cpu.js';
 import { routeTables } from './fan-out.js';
+import { deliverKernel } from './deliver-wasm.js';
 import { takeNocTotals, writeNocTotals } from '../noc.js';
 import { StepTiming } from './timing.js';
 import {
@@ -20,7 +21,9 @@ const cores: CpuCore[] = [];
 const layout = setup.layout;
 for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(setup.memory, layout, c)));
 const routes = routeTables(setup.image);
-const compute = new CpuChipCompute(cores, first, setup.memory, layout, setup.fan, routes);
+const { memory } = setup;
+const deliver = setup.deliver === undefined ? undefined : deliverKernel(setup.deliver, memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
+const compute = new CpuChipCompute(cores, first, memory, layout, setup.fan, routes, deliver);
 const { sentLists, timer } = setup;
 /** The first worker's timer, made when it is first handed a step: its packet buffers cost nothing where the balance never shares (0.3 bytes a synapse at CUBA 40,000 neurons). */
 let timing: StepTiming | undefined;

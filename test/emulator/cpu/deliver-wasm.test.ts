@@ -4,7 +4,7 @@
 // engine wherever the routes are not crossbar rows.
 import { describe, expect, it } from 'vitest';
 import { cpuChipLayout, cpuChipMemory, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
-import { deliverable, deliverPlan, placeDeliverArena } from '../../../emulator/cpu/deliver-wasm.js';
+import { deliverable, deliverKernel, deliverPlan, placeDeliverArena } from '../../../emulator/cpu/deliver-wasm.js';
 import { buildFanOuts, deliverSent, deliveryRows, routeTables } from '../../../emulator/cpu/fan-out.js';
 import { random32 } from '../../../isa/random.js';
 import type { ChipImage } from '../../../isa/image/types.js';
@@ -64,10 +64,11 @@ describe('delivery by source in WebAssembly', () => {
       const routes = routeTables(image);
       const layout = cpuChipLayout(image);
       expect(deliverable(fan)).toBe(true);
-      const plan = deliverPlan(fan, routes, layout.neurons);
+      // Two sent lists, as the threaded engine keeps, and a second instance of the kernel, as its workers make.
+      const plan = deliverPlan(fan, routes, layout.neurons, 2);
       const chip = cpuChipMemory(layout, false, plan.bytes);
       const arena = placeDeliverArena(plan, fan, routes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
-      const { kernel } = arena;
+      const kernels = [arena.kernel, deliverKernel(plan, chip.memory, chip.arenaStart, chip.accum, chip.accumInh)];
       // The same sums from the tables as built, into arrays of their own.
       const accum = new Int32Array(chip.accum.length);
       const accumInh = new Int32Array(chip.accumInh.length);
@@ -75,17 +76,21 @@ describe('delivery by source in WebAssembly', () => {
       let sums = 0;
       for (let trial = 0; trial < 40; trial++) {
         const count = random32(1, trial, 0, 0) % 40;
+        const sent = arena.sentLists[trial % 2];
+        const kernel = kernels[(trial >> 1) % 2];
+        expect(kernel.reads(sent)).toBe(true);
         for (let k = 0; k < count; k++) {
           const c = random32(2, trial, k, 0) % 3;
-          kernel.sent.core[k] = c;
-          kernel.sent.slot[k] = random32(3, trial, k, 0) % image.cores[c].neuronCount;
+          sent.core[k] = c;
+          sent.slot[k] = random32(3, trial, k, 0) % image.cores[c].neuronCount;
         }
         const from = random32(4, trial, 0, 0) % 3;
         const to = from + 1 + (random32(5, trial, 0, 0) % (4 - from));
         const t = 1 + (random32(6, trial, 0, 0) % 50);
         deliveryRows(arena.fan, from, to, t, layout, kernel.rows);
-        kernel.run(count, from, to);
-        deliverSent(fan, routes, kernel.sent, count, from, to, t, layout, accum, accumInh, rows);
+        expect(kernel.rows.buffer).toBe(chip.memory.buffer);
+        kernel.run(sent, count, from, to);
+        deliverSent(fan, routes, sent, count, from, to, t, layout, accum, accumInh, rows);
         sums += count;
       }
       expect(sums).toBeGreaterThan(400);
