@@ -15,7 +15,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, SLOT_HOPS, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -688,6 +688,37 @@ export class CpuChipCompute {
   }
 }
 
+/**
+ * Per core, per slot: the hops of its routes, east-west, north-south and
+ * chip-to-chip (SLOT_HOPS each), by X-then-Y routing as isa/profile.ts
+ * routeHops counts them: |dx| and |dy| tiles, of which the chip boundaries
+ * crossed go over chip-to-chip links. Routes never change, so a spike's hops
+ * are its slot's (a route's four position reads were a tenth of a CUBA step at
+ * 4,000 neurons and 1 ms, docs/performance.md item (xx)).
+ */
+function routeHopsBySlot(image: ChipImage): Int32Array[] {
+  const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
+  const x = Int32Array.from(positions, (p) => p.x);
+  const y = Int32Array.from(positions, (p) => p.y);
+  const chipX = Int32Array.from(positions, (p) => p.chipX);
+  const chipY = Int32Array.from(positions, (p) => p.chipY);
+  return image.cores.map((core, c) => {
+    const { routeStart, routeCore } = core;
+    const hops = new Int32Array(SLOT_HOPS * (routeStart.length - 1));
+    for (let i = 0; i + 1 < routeStart.length; i++) {
+      for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
+        const d = routeCore[r];
+        const chipsX = Math.abs(chipX[c] - chipX[d]);
+        const chipsY = Math.abs(chipY[c] - chipY[d]);
+        hops[SLOT_HOPS * i] += Math.abs(x[c] - x[d]) - chipsX;
+        hops[SLOT_HOPS * i + 1] += Math.abs(y[c] - y[d]) - chipsY;
+        hops[SLOT_HOPS * i + 2] += chipsX + chipsY;
+      }
+    }
+    return hops;
+  });
+}
+
 export class CpuEmulatorImpl implements CpuEmulator {
   readonly backend = 'cpu' as const;
   private readonly profile: ChipProfile;
@@ -733,11 +764,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly tick: number;
   /** Per core: this step's learn cycles, as the timing reads them. */
   private readonly learnCycles: Float64Array;
-  /** Per core: its tile's column and row and its chip's column and row on the board (a route's hops follow). */
-  private readonly coreX: Int32Array;
-  private readonly coreY: Int32Array;
-  private readonly coreChipX: Int32Array;
-  private readonly coreChipY: Int32Array;
+  /**
+   * Per core, per slot s: the hops of its routes at SLOT_HOPS s, east-west, north-south and chip-to-chip.
+   * A spike sends every route of its slot, so send adds them once a spike (routeHopsBySlot).
+   */
+  private readonly slotHops: readonly Int32Array[];
   /** Delivery by source (fan-out.ts): each core's routes' synapses, and this step's spikes as sent (the next step delivers them). */
   protected readonly fan: FanOuts;
   /** The sent list this step's send writes (the threaded engine alternates two), and its length. */
@@ -839,11 +870,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.stepTiming = new StepTiming(image, routes, this.fan, synapseTables, capacity);
     this.learnCycles = new Float64Array(image.cores.length);
     this.tick = image.profile.tickCycles;
-    const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
-    this.coreX = Int32Array.from(positions, (p) => p.x);
-    this.coreY = Int32Array.from(positions, (p) => p.y);
-    this.coreChipX = Int32Array.from(positions, (p) => p.chipX);
-    this.coreChipY = Int32Array.from(positions, (p) => p.chipY);
+    this.slotHops = routeHopsBySlot(image);
     this.coreUpdate = new Float64Array(image.cores.length);
     this.learnCyclesTotal = new Float64Array(image.cores.length);
     this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
@@ -1176,16 +1203,11 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const sentSlot = this.sent.slot;
     let sentCount = this.sentCount;
     const count = this.countNext;
-    const { coreX, coreY, coreChipX, coreChipY, denseCounters } = this;
+    const { denseCounters } = this;
+    const slotHops = this.slotHops[c];
     // The synaptic ops of the packets, on their target cores (integer sums: the same in any order).
     const opsAt = DENSE_OPS * this.cores.length;
     let allOps = 0;
-    // Hops of X-then-Y routing (isa/profile.ts routeHops): |dx| and |dy| tiles, of
-    // which the chip boundaries crossed go over chip-to-chip links.
-    const x = coreX[c];
-    const y = coreY[c];
-    const chipX = coreChipX[c];
-    const chipY = coreChipY[c];
     let q = this.inboxPackets;
     let packets = 0;
     let hopsEW = 0;
@@ -1212,15 +1234,13 @@ export class CpuEmulatorImpl implements CpuEmulator {
           this.inboxAxon[q++] = axon;
           if (ops === ROUTE_SYNAPSES_MORE) ops = axonSynapses(this.cores[dest].table, axon);
         }
-        const chipsX = Math.abs(chipX - coreChipX[dest]);
-        const chipsY = Math.abs(chipY - coreChipY[dest]);
-        hopsEW += Math.abs(x - coreX[dest]) - chipsX;
-        hopsNS += Math.abs(y - coreY[dest]) - chipsY;
-        hopsChip += chipsX + chipsY;
         denseCounters[opsAt + dest] += ops;
         allOps += ops;
       }
       packets += end - first;
+      hopsEW += slotHops[SLOT_HOPS * i];
+      hopsNS += slotHops[SLOT_HOPS * i + 1];
+      hopsChip += slotHops[SLOT_HOPS * i + 2];
     }
     this.inboxPackets = q;
     this.sentCount = sentCount;

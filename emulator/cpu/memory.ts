@@ -30,15 +30,17 @@ const NOC_PACKET_BYTES = 4 * 8 + 9 * 4;
 const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
 /**
  * Per core: two inbox starts, two inbox counts, a fill cursor and the delay-slot
- * row of delivery by source (Int32 x 6), tile and chip position (Int32 x 4, and
- * x 4 in the NoC), update and learn cycles and the timing's free cycle
+ * row of delivery by source (Int32 x 6), tile and chip position in the NoC
+ * (Int32 x 4), update and learn cycles and the timing's free cycle
  * (Float64 x 3), learn phase busy cycles and running counters (Float64, three
  * of the counters in their own array: cpu.ts denseCounters), its place
  * in the chip's state arrays (start, accumulator start, size, delay slots, first
  * group: Int32 x 5), whether the table kernel updates it and its place in the
  * list of cores the compute visits (Uint8, Int32: cpu.ts CpuChipCompute).
  */
-const CORE_BYTES = 6 * 4 + 8 * 4 + 3 * 8 + (1 + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
+const CORE_BYTES = 6 * 4 + 4 * 4 + 3 * 8 + (1 + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
+/** Per slot of a core: the hops of its routes, east-west, north-south and chip-to-chip (Int32 x 3: cpu.ts slotHops). */
+export const SLOT_HOPS = 3;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
@@ -149,7 +151,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     }
     // The route's axon is read only on the way to an inbox.
     const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
-    routeBytes += core.routeStart.byteLength + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
+    routeBytes += core.routeStart.byteLength + SLOT_HOPS * 4 * (core.routeStart.length - 1) + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
     neurons += n;
     accums += (maxDelay + 1) * n;
   });
