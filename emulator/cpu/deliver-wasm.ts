@@ -3,17 +3,18 @@
 // (two bounds-checked loads and a store), and a step of CUBA at 4,000 neurons
 // and 1 ms spent a fifth of its time there (docs/performance.md item (ww)). The
 // kernel walks the same tables the same way and adds the same wrapping sums,
-// so the delay slots hold the same words; it reads them from an arena at the end
-// of the chip memory, where the engine places the fan-out tables, the sent lists
-// and the rows of the step (placeDeliverArena; the threaded engine's workers
-// make their own instance over the shared memory: deliverKernel). Chips whose
-// routes are crossbar rows (fan-out.ts: a byte a route, about one synapse a
-// route) keep deliverSent.
+// so the delay slots hold the same words, for routes with their synapse lists
+// and for routes that are crossbar rows alike (fan-out.ts). It reads them from
+// an arena at the end of the chip memory, where the engine places the fan-out
+// tables, the sent lists and the rows of the step (placeDeliverArena; the
+// threaded engine's workers make their own instance over the shared memory:
+// deliverKernel).
 import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
 import { I32, ops, wasmModule, type Code } from './wasm-binary.js';
 
 /** Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry). */
-const DIRECTORY = ['slotStart', 'slotCore', 'routeStep', 'routeSynapses', 'weights', 'targets', 'mantissas', 'routeStart'] as const;
+/** `synapses` is the routes' synapse counts, or their crossbar rows (FanOuts.crossbar); `weights` the weight codes per route, or per slot. */
+const DIRECTORY = ['slotStart', 'slotCore', 'routeStep', 'synapses', 'weights', 'targets', 'mantissas', 'routeStart'] as const;
 type Table = (typeof DIRECTORY)[number];
 /** A directory entry's bytes, a power of two: the entry's offset is the core shifted. */
 const ENTRY_SHIFT = 5;
@@ -40,22 +41,21 @@ export interface DeliverPlan {
   readonly targetBytes: number;
   readonly weightPerSlot: boolean;
   readonly weightMark: number;
+  /** Whether the routes are crossbar rows (countBytes is then a row's byte). */
+  readonly crossbar: boolean;
   readonly slots: number;
 }
 
 /** The tables of a fan-out the kernel reads, in DIRECTORY order: routeStart is the route table's. */
-function coreTables(out: FanOut, routeStart: Uint32Array, weightPerSlot: boolean): readonly (Uint32Array | Uint16Array | Uint8Array | Int8Array)[] {
-  return [out.slotStart, out.slotCore, out.routeStep, out.routeSynapses, weightPerSlot ? out.slotWeight : out.routeWeight, out.targets, out.mantissas, routeStart];
+function coreTables(out: FanOut, routeStart: Uint32Array, fan: FanOuts): readonly (Uint32Array | Uint16Array | Uint8Array | Int8Array)[] {
+  return [out.slotStart, out.slotCore, out.routeStep, fan.crossbar ? out.routeRow : out.routeSynapses, fan.weightPerSlot ? out.slotWeight : out.routeWeight, out.targets, out.mantissas, routeStart];
 }
 
 const align4 = (bytes: number): number => Math.ceil(bytes / 4) * 4;
 
-/**
- * Whether the kernel can deliver for `fan`: some core is delivered by source
- * and the routes are not crossbar rows (deliverSent's other loop).
- */
+/** Whether the kernel has anything to deliver for `fan`: some core is delivered by source. */
 export function deliverable(fan: FanOuts): boolean {
-  return fan.any && !fan.crossbar;
+  return fan.any;
 }
 
 /** Where everything goes in the arena, for `fan` and `routes` and `lists` sent lists of `slots` spikes each. */
@@ -74,7 +74,7 @@ export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number, li
   const sent = Int32Array.from({ length: 2 * lists }, (_, k) => take((k % 2 === 0 ? 2 : 4) * slots));
   const tables = new Int32Array(cores * DIRECTORY.length);
   fan.cores.forEach((out, c) => {
-    coreTables(out, routes.routeStart[c], fan.weightPerSlot).forEach((table, k) => {
+    coreTables(out, routes.routeStart[c], fan).forEach((table, k) => {
       tables[c * DIRECTORY.length + k] = take(table.byteLength);
     });
   });
@@ -89,11 +89,12 @@ export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number, li
     sent,
     tables,
     stepBytes: first.routeStep.BYTES_PER_ELEMENT,
-    countBytes: first.routeSynapses.BYTES_PER_ELEMENT,
+    countBytes: (fan.crossbar ? first.routeRow : first.routeSynapses).BYTES_PER_ELEMENT,
     weightBytes: (fan.weightPerSlot ? first.slotWeight : first.routeWeight).BYTES_PER_ELEMENT,
     targetBytes: first.targets.BYTES_PER_ELEMENT,
     weightPerSlot: fan.weightPerSlot,
     weightMark: fan.weightMark,
+    crossbar: fan.crossbar,
     slots,
   };
 }
@@ -160,19 +161,20 @@ export function placeDeliverArena(
   const routeStart: Uint32Array[] = [];
   const cores = fan.cores.map((out, c): FanOut => {
     const at = (k: number): number => start + plan.tables[c * DIRECTORY.length + k];
-    const views = coreTables(out, routes.routeStart[c], fan.weightPerSlot).map((table, k) => {
+    const views = coreTables(out, routes.routeStart[c], fan).map((table, k) => {
       directory[(c << (ENTRY_SHIFT - 2)) + k] = at(k);
       return placed(table, buffer, at(k));
     });
     const index = (name: Table): number => DIRECTORY.indexOf(name);
     const weights = views[index('weights')] as Narrow;
+    const synapses = views[index('synapses')] as Narrow;
     routeStart.push(views[index('routeStart')] as Uint32Array);
     return {
       slotStart: views[index('slotStart')] as Uint32Array,
       slotCore: views[index('slotCore')] as Uint16Array,
       routeStep: views[index('routeStep')] as Narrow,
-      routeSynapses: views[index('routeSynapses')] as Narrow,
-      routeRow: out.routeRow,
+      routeSynapses: fan.crossbar ? out.routeSynapses : synapses,
+      routeRow: fan.crossbar ? (synapses as Uint8Array) : out.routeRow,
       routeWeight: fan.weightPerSlot ? out.routeWeight : weights,
       slotWeight: fan.weightPerSlot ? weights : out.slotWeight,
       targets: views[index('targets')] as Narrow,
@@ -188,14 +190,14 @@ export function placeDeliverArena(
   // What memory.ts counts of the arena as tables (fan-out, routes, delay, palette) and as the sent list (one): the rest is the arena's own.
   let countedBytes = placedFan.delay.byteLength + placedFan.palette.byteLength + sentLists[0].core.byteLength + sentLists[0].slot.byteLength;
   cores.forEach((out, c) => {
-    countedBytes += coreTables(out, routeStart[c], fan.weightPerSlot).reduce((sum, table) => sum + table.byteLength, 0);
+    countedBytes += coreTables(out, routeStart[c], fan).reduce((sum, table) => sum + table.byteLength, 0);
   });
   const overheadBytes = buffer.byteLength - start - countedBytes;
   return { fan: placedFan, routes: { routeStart, routeAxon: routes.routeAxon }, sentLists, kernel: deliverKernel(plan, memory, start, accum, accumInh), overheadBytes, plan };
 }
 
 const PARAMS = ['count', 'from', 'to', 'sentCore', 'sentSlot'] as const;
-const LOCALS = ['k', 'c', 'i', 'entry', 'r', 'end', 'f', 'd', 'code', 'steps', 'counts', 'weights', 'targets', 'mantissas', 'last', 'row', 'w', 'current', 'p'] as const;
+const LOCALS = ['k', 'c', 'i', 'entry', 'r', 'end', 'f', 'd', 'code', 'steps', 'counts', 'weights', 'targets', 'mantissas', 'last', 'row', 'w', 'current', 'p', 'm'] as const;
 type Local = (typeof PARAMS)[number] | (typeof LOCALS)[number];
 const INDEX = new Map<Local, number>([...PARAMS, ...LOCALS].map((n, i) => [n, i]));
 const get = (n: Local): Code => ops.localGet(INDEX.get(n)!);
@@ -218,7 +220,7 @@ const loop = (i: Local, end: Local, body: Code): Code => [
   ...ops.end, ...ops.end,
 ];
 
-/** The kernel's module: deliverSent's non-crossbar loop, with the plan's offsets (from the arena at `start`) and widths compiled in. */
+/** The kernel's module: deliverSent's loop (or, for crossbar rows, deliverRows'), with the plan's offsets (from the arena at `start`) and widths compiled in. */
 export function deliverModule(plan: DeliverPlan, start: number, accum: number, accumInh: number, shared: boolean): Uint8Array {
   const A = (offset: number): number => start + offset;
   // The synapse at f of a route: its slot in the row, and the address of its delay-slot word in `into` (a local or a constant).
@@ -257,6 +259,23 @@ export function deliverModule(plan: DeliverPlan, start: number, accum: number, a
     ...ops.end,
     ...ops.end,
   ];
+  // A crossbar row (deliverRows): a bit a target slot, lowest first; a route to an inbox has no bits.
+  const row: Code = [
+    ...get('d'), ...address('steps', 'r', plan.stepBytes), ...loadNarrow(plan.stepBytes), ...ops.i32Add, ...ops.i32Const(0xffff), ...ops.i32And, ...tee('d'),
+    ...get('from'), ...ops.i32GeS, ...get('d'), ...get('to'), ...ops.i32LtS, ...ops.i32And, ...ops.if,
+    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows)), ...set('row'),
+    ...(plan.weightPerSlot ? [] : [...address('weights', 'r', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')]),
+    ...get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette)), ...set('w'),
+    ...currentOf('w'), ...set('current'),
+    ...address('counts', 'r', 1), ...ops.i32Load8U(0), ...set('m'),
+    ...ops.block, ...ops.loop,
+    ...get('m'), ...ops.i32Eqz, ...ops.brIf(1),
+    ...get('current'), ...get('row'), ...get('m'), ...ops.i32Ctz, ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add, ...add('w'),
+    ...get('m'), ...get('m'), ...ops.i32Const(1), ...ops.i32Sub, ...ops.i32And, ...set('m'),
+    ...ops.br(0),
+    ...ops.end, ...ops.end,
+    ...ops.end,
+  ];
   const spike: Code = [
     ...address('sentCore', 'k', 2), ...ops.i32Load16U(0), ...set('c'),
     ...address('sentSlot', 'k', 4), ...ops.i32Load(0), ...set('i'),
@@ -264,9 +283,9 @@ export function deliverModule(plan: DeliverPlan, start: number, accum: number, a
     ...table('routeStart', 'p'), ...address('p', 'i', 4), ...tee('p'), ...ops.i32Load(0), ...set('r'), ...get('p'), ...ops.i32Load(4), ...set('end'),
     ...table('slotStart', 'p'), ...address('p', 'i', 4), ...ops.i32Load(0), ...set('f'),
     ...table('slotCore', 'p'), ...address('p', 'i', 2), ...ops.i32Load16U(0), ...set('d'),
-    ...table('routeStep', 'steps'), ...table('routeSynapses', 'counts'), ...table('weights', 'weights'), ...table('targets', 'targets'), ...table('mantissas', 'mantissas'),
+    ...table('routeStep', 'steps'), ...table('synapses', 'counts'), ...table('weights', 'weights'), ...table('targets', 'targets'), ...table('mantissas', 'mantissas'),
     ...(plan.weightPerSlot ? [...address('weights', 'i', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')] : []),
-    ...loop('r', 'end', route),
+    ...loop('r', 'end', plan.crossbar ? row : route),
   ];
   const body: Code = [...ops.i32Const(0), ...set('k'), ...loop('k', 'count', spike)];
   return wasmModule(shared, [{ name: 'deliver', params: PARAMS.map(() => I32), results: [], locals: [[LOCALS.length, I32]], body }], []);

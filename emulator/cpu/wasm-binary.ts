@@ -69,6 +69,8 @@ export const ops = {
   select: [0x1b],
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
+  /** i32.ctz: the trailing zero bits' count. */
+  i32Ctz: [0x68],
   i32LtS: [0x48],
   i32GtS: [0x4a],
   i32GeS: [0x4e],
