@@ -12,8 +12,10 @@
 import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
 import { I32, ops, wasmModule, type Code } from './wasm-binary.js';
 
-/** Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry). */
-/** `synapses` is the routes' synapse counts, or their crossbar rows (FanOuts.crossbar); `weights` the weight codes per route, or per slot. */
+/**
+ * Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry): `synapses` is the
+ * routes' synapse counts, or their crossbar rows (FanOuts.crossbar); `weights` the weight codes per route, or per slot.
+ */
 const DIRECTORY = ['slotStart', 'slotCore', 'routeStep', 'synapses', 'weights', 'targets', 'mantissas', 'routeStart'] as const;
 type Table = (typeof DIRECTORY)[number];
 /** A directory entry's bytes, a power of two: the entry's offset is the core shifted. */
