@@ -17,7 +17,7 @@ import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, SLOT_HOPS, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel, type PlacedArena } from './deliver-wasm.js';
+import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
@@ -199,6 +199,18 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean, arenaBytes
     stats: view(10),
     arenaStart: plan.pages * WASM_PAGE,
   };
+}
+
+/**
+ * The delivery kernel's arena for `fan` (deliver-wasm.ts) with `lists` sent lists, where the kernel has
+ * something to deliver and the arena fits the chip memory beside the state (`maxPages`, 4 GiB); otherwise
+ * none, and delivery by source runs in JavaScript (deliverSent).
+ */
+export function deliveryArenaPlan(layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, lists: number, maxPages = WASM_MAX_PAGES): DeliverPlan | undefined {
+  if (!deliverable(fan)) return undefined;
+  const plan = deliverPlan(fan, routes, layout.neurons, lists);
+  const state = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]).pages;
+  return state + Math.ceil(plan.bytes / WASM_PAGE) <= maxPages ? plan : undefined;
 }
 
 /** Core c's part of the chip's state arrays. */
@@ -836,7 +848,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const builtFan = fan ?? buildFanOuts(image);
     const builtRoutes = routeTables(image);
     // One thread, tables built here: delivery by source runs in WebAssembly over copies of them in the chip memory.
-    const plan = arena === undefined && memory === undefined && fan === undefined && sent === undefined && deliverable(builtFan) ? deliverPlan(builtFan, builtRoutes, layout.neurons) : undefined;
+    const plan = arena === undefined && memory === undefined && fan === undefined && sent === undefined ? deliveryArenaPlan(layout, builtFan, builtRoutes, 1) : undefined;
     const chip = memory ?? cpuChipMemory(layout, false, plan?.bytes ?? 0);
     const placed = arena ?? (plan === undefined ? undefined : placeDeliverArena(plan, builtFan, builtRoutes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh));
     this.fan = placed?.fan ?? builtFan;

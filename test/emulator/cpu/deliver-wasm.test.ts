@@ -3,7 +3,7 @@
 // and weight kind, for any range of target cores, and used by the one-thread
 // engine wherever the routes are not crossbar rows.
 import { describe, expect, it } from 'vitest';
-import { cpuChipLayout, cpuChipMemory, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
+import { cpuChipLayout, cpuChipMemory, CpuEmulatorImpl, deliveryArenaPlan } from '../../../emulator/cpu/cpu.js';
 import { deliverable, deliverKernel, deliverPlan, placeDeliverArena } from '../../../emulator/cpu/deliver-wasm.js';
 import { buildFanOuts, deliverSent, deliveryRows, routeTables } from '../../../emulator/cpu/fan-out.js';
 import { random32 } from '../../../isa/random.js';
@@ -127,5 +127,17 @@ describe('delivery by source in WebAssembly', () => {
     expect(e.arenaOverheadBytes()).toBeGreaterThan(0);
     expect(e.arenaOverheadBytes()).toBeLessThan(65536 + 64 * 4);
     e.dispose();
+  });
+
+  it('is left to JavaScript where its arena would not fit the chip memory beside the state', () => {
+    const image = network(60, 5, {});
+    const layout = cpuChipLayout(image);
+    const fan = buildFanOuts(image);
+    const plan = deliveryArenaPlan(layout, fan, routeTables(image), 1);
+    expect(plan).toBeDefined();
+    const state = cpuChipMemory(layout, false).memory.buffer.byteLength / 65536;
+    const arenaPages = Math.ceil(plan!.bytes / 65536);
+    expect(deliveryArenaPlan(layout, fan, routeTables(image), 1, state + arenaPages)).toBeDefined();
+    expect(deliveryArenaPlan(layout, fan, routeTables(image), 1, state + arenaPages - 1)).toBeUndefined();
   });
 });
