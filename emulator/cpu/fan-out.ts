@@ -367,9 +367,9 @@ export function deliveryRows(
 }
 
 /**
- * Phase 1 by source for the cores [from, to) (the one-thread engine runs the
- * same loop in WebAssembly where the routes are not crossbar rows:
- * deliver-wasm.ts): the synapses of every spike in
+ * Phase 1 by source for the cores [from, to) (both engines run the same loops
+ * in WebAssembly wherever the tables fit the chip memory: deliver-wasm.ts,
+ * cpu.ts deliveryArenaPlan): the synapses of every spike in
  * sent[0..count), sent in step t - 1, that reach one of those cores, into the
  * delay slot each one lands in (the one of step t - 1 + d, as deliverCore
  * finds it). `rows` is scratch, one entry per core.

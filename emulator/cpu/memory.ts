@@ -128,7 +128,7 @@ export function initialPacketBufferBytes(image: ChipImage, fan: FanOuts): number
  * what its per-step packet buffers hold (CpuEmulatorImpl.packetBufferBytes();
  * by default initialPacketBufferBytes); `arenaBytes` the chip memory's bytes
  * past the state arrays that hold none of the tables counted here (the
- * one-thread engine's delivery arena: CpuEmulatorImpl.arenaOverheadBytes()).
+ * engine's delivery arena: CpuEmulatorImpl.arenaOverheadBytes()).
  */
 export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), packetBufferBytes: number = initialPacketBufferBytes(image, fan), arenaBytes = 0): CpuMemory {
   let synapses = 0;
