@@ -765,9 +765,10 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   const layout = cpuChipLayout(image);
   const built = buildFanOuts(image, allocateShared);
   // Delivery by source in WebAssembly (deliver-wasm.ts) where it can: its tables and both sent lists in the shared chip memory.
-  const plan = deliveryArenaPlan(layout, built, routeTables(image), 2);
+  const routes = routeTables(image);
+  const plan = deliveryArenaPlan(layout, built, routes, 2);
   const memory = cpuChipMemory(layout, true, plan?.bytes ?? 0);
-  const arena = plan === undefined ? undefined : placeDeliverArena(plan, built, routeTables(image), memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
+  const arena = plan === undefined ? undefined : placeDeliverArena(plan, built, routes, memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
   const fan = arena?.fan ?? built;
   const tables = image.cores.map((core, c) => buildSynapseTable(core, false, fan.delay[c], allocateShared));
   const sentLists = arena === undefined ? ([sentSpikes(layout.neurons, allocateShared), sentSpikes(layout.neurons, allocateShared)] as const) : ([arena.sentLists[0], arena.sentLists[1]] as const);
