@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuChipLayout, cpuChipMemory, CpuEmulatorImpl, deliveryArenaPlan } from '../../../emulator/cpu/cpu.js';
 import { deliverable, deliverKernel, deliverPlan, placeDeliverArena } from '../../../emulator/cpu/deliver-wasm.js';
 import { buildFanOuts, deliverSent, deliveryRows, routeTables } from '../../../emulator/cpu/fan-out.js';
+import { createThreadedCpuEmulator } from '../../../emulator/cpu/threaded.js';
 import { random32 } from '../../../isa/random.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { chipImage, lif, type AxonSpec, type CoreSpec } from '../build.js';
@@ -117,7 +118,13 @@ describe('delivery by source in WebAssembly', () => {
     expect(perSlot.weightPerSlot).toBe(true);
   });
 
-  it('runs in the one-thread engine, whose fan-out tables then live in the chip memory', () => {
+  it('runs in both engines, whose fan-out tables then live in the chip memory', async () => {
+    // The threaded engine's tables are in its shared chip memory, whole pages, with the sent lists its workers read.
+    const threaded = await createThreadedCpuEmulator(network(60, 5, { own: true }), { seed: 1 }, 2);
+    const shared = (threaded as CpuEmulatorImpl).fanOuts().cores[0].targets.buffer;
+    expect(shared instanceof SharedArrayBuffer && shared.byteLength % 65536 === 0).toBe(true);
+    expect((threaded as CpuEmulatorImpl).arenaOverheadBytes()).toBeGreaterThan(0);
+    threaded.dispose();
     const e = new CpuEmulatorImpl(network(60, 5, { own: true }), { seed: 1 });
     const out = e.fanOuts().cores[0];
     // A WebAssembly memory is whole 64-KiB pages; the built tables are arrays of their own size.
