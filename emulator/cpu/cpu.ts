@@ -15,9 +15,9 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, SLOT_HOPS, WASM_MAX_PAGES, WASM_PAGE } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, SLOT_HOPS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { deliverable, deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
+import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
@@ -169,6 +169,9 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
   return { stateStart, accumStart, n, slots, groupStart, neurons: stateStart[cores], accums: accumStart[cores] };
 }
 
+/** Where the chip memory holds `layout`'s state arrays (memory.ts chipMemoryPlan). */
+const layoutMemoryPlan = (layout: CpuChipLayout): ChipMemoryPlan => chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]);
+
 /**
  * The chip's state arrays, zeroed, as views into one WebAssembly memory
  * (memory.ts chipMemoryPlan), with `arenaBytes` of room after them (whole
@@ -176,7 +179,7 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
  * plain otherwise.
  */
 export function cpuChipMemory(layout: CpuChipLayout, shared: boolean, arenaBytes = 0): CpuChipMemory {
-  const plan = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]);
+  const plan = layoutMemoryPlan(layout);
   const { starts, lengths } = plan;
   const pages = plan.pages + Math.ceil(arenaBytes / WASM_PAGE);
   if (pages > WASM_MAX_PAGES) {
@@ -202,15 +205,25 @@ export function cpuChipMemory(layout: CpuChipLayout, shared: boolean, arenaBytes
 }
 
 /**
- * The delivery kernel's arena for `fan` (deliver-wasm.ts) with `lists` sent lists, where the kernel has
- * something to deliver and the arena fits the chip memory beside the state (`maxPages`, 4 GiB); otherwise
+ * The delivery kernel's arena for `fan` (deliver-wasm.ts) with `lists` sent lists, where some core is
+ * delivered by source and the arena fits the chip memory beside the state (`maxPages`, 4 GiB); otherwise
  * none, and delivery by source runs in JavaScript (deliverSent).
  */
 export function deliveryArenaPlan(layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, lists: number, maxPages = WASM_MAX_PAGES): DeliverPlan | undefined {
-  if (!deliverable(fan)) return undefined;
+  if (!fan.any) return undefined;
   const plan = deliverPlan(fan, routes, layout.neurons, lists);
-  const state = chipMemoryPlan(layout.neurons, layout.accums, layout.n.length, layout.groupStart[layout.n.length]).pages;
-  return state + Math.ceil(plan.bytes / WASM_PAGE) <= maxPages ? plan : undefined;
+  return layoutMemoryPlan(layout).pages + Math.ceil(plan.bytes / WASM_PAGE) <= maxPages ? plan : undefined;
+}
+
+/**
+ * The chip memory (`shared` for the threaded engine) with, where deliveryArenaPlan finds room, the
+ * delivery kernel's arena placed in it: `fan`'s and `routes`' tables and `lists` sent lists.
+ */
+export function cpuChipMemoryWithArena(layout: CpuChipLayout, shared: boolean, fan: FanOuts, routes: RouteTables, lists: number): { readonly chip: CpuChipMemory; readonly arena: PlacedArena | undefined } {
+  const plan = deliveryArenaPlan(layout, fan, routes, lists);
+  const chip = cpuChipMemory(layout, shared, plan?.bytes ?? 0);
+  const arena = plan === undefined ? undefined : placeDeliverArena(plan, fan, routes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
+  return { chip, arena };
 }
 
 /** Core c's part of the chip's state arrays. */
@@ -848,9 +861,9 @@ export class CpuEmulatorImpl implements CpuEmulator {
     const builtFan = fan ?? buildFanOuts(image);
     const builtRoutes = routeTables(image);
     // One thread, tables built here: delivery by source runs in WebAssembly over copies of them in the chip memory.
-    const plan = arena === undefined && memory === undefined && fan === undefined && sent === undefined ? deliveryArenaPlan(layout, builtFan, builtRoutes, 1) : undefined;
-    const chip = memory ?? cpuChipMemory(layout, false, plan?.bytes ?? 0);
-    const placed = arena ?? (plan === undefined ? undefined : placeDeliverArena(plan, builtFan, builtRoutes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh));
+    const own = memory === undefined && fan === undefined && sent === undefined ? cpuChipMemoryWithArena(layout, false, builtFan, builtRoutes, 1) : undefined;
+    const chip = memory ?? own?.chip ?? cpuChipMemory(layout, false);
+    const placed = arena ?? own?.arena;
     this.fan = placed?.fan ?? builtFan;
     this.arenaOverhead = placed?.overheadBytes ?? 0;
     const synapseTables = tables ?? image.cores.map((core, c) => buildSynapseTable(core, learns, this.fan.delay[c]));

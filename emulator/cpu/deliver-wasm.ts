@@ -55,11 +55,6 @@ function coreTables(out: FanOut, routeStart: Uint32Array, fan: FanOuts): readonl
 
 const align4 = (bytes: number): number => Math.ceil(bytes / 4) * 4;
 
-/** Whether the kernel has anything to deliver for `fan`: some core is delivered by source. */
-export function deliverable(fan: FanOuts): boolean {
-  return fan.any;
-}
-
 /** Where everything goes in the arena, for `fan` and `routes` and `lists` sent lists of `slots` spikes each. */
 export function deliverPlan(fan: FanOuts, routes: RouteTables, slots: number, lists = 1): DeliverPlan {
   const cores = fan.cores.length;

@@ -29,10 +29,10 @@
 //    it changes nothing in the result.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
 import { Worker } from 'node:worker_threads';
-import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemory, createCpuEmulator, deliveryArenaPlan, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
+import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemoryWithArena, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, inboxRouteCount, routeTables, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
-import { placeDeliverArena, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
+import type { DeliverPlan, PlacedArena } from './deliver-wasm.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, NocStats, RunOptions } from '../interface.js';
 import { addNocTotals, nocTotalsFrom, nocTotalsLength } from '../noc.js';
@@ -765,10 +765,7 @@ export async function createThreadedCpuEmulator(image: ChipImage, options: RunOp
   const layout = cpuChipLayout(image);
   const built = buildFanOuts(image, allocateShared);
   // Delivery by source in WebAssembly (deliver-wasm.ts) where it can: its tables and both sent lists in the shared chip memory.
-  const routes = routeTables(image);
-  const plan = deliveryArenaPlan(layout, built, routes, 2);
-  const memory = cpuChipMemory(layout, true, plan?.bytes ?? 0);
-  const arena = plan === undefined ? undefined : placeDeliverArena(plan, built, routes, memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
+  const { chip: memory, arena } = cpuChipMemoryWithArena(layout, true, built, routeTables(image), 2);
   const fan = arena?.fan ?? built;
   const tables = image.cores.map((core, c) => buildSynapseTable(core, false, fan.delay[c], allocateShared));
   const sentLists = arena === undefined ? ([sentSpikes(layout.neurons, allocateShared), sentSpikes(layout.neurons, allocateShared)] as const) : ([arena.sentLists[0], arena.sentLists[1]] as const);
