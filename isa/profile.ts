@@ -347,8 +347,11 @@ export interface RouteHops {
  * links. Same tile: no hop.
  */
 export function routeHops(profile: ChipProfile, from: number, to: number): RouteHops {
-  const a = corePosition(profile, from);
-  const b = corePosition(profile, to);
+  return hopsBetween(corePosition(profile, from), corePosition(profile, to));
+}
+
+/** routeHops between two cores' positions (corePosition), for a caller that has them at hand. */
+export function hopsBetween(a: CorePosition, b: CorePosition): RouteHops {
   const chipX = Math.abs(a.chipX - b.chipX);
   const chipY = Math.abs(a.chipY - b.chipY);
   return { eastWest: Math.abs(a.x - b.x) - chipX, northSouth: Math.abs(a.y - b.y) - chipY, chipToChip: chipX + chipY };

@@ -6,7 +6,7 @@
 // doubling, and the step's packet buffers only when a step sends more packets
 // than any before (to an eighth more than it, logs.ts packetRoom, or doubling
 // for the inbox list).
-import { coreCount, corePosition, type ChipProfile } from '../../isa/profile.js';
+import { coreCount, corePosition, hopsBetween, type ChipProfile } from '../../isa/profile.js';
 import { clampState, decay, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import { random32, STREAM } from '../../isa/random.js';
@@ -715,29 +715,22 @@ export class CpuChipCompute {
 
 /**
  * Per core, per slot: the hops of its routes, east-west, north-south and
- * chip-to-chip (SLOT_HOPS each), by X-then-Y routing as isa/profile.ts
- * routeHops counts them: |dx| and |dy| tiles, of which the chip boundaries
- * crossed go over chip-to-chip links. Routes never change, so a spike's hops
- * are its slot's (a route's four position reads were a tenth of a CUBA step at
- * 4,000 neurons and 1 ms, docs/performance.md item (xx)).
+ * chip-to-chip (SLOT_HOPS each), as isa/profile.ts routeHops counts them.
+ * Routes never change, so a spike's hops are its slot's (a route's four
+ * position reads were a tenth of a CUBA step at 4,000 neurons and 1 ms,
+ * docs/performance.md item (xx)).
  */
 function routeHopsBySlot(image: ChipImage): Int32Array[] {
   const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
-  const x = Int32Array.from(positions, (p) => p.x);
-  const y = Int32Array.from(positions, (p) => p.y);
-  const chipX = Int32Array.from(positions, (p) => p.chipX);
-  const chipY = Int32Array.from(positions, (p) => p.chipY);
   return image.cores.map((core, c) => {
     const { routeStart, routeCore } = core;
     const hops = new Int32Array(SLOT_HOPS * (routeStart.length - 1));
     for (let i = 0; i + 1 < routeStart.length; i++) {
       for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
-        const d = routeCore[r];
-        const chipsX = Math.abs(chipX[c] - chipX[d]);
-        const chipsY = Math.abs(chipY[c] - chipY[d]);
-        hops[SLOT_HOPS * i] += Math.abs(x[c] - x[d]) - chipsX;
-        hops[SLOT_HOPS * i + 1] += Math.abs(y[c] - y[d]) - chipsY;
-        hops[SLOT_HOPS * i + 2] += chipsX + chipsY;
+        const h = hopsBetween(positions[c], positions[routeCore[r]]);
+        hops[SLOT_HOPS * i] += h.eastWest;
+        hops[SLOT_HOPS * i + 1] += h.northSouth;
+        hops[SLOT_HOPS * i + 2] += h.chipToChip;
       }
     }
     return hops;
