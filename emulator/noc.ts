@@ -103,10 +103,10 @@ import { grow, packetRoom } from './logs.js';
  * time by slots against streams: random-1m's columns of 4 tiles 1.05x, CUBA 16,000's of 12
  * 0.97-0.99x, CUBA 40,000's of 32 0.77-0.80x.
  */
-const COLUMN_SLOTS_MIN = 8;
+export const COLUMN_SLOTS_MIN = 8;
 
 /** The smallest size a link's or a chain's buffers grow to. */
-const MIN_BUFFER = 64;
+export const MIN_BUFFER = 64;
 
 /** Empty arrays for route(): its default `work` and `free` (no deliveries to schedule), and stepLatency's arrival and order (none wanted). */
 const NO_TIMES = new Float64Array(0);
@@ -121,10 +121,10 @@ export const LINK_NORTH_SOUTH = 3;
 export const LINK_CHIP = 4;
 
 /** Directions of a tile's links, in link-index order. */
-const EAST = 0;
-const WEST = 1;
-const SOUTH = 2;
-const NORTH = 3;
+export const EAST = 0;
+export const WEST = 1;
+export const SOUTH = 2;
+export const NORTH = 3;
 const DIRECTION_NAMES = ['east', 'west', 'south', 'north'] as const;
 
 /** A batch of packets: parallel arrays of length >= count, and the cores' ready cycles. */
@@ -165,21 +165,21 @@ export class MeshNoc {
   latencyMaxCycles = 0;
   waitCycles = 0;
 
-  private readonly coreX: Int32Array;
-  private readonly coreY: Int32Array;
+  protected readonly coreX: Int32Array;
+  protected readonly coreY: Int32Array;
   /** Per core: its chip's column and row (a route's chip-to-chip hops follow). */
-  private readonly coreChipX: Int32Array;
-  private readonly coreChipY: Int32Array;
+  protected readonly coreChipX: Int32Array;
+  protected readonly coreChipY: Int32Array;
   /** Packets that entered each link over the runs folded in so far; loadDiff holds the rest (see linkLoad). */
-  private readonly load: Float64Array;
+  protected load: Float64Array;
   /**
    * Per tile link: +1 where a packet's straight run in that direction starts,
    * -1 at the tile where it turns; the prefix sums along each row (column) in
    * the direction of travel are the loads. Folded into `load` when read.
    */
-  private readonly loadDiff: Float64Array;
+  protected loadDiff: Float64Array;
   /** Per tile link: the latency from the chain's first tile to the link's tile (the chain: its row or column, in its direction). */
-  private readonly cum: Float64Array;
+  protected readonly cum: Float64Array;
   /** Per link: first and last packet of its pending requests (-1: none), linked through `request`. */
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
@@ -215,7 +215,7 @@ export class MeshNoc {
   private readonly exitTail: Int32Array;
   private queue = new Int32Array(0);
   /** The largest latency from a chain's start to one of its tiles: relative times are at least the batch's earliest ready time less this. */
-  private readonly maxCum: number;
+  protected readonly maxCum: number;
   /** The row being served (serveRow): its stream (relative time, packet, position it leaves at) and the next pass's copy. */
   private streamTime = new Float64Array(0);
   private streamPacket = new Int32Array(0);
@@ -228,10 +228,10 @@ export class MeshNoc {
   /** Per core, over the batch so far: the cycle its output port is free again. */
   private readonly portFree: Float64Array;
   /** chain(direction, k) as tables, at direction * chainsPerDirection + k. */
-  private readonly chainsPerDirection: number;
-  private readonly chainFirst: Int32Array;
-  private readonly chainStride: Int32Array;
-  private readonly chainLength: Int32Array;
+  protected readonly chainsPerDirection: number;
+  protected readonly chainFirst: Int32Array;
+  protected readonly chainStride: Int32Array;
+  protected readonly chainLength: Int32Array;
   /** Per chain (the same index): 1 when a packet joined it in the batch being routed; only those are served. */
   private readonly chainPending: Uint8Array;
 
@@ -979,7 +979,7 @@ export class MeshNoc {
  * The error for a batch with a core ready at a fraction of a cycle (or past 2^31). Its own function: a
  * closure over route()'s arrays would make V8 allocate route()'s variables on the heap at every call.
  */
-function notWhole(batch: PacketBatch): RangeError {
+export function notWhole(batch: PacketBatch): RangeError {
   let r = 0;
   for (let p = 0; p < batch.count && (r | 0) === r; p++) r = batch.coreReady[batch.src[p]];
   return new RangeError(`MeshNoc: a core's packets are ready at ${r}, not a whole cycle below 2^31`);

@@ -10,7 +10,7 @@
 // threaded engine's workers make their own instance over the shared memory:
 // deliverKernel).
 import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
-import { I32, ops, wasmModule, type Code } from './wasm-binary.js';
+import { I32, ops, wasmModule, type Code } from '../wasm-binary.js';
 
 /**
  * Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry): `synapses` is the

@@ -18,7 +18,7 @@
 // chip's stats (STATS_WORDS a core), where the step reads them (item (pp)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
-import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from './wasm-binary.js';
+import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from '../wasm-binary.js';
 
 const ARRAYS = ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh', 'spiked'] as const;
 type ArrayName = (typeof ARRAYS)[number];

@@ -9,7 +9,8 @@
 import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { packetRoom } from '../logs.js';
-import { MeshNoc, stepLatency } from '../noc.js';
+import { stepLatency, type MeshNoc } from '../noc.js';
+import { meshNoc } from '../noc-wasm.js';
 import { ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { axonSynapses, type SynapseTable } from './synapse-table.js';
 
@@ -36,7 +37,7 @@ export class StepTiming {
     private readonly tables: readonly SynapseTable[],
     capacity: number,
   ) {
-    this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
+    this.noc = meshNoc(image.profile, image.cores.map((core) => core.slot));
     this.barrier = barrierCycles(image.profile, tilesUsed(image));
     const cap = Math.max(1, capacity);
     this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), coreReady: new Float64Array(0) };

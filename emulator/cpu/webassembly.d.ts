@@ -1,4 +1,4 @@
-// The WebAssembly JavaScript API that the CPU backend uses (emulator/cpu/lif-simd.ts).
+// The WebAssembly JavaScript API that the emulator's kernels use (emulator/cpu/lif-simd.ts, emulator/noc-wasm.ts).
 // TypeScript declares it only in the DOM library, which this Node project leaves out.
 declare namespace WebAssembly {
   interface MemoryDescriptor {
@@ -9,6 +9,8 @@ declare namespace WebAssembly {
   class Memory {
     constructor(descriptor: MemoryDescriptor);
     readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    /** Adds `delta` pages; gives back the old size in pages. */
+    grow(delta: number): number;
   }
   class Module {
     constructor(bytes: Uint8Array);

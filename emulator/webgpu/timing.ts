@@ -4,7 +4,8 @@
 // cycles; the NoC's link state starts free every step), and the running NoC
 // totals are sums of integers and a maximum, so the steps of a batch can be
 // timed in any order, on any thread, with the same result to the bit.
-import { MeshNoc, stepLatency, takeNocTotals, type NocTotals, type PacketBatch } from '../noc.js';
+import { stepLatency, takeNocTotals, type MeshNoc, type NocTotals, type PacketBatch } from '../noc.js';
+import { meshNoc } from '../noc-wasm.js';
 import type { ChipProfile } from '../../isa/profile.js';
 
 /** What a timer needs besides the profile: per global route its source and target core and its delivery cycles. */
@@ -39,7 +40,7 @@ export class StepTimer {
   private readonly ready: Float64Array;
 
   constructor(private readonly tables: TimingTables, noc?: MeshNoc) {
-    this.noc = noc ?? new MeshNoc(tables.profile, tables.coreSlots);
+    this.noc = noc ?? meshNoc(tables.profile, tables.coreSlots);
     this.cores = tables.coreSlots.length;
     const cap = Math.max(1, tables.routeSrc.length);
     this.ready = new Float64Array(this.cores);

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EventLog, grow, toRecord } from '../logs.js';
 import { splitExternalSpikes } from '../external-input.js';
-import { addNocTotals, MeshNoc } from '../noc.js';
+import { addNocTotals, type MeshNoc } from '../noc.js';
+import { meshNoc } from '../noc-wasm.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import { synapseDelay, synapseTarget } from '../../isa/synapse.js';
 import type { ChipImage } from '../../isa/image/types.js';
@@ -179,7 +180,7 @@ class WebGpuEmulatorImpl implements WebGpuEmulator {
     const queueCap = Math.max(1, layout.routes);
     const perStep = (this.record + layout.recordWords + layout.inputWords) * 4;
     this.batchMax = Math.max(1, Math.min(options.batchSteps ?? MAX_BATCH, MAX_BATCH, Math.floor(BATCH_BYTES / perStep)));
-    this.noc = new MeshNoc(image.profile, image.cores.map((core) => core.slot));
+    this.noc = meshNoc(image.profile, image.cores.map((core) => core.slot));
     const tables: TimingTables = {
       profile: image.profile,
       coreSlots: Uint16Array.from(image.cores, (core) => core.slot),

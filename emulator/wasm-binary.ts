@@ -9,8 +9,9 @@ export type Code = readonly number[];
 
 /** Value types (spec 5.3.1). */
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-type ValType = typeof I32 | typeof V128;
+export type ValType = typeof I32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128 (spec 5.2.2). */
 export function uleb(value: number): number[] {
@@ -69,6 +70,29 @@ export const ops = {
   select: [0x1b],
   i32Const: (n: number): Code => [0x41, ...sleb(n)],
   i32Eqz: [0x45],
+  i32Eq: [0x46],
+  i32Ne: [0x47],
+  i32LeS: [0x4c],
+  /** i32.store16: the low 16 bits at address + offset. */
+  i32Store16: (offset: number): Code => [0x3b, 1, ...uleb(offset)],
+  /** f64.load and f64.store at address + offset, 8-byte alignment. */
+  f64Load: (offset: number): Code => [0x2b, 3, ...uleb(offset)],
+  f64Store: (offset: number): Code => [0x39, 3, ...uleb(offset)],
+  f64Add: [0xa0],
+  f64Sub: [0xa1],
+  /** f64.convert_i32_s: a signed i32 as a double. */
+  f64FromI32: [0xb7],
+  /** f64.const, little-endian IEEE 754. */
+  f64Const: (x: number): Code => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)],
+  call: (index: number): Code => [0x10, ...uleb(index)],
+  unreachable: [0x00],
+  return: [0x0f],
+  /** memory.size and memory.grow, in 64 KiB pages (grow gives back the old size, or -1). */
+  memorySize: [0x3f, 0x00],
+  memoryGrow: [0x40, 0x00],
+  /** memory.copy (destination, source, bytes; overlapping ranges allowed) and memory.fill (destination, byte, bytes): bulk memory, in 2.0. */
+  memoryCopy: [0xfc, ...uleb(10), 0x00, 0x00],
+  memoryFill: [0xfc, ...uleb(11), 0x00],
   /** i32.ctz: the trailing zero bits' count. */
   i32Ctz: [0x68],
   i32LtS: [0x48],
@@ -81,6 +105,7 @@ export const ops = {
   i32And: [0x71],
   i32Or: [0x72],
   i32Shl: [0x74],
+  i32ShrS: [0x75],
   i32ShrU: [0x76],
 } as const;
 

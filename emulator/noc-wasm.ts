@@ -1,0 +1,875 @@
+// The mesh NoC's route() (noc.ts MeshNoc, whose header states the algorithm) as
+// a WebAssembly module. In V8 the NoC was half of a step of CUBA at 4,000
+// neurons and 1 ms, 18-24 ns a packet in each of its three parts
+// (docs/performance.md); the same move made delivery about 3x faster. The
+// module walks noc.ts's passes in the same order over the same data, with every
+// time an i32 (whole cycles below 2^31, as noc.ts's header requires) and every
+// running sum a double, so its arrivals, order, deliveries and totals are
+// MeshNoc's to the bit (test/emulator/noc-wasm.test.ts).
+//
+// Its memory is its own and holds, in order: the fixed tables of the mesh (per
+// core, link and chain), the batch's per-packet arrays (grown to a batch and an
+// eighth more, packetRoom), the arrays one link or one chain works in (grown to
+// the most packets any chain or input port is sent in a batch, which the first
+// pass counts), and last the column slots, which the module grows itself while
+// it serves a column (memory.grow).
+import { chipGrid, type ChipProfile } from '../isa/profile.js';
+import { packetRoom } from './logs.js';
+import { COLUMN_SLOTS_MIN, EAST, MeshNoc, MIN_BUFFER, NORTH, notWhole, SOUTH, WEST, type PacketBatch } from './noc.js';
+import { ops, wasmModule, type Code } from './wasm-binary.js';
+import {
+  add,
+  addF,
+  addToF,
+  and,
+  at2,
+  at4,
+  at8,
+  copy,
+  eq,
+  eqz,
+  F64,
+  fill,
+  ge,
+  gt,
+  i,
+  I32,
+  le,
+  load,
+  load16,
+  loadF,
+  lt,
+  mul,
+  ne,
+  or,
+  select,
+  shl,
+  store,
+  storeF,
+  sub,
+  subF,
+  toF,
+  wasmFunction,
+} from './wasm-emitter.js';
+
+const PAGE = 65536;
+
+/** route()'s defaults: no deliveries to schedule. */
+const NO_WORK = new Int32Array(0);
+const NO_TIMES = new Float64Array(0);
+
+/** The batch's sums the module leaves in memory, as doubles at these indices of the results. */
+const R_WAIT = 0;
+const R_LEFT = 1;
+const R_HOPS_EW = 2;
+const R_HOPS_NS = 3;
+const R_HOPS_CHIP = 4;
+const R_LATENCY_SUM = 5;
+const R_LATENCY_MAX = 6;
+const RESULTS = 8;
+
+/** Arrays that move when the buffers grow: their byte offsets are the module's globals, in this order. */
+const MOVABLE = [
+  'src', 'dst', 'work', 'request', 'arrival', 'order',
+  'sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart',
+  'streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit',
+  'chainTime', 'chainPacket', 'chainNext', 'queue',
+  'slot', 'slotLength', 'slotBase',
+] as const;
+type Movable = (typeof MOVABLE)[number];
+const G = Object.fromEntries(MOVABLE.map((n, k) => [n, k])) as Record<Movable, number>;
+const g = (n: Movable): Code => ops.globalGet(G[n]);
+const gSet = (n: Movable, value: Code): Code => [...value, ...ops.globalSet(G[n])];
+
+/** The per-packet arrays: bytes a packet of capacity (src, dst: u16; work, arrival, order: i32; request: two i32). */
+const PACKET_ARRAYS: readonly (readonly [Movable, number])[] = [['src', 2], ['dst', 2], ['work', 4], ['request', 8], ['arrival', 4], ['order', 4]];
+/** The arrays of one link or chain, i32 each; runStart has one more. */
+const LINK_ARRAYS: readonly Movable[] = ['sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart', 'streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit', 'chainTime', 'chainPacket', 'chainNext', 'queue'];
+
+/** Byte offsets of the fixed tables. */
+interface Fixed {
+  readonly results: number;
+  readonly load: number;
+  readonly loadDiff: number;
+  readonly coreX: number;
+  readonly coreY: number;
+  readonly chipX: number;
+  readonly chipY: number;
+  readonly ready: number;
+  readonly free: number;
+  readonly portFree: number;
+  readonly inCount: number;
+  readonly head: number;
+  readonly tail: number;
+  readonly cum: number;
+  readonly chainFirst: number;
+  readonly chainStride: number;
+  readonly chainLength: number;
+  readonly pending: number;
+  readonly joins: number;
+  readonly exitHead: number;
+  readonly exitTail: number;
+  readonly bytes: number;
+}
+
+/** What the module is compiled for: the mesh's sizes and the fixed tables' places. */
+interface Mesh {
+  readonly width: number;
+  readonly height: number;
+  readonly cores: number;
+  readonly tileLinks: number;
+  readonly perDirection: number;
+  readonly inLatency: number;
+  readonly maxCum: number;
+  readonly fixed: Fixed;
+}
+
+function fixedLayout(cores: number, links: number, tileLinks: number, perDirection: number): Fixed {
+  let at = 0;
+  const take = (bytes: number): number => {
+    const start = at;
+    at += Math.ceil(bytes / 8) * 8;
+    return start;
+  };
+  const chains = 4 * perDirection;
+  return {
+    results: take(8 * RESULTS),
+    load: take(8 * links),
+    loadDiff: take(8 * tileLinks),
+    coreX: take(4 * cores),
+    coreY: take(4 * cores),
+    chipX: take(4 * cores),
+    chipY: take(4 * cores),
+    ready: take(4 * cores),
+    free: take(4 * cores),
+    portFree: take(4 * cores),
+    inCount: take(4 * cores),
+    head: take(4 * links),
+    tail: take(4 * links),
+    cum: take(4 * tileLinks),
+    chainFirst: take(4 * chains),
+    chainStride: take(4 * chains),
+    chainLength: take(4 * chains),
+    pending: take(4 * chains),
+    joins: take(4 * chains),
+    exitHead: take(4 * perDirection),
+    exitTail: take(4 * perDirection),
+    get bytes() {
+      return at;
+    },
+  };
+}
+
+const c = (n: number): Code => i(n);
+const result = (fixed: Fixed, k: number): Code => c(fixed.results + 8 * k);
+/** `a < b ? b : a`, over two locals' reads. */
+const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
+
+/** The module's functions, in call-index order. */
+const FIRST = 0;
+const REST = 1;
+const SERVE_ROW = 2;
+const SERVE_COLUMN = 3;
+const GATHER = 4;
+const MERGE_RUNS = 5;
+const LEAVE = 6;
+const LEAVE_AT = 7;
+const GROW_SLOTS = 8;
+
+function nocModule(mesh: Mesh): Uint8Array {
+  const { width, height, cores, tileLinks, perDirection, fixed: F } = mesh;
+  const inPort = (d: Code): Code => add(c(tileLinks + 1), shl(d, i(1)));
+  const call = (index: number, ...args: Code[]): Code => [...args.flat(), ...ops.call(index)];
+  /** Appends packet p's request for `link` at `time` to the link's list. */
+  const push = (w: { emit(...code: Code[]): void; if(cond: Code, then: () => void, otherwise?: () => void): void }, link: Code, time: Code, p: Code): void => {
+    w.emit(store(at8(g('request'), p), time), store(add(at8(g('request'), p), i(4)), i(-1)));
+    w.if(
+      lt(load(at4(c(F.head), link)), i(0)),
+      () => w.emit(store(at4(c(F.head), link), p)),
+      () => w.emit(store(add(at8(g('request'), load(at4(c(F.tail), link))), i(4)), p)),
+    );
+    w.emit(store(at4(c(F.tail), link), p));
+  };
+
+  // first(n): the first pass over the batch (noc.ts route's), then the most packets any chain or input port gets; -1 where a source's ready time is not whole.
+  const first = wasmFunction(
+    'first',
+    { n: I32 },
+    { p: I32, s: I32, d: I32, r: I32, xs: I32, ys: I32, xd: I32, yd: I32, cx: I32, cy: I32, free: I32, enter: I32, link: I32, dir: I32, earliest: I32, need: I32, k: I32, ew: F64, ns: F64, chip: F64, wait: F64 },
+    [I32],
+    (w) => {
+      const abs = (v: Code): Code => select(sub(i(0), v), v, lt(v, i(0)));
+      w.set('earliest', i(0x7fffffff));
+      w.emit(fill(c(F.portFree), i(0), c(4 * cores)));
+      w.set('p', i(0));
+      w.for(lt(w.get('p'), w.get('n')), () => w.set('p', add(w.get('p'), i(1))), () => {
+        w.set('s', load16(at2(g('src'), w.get('p'))));
+        w.set('d', load16(at2(g('dst'), w.get('p'))));
+        w.set('r', load(at4(c(F.ready), w.get('s'))));
+        w.if(lt(w.get('r'), i(0)), () => w.return(i(-1)));
+        w.if(lt(w.get('r'), w.get('earliest')), () => w.set('earliest', w.get('r')));
+        w.set('xs', load(at4(c(F.coreX), w.get('s'))));
+        w.set('ys', load(at4(c(F.coreY), w.get('s'))));
+        w.set('xd', load(at4(c(F.coreX), w.get('d'))));
+        w.set('yd', load(at4(c(F.coreY), w.get('d'))));
+        w.set('cx', sub(load(at4(c(F.chipX), w.get('s'))), load(at4(c(F.chipX), w.get('d')))));
+        w.set('cx', abs(w.get('cx')));
+        w.set('cy', sub(load(at4(c(F.chipY), w.get('s'))), load(at4(c(F.chipY), w.get('d')))));
+        w.set('cy', abs(w.get('cy')));
+        w.set('ew', addF(w.get('ew'), toF(sub(abs(sub(w.get('xd'), w.get('xs'))), w.get('cx')))));
+        w.set('ns', addF(w.get('ns'), toF(sub(abs(sub(w.get('yd'), w.get('ys'))), w.get('cy')))));
+        w.set('chip', addF(w.get('chip'), toF(add(w.get('cx'), w.get('cy')))));
+        w.emit(addToF(at8(c(F.load), add(c(tileLinks), shl(w.get('s'), i(1)))), ops.f64Const(1)));
+        w.set('free', load(at4(c(F.portFree), w.get('s'))));
+        w.set('enter', max(w.get('r'), w.get('free')));
+        w.set('wait', addF(w.get('wait'), toF(sub(w.get('enter'), w.get('r')))));
+        w.emit(store(at4(c(F.portFree), w.get('s')), add(w.get('enter'), i(1))));
+        w.set('link', inPort(w.get('d')));
+        w.if(ne(w.get('yd'), w.get('ys')), () => {
+          w.set('dir', select(i(SOUTH), i(NORTH), gt(w.get('yd'), w.get('ys'))));
+          w.set('link', add(shl(add(mul(w.get('ys'), c(width)), w.get('xd')), i(2)), w.get('dir')));
+          w.emit(addToF(at8(c(F.loadDiff), w.get('link')), ops.f64Const(1)));
+          w.emit(addToF(at8(c(F.loadDiff), add(shl(add(mul(w.get('yd'), c(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
+          w.set('k', add(mul(w.get('dir'), c(perDirection)), w.get('xd')));
+          w.emit(store(at4(c(F.joins), w.get('k')), add(load(at4(c(F.joins), w.get('k'))), i(1))));
+          w.if(eq(w.get('xd'), w.get('xs')), () => w.emit(store(at4(c(F.pending), w.get('k')), i(1))));
+        });
+        w.if(ne(w.get('xd'), w.get('xs')), () => {
+          w.set('dir', select(i(EAST), i(WEST), gt(w.get('xd'), w.get('xs'))));
+          w.set('link', add(shl(add(mul(w.get('ys'), c(width)), w.get('xs')), i(2)), w.get('dir')));
+          w.emit(addToF(at8(c(F.loadDiff), w.get('link')), ops.f64Const(1)));
+          w.emit(addToF(at8(c(F.loadDiff), add(shl(add(mul(w.get('ys'), c(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
+          w.set('k', add(mul(w.get('dir'), c(perDirection)), w.get('ys')));
+          w.emit(store(at4(c(F.pending), w.get('k')), i(1)));
+          w.emit(store(at4(c(F.joins), w.get('k')), add(load(at4(c(F.joins), w.get('k'))), i(1))));
+        });
+        w.emit(store(at4(c(F.inCount), w.get('d')), add(load(at4(c(F.inCount), w.get('d'))), i(1))));
+        push(w, w.get('link'), w.get('enter'), w.get('p'));
+      });
+      w.emit(storeF(result(F, R_HOPS_EW), w.get('ew')), storeF(result(F, R_HOPS_NS), w.get('ns')), storeF(result(F, R_HOPS_CHIP), w.get('chip')), storeF(result(F, R_WAIT), w.get('wait')));
+      w.emit(gSet('slotBase', sub(w.get('earliest'), c(mesh.maxCum))));
+      // The most packets one chain or one input port is sent: what a link's and a chain's arrays must hold.
+      w.set('k', i(0));
+      w.for(lt(w.get('k'), c(4 * perDirection)), () => w.set('k', add(w.get('k'), i(1))), () => {
+        w.set('need', max(w.get('need'), load(at4(c(F.joins), w.get('k')))));
+      });
+      w.emit(fill(c(F.joins), i(0), c(16 * perDirection)));
+      w.set('k', i(0));
+      w.for(lt(w.get('k'), c(cores)), () => w.set('k', add(w.get('k'), i(1))), () => {
+        w.set('need', max(w.get('need'), load(at4(c(F.inCount), w.get('k')))));
+      });
+      w.emit(fill(c(F.inCount), i(0), c(4 * cores)));
+      w.return(w.get('need'));
+    },
+  );
+
+  // rest(flags): the chains, rows before columns, then the input ports; bit 0 of flags: write arrival and order; bit 1: schedule deliveries. Gives back the last arrival.
+  const rest = wasmFunction(
+    'rest',
+    { flags: I32 },
+    { dir: I32, k: I32, at: I32, cc: I32, link: I32, m: I32, times: I32, packets: I32, portFree: I32, busy: I32, j: I32, time: I32, enter: I32, p: I32, next: I32, took: I32, done: I32, last: I32, latencyMax: I32, inWait: F64, latencySum: F64 },
+    [I32],
+    (w) => {
+      for (let dir = 0; dir < 4; dir++) {
+        const chains = dir < 2 ? height : width;
+        const coord = c(dir < 2 ? F.coreX : F.coreY);
+        const serve = dir < SOUTH || height < COLUMN_SLOTS_MIN ? SERVE_ROW : SERVE_COLUMN;
+        w.set('k', i(0));
+        w.for(lt(w.get('k'), c(chains)), () => w.set('k', add(w.get('k'), i(1))), () => {
+          w.set('at', at4(c(F.pending + 4 * dir * perDirection), w.get('k')));
+          w.if(ne(load(w.get('at')), i(0)), () => {
+            w.emit(store(w.get('at'), i(0)));
+            w.emit(call(serve, i(dir), w.get('k'), coord));
+          });
+        });
+      }
+      w.set('cc', i(0));
+      w.for(lt(w.get('cc'), c(cores)), () => w.set('cc', add(w.get('cc'), i(1))), () => {
+        w.set('link', inPort(w.get('cc')));
+        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('cores'));
+        w.set('m', call(GATHER, w.get('link')));
+        w.emit(addToF(at8(c(F.load), w.get('link')), toF(w.get('m'))));
+        w.set('times', g('sortTime'));
+        w.set('packets', g('sortPacket'));
+        w.set('portFree', i(0));
+        w.set('busy', select(load(at4(c(F.free), w.get('cc'))), i(0), and(w.get('flags'), i(2))));
+        w.set('j', i(0));
+        w.for(lt(w.get('j'), w.get('m')), () => w.set('j', add(w.get('j'), i(1))), () => {
+          w.set('time', load(at4(w.get('times'), w.get('j'))));
+          w.set('enter', max(w.get('time'), w.get('portFree')));
+          w.set('inWait', addF(w.get('inWait'), toF(sub(w.get('enter'), w.get('time')))));
+          w.set('portFree', add(w.get('enter'), i(1)));
+          w.set('p', load(at4(w.get('packets'), w.get('j'))));
+          w.set('next', add(w.get('enter'), c(mesh.inLatency)));
+          w.if(and(w.get('flags'), i(1)), () => {
+            w.emit(store(at4(g('arrival'), w.get('p')), w.get('next')));
+            w.emit(store(at4(g('order'), w.get('done')), w.get('p')));
+            w.set('done', add(w.get('done'), i(1)));
+          });
+          w.set('took', sub(w.get('next'), load(at4(c(F.ready), load16(at2(g('src'), w.get('p')))))));
+          w.set('latencySum', addF(w.get('latencySum'), toF(w.get('took'))));
+          w.set('latencyMax', max(w.get('latencyMax'), w.get('took')));
+          w.set('last', max(w.get('last'), w.get('next')));
+          w.set('busy', add(max(w.get('next'), w.get('busy')), load(at4(g('work'), w.get('p')))));
+        });
+        w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(c(F.free), w.get('cc')), w.get('busy'))));
+      }, 'cores');
+      w.emit(addToF(result(F, R_WAIT), w.get('inWait')), storeF(result(F, R_LATENCY_SUM), w.get('latencySum')), storeF(result(F, R_LATENCY_MAX), toF(w.get('latencyMax'))));
+      w.return(w.get('last'));
+    },
+  );
+
+  const chainOf = (w: { set(n: 'cn' | 'first' | 'stride' | 'length', v: Code): void; get(n: 'dir' | 'k' | 'cn'): Code }): void => {
+    w.set('cn', add(mul(w.get('dir'), c(perDirection)), w.get('k')));
+    w.set('first', load(at4(c(F.chainFirst), w.get('cn'))));
+    w.set('stride', load(at4(c(F.chainStride), w.get('cn'))));
+    w.set('length', load(at4(c(F.chainLength), w.get('cn'))));
+  };
+
+  // serveRow(dir, k, coord): noc.ts serveRow, the stream kept in order of service.
+  const serveRow = wasmFunction(
+    'serveRow',
+    { dir: I32, k: I32, coord: I32 },
+    {
+      cn: I32, first: I32, stride: I32, length: I32, reverse: I32, s: I32, x: I32, link: I32, m: I32, offset: I32, jt: I32, jp: I32,
+      st: I32, sp: I32, se: I32, nt: I32, np: I32, ne: I32, swap: I32, t0: I32, q0: I32, lo: I32, hi: I32, mid: I32, start: I32, before: I32,
+      free: I32, a: I32, o: I32, b: I32, t: I32, q: I32, time: I32, p: I32, exit: I32, e: I32, enter: I32, end: I32, wait: F64,
+    },
+    [],
+    (w) => {
+      chainOf(w);
+      w.set('reverse', or(eq(w.get('dir'), i(WEST)), eq(w.get('dir'), i(NORTH))));
+      w.set('st', g('streamTime'));
+      w.set('sp', g('streamPacket'));
+      w.set('se', g('streamExit'));
+      w.set('nt', g('nextTime'));
+      w.set('np', g('nextPacket'));
+      w.set('ne', g('nextExit'));
+      const leaveFrom = (p: Code, time: Code, exit: Code): Code => call(LEAVE, w.get('dir'), w.get('k'), p, add(time, load(at4(c(F.cum), add(w.get('first'), mul(exit, w.get('stride')))))));
+      const put = (time: Code, p: Code, exit: Code): void => {
+        w.emit(store(at4(w.get('nt'), w.get('o')), time), store(at4(w.get('np'), w.get('o')), p), store(at4(w.get('ne'), w.get('o')), exit));
+        w.set('o', add(w.get('o'), i(1)));
+      };
+      w.set('link', w.get('first'));
+      w.for(lt(w.get('x'), w.get('length')), () => {
+        w.set('x', add(w.get('x'), i(1)));
+        w.set('link', add(w.get('link'), w.get('stride')));
+      }, () => {
+        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+        w.set('m', call(GATHER, w.get('link')));
+        w.set('offset', load(at4(c(F.cum), w.get('link'))));
+        w.set('jt', g('sortTime'));
+        w.set('jp', g('sortPacket'));
+        // The first packet served after the first joiner, by binary search on (time, index).
+        w.set('t0', sub(load(w.get('jt')), w.get('offset')));
+        w.set('q0', load(w.get('jp')));
+        w.set('lo', i(0));
+        w.set('hi', w.get('s'));
+        w.while(lt(w.get('lo'), w.get('hi')), () => {
+          w.set('mid', [...add(w.get('lo'), w.get('hi')), ...i(1), ...ops.i32ShrU]);
+          w.set('time', load(at4(w.get('st'), w.get('mid'))));
+          w.if(
+            or(gt(w.get('time'), w.get('t0')), and(eq(w.get('time'), w.get('t0')), gt(load(at4(w.get('sp'), w.get('mid'))), w.get('q0')))),
+            () => w.set('hi', w.get('mid')),
+            () => w.set('lo', add(w.get('mid'), i(1))),
+          );
+        });
+        w.set('start', w.get('lo'));
+        // The link is free after the last packet before it that is still on the chain here.
+        w.set('before', sub(w.get('start'), i(1)));
+        w.while(ge(w.get('before'), i(0)), () => {
+          w.breakIf('before', gt(load(at4(w.get('se'), w.get('before'))), w.get('x')));
+          w.set('before', sub(w.get('before'), i(1)));
+        }, 'before');
+        w.if(ge(w.get('before'), i(0)), () => w.set('free', add(load(at4(w.get('st'), w.get('before'))), i(1))), () => w.set('free', sub(i(0), w.get('offset'))));
+        w.set('a', w.get('start'));
+        w.set('o', w.get('start'));
+        w.set('wait', ops.f64Const(0));
+        w.set('b', i(0));
+        w.for(lt(w.get('b'), w.get('m')), () => w.set('b', add(w.get('b'), i(1))), () => {
+          w.set('t', sub(load(at4(w.get('jt'), w.get('b'))), w.get('offset')));
+          w.set('q', load(at4(w.get('jp'), w.get('b'))));
+          w.while(lt(w.get('a'), w.get('s')), () => {
+            w.set('time', load(at4(w.get('st'), w.get('a'))));
+            w.set('p', load(at4(w.get('sp'), w.get('a'))));
+            w.breakIf('merge', or(gt(w.get('time'), w.get('t')), and(eq(w.get('time'), w.get('t')), gt(w.get('p'), w.get('q')))));
+            w.set('exit', load(at4(w.get('se'), w.get('a'))));
+            w.set('a', add(w.get('a'), i(1)));
+            w.if(le(w.get('exit'), w.get('x')), () => {
+              w.emit(leaveFrom(w.get('p'), w.get('time'), w.get('exit')));
+              w.continue('merge');
+            });
+            // Served as it comes unless a joiner just delayed the packet before it.
+            w.set('enter', max(w.get('time'), w.get('free')));
+            w.set('wait', addF(w.get('wait'), toF(sub(w.get('enter'), w.get('time')))));
+            w.set('free', add(w.get('enter'), i(1)));
+            put(w.get('enter'), w.get('p'), w.get('exit'));
+          }, 'merge');
+          w.set('e', load(at4(w.get('coord'), load16(at2(g('dst'), w.get('q'))))));
+          w.set('enter', max(w.get('t'), w.get('free')));
+          w.set('wait', addF(w.get('wait'), toF(sub(w.get('enter'), w.get('t')))));
+          w.set('free', add(w.get('enter'), i(1)));
+          put(w.get('enter'), w.get('q'), select(sub(sub(w.get('length'), i(1)), w.get('e')), w.get('e'), w.get('reverse')));
+        });
+        // After the last joiner, the delays carry on until a packet is not delayed.
+        w.while(lt(w.get('a'), w.get('s')), () => {
+          w.set('time', load(at4(w.get('st'), w.get('a'))));
+          w.set('exit', load(at4(w.get('se'), w.get('a'))));
+          w.if(le(w.get('exit'), w.get('x')), () => {
+            w.emit(leaveFrom(load(at4(w.get('sp'), w.get('a'))), w.get('time'), w.get('exit')));
+            w.set('a', add(w.get('a'), i(1)));
+            w.continue('delays');
+          });
+          w.breakIf('delays', ge(w.get('time'), w.get('free')));
+          w.set('wait', addF(w.get('wait'), toF(sub(w.get('free'), w.get('time')))));
+          put(w.get('free'), load(at4(w.get('sp'), w.get('a'))), w.get('exit'));
+          w.set('free', add(w.get('free'), i(1)));
+          w.set('a', add(w.get('a'), i(1)));
+        }, 'delays');
+        w.emit(addToF(result(F, R_WAIT), w.get('wait')));
+        // stream = [0, start) + the rewritten stretch [start, end) + [a, s): whichever is less to copy (noc.ts serveRow).
+        w.set('end', w.get('o'));
+        const rest4 = shl(sub(w.get('s'), w.get('a')), i(2));
+        w.if(
+          lt(add(w.get('start'), sub(w.get('s'), w.get('a'))), sub(w.get('end'), w.get('start'))),
+          () => {
+            for (const [to, from] of [['nt', 'st'], ['np', 'sp'], ['ne', 'se']] as const) {
+              w.emit(copy(w.get(to), w.get(from), shl(w.get('start'), i(2))));
+              w.emit(copy(at4(w.get(to), w.get('end')), at4(w.get(from), w.get('a')), rest4));
+              w.set('swap', w.get(to));
+              w.set(to, w.get(from));
+              w.set(from, w.get('swap'));
+            }
+          },
+          () => {
+            w.if(and(ne(w.get('a'), w.get('end')), lt(w.get('a'), w.get('s'))), () => {
+              for (const from of ['st', 'sp', 'se'] as const) w.emit(copy(at4(w.get(from), w.get('end')), at4(w.get(from), w.get('a')), rest4));
+            });
+            for (const [to, from] of [['st', 'nt'], ['sp', 'np'], ['se', 'ne']] as const) w.emit(copy(at4(w.get(to), w.get('start')), at4(w.get(from), w.get('start')), shl(sub(w.get('end'), w.get('start')), i(2))));
+          },
+        );
+        w.set('s', add(w.get('end'), sub(w.get('s'), w.get('a'))));
+      }, 'positions');
+      // Every packet still in the stream has turned off by the chain's end.
+      w.set('a', i(0));
+      w.for(lt(w.get('a'), w.get('s')), () => w.set('a', add(w.get('a'), i(1))), () => {
+        w.emit(leaveFrom(load(at4(w.get('sp'), w.get('a'))), load(at4(w.get('st'), w.get('a'))), load(at4(w.get('se'), w.get('a')))));
+      });
+    },
+  );
+
+  // serveColumn(dir, k, coord): noc.ts serveColumn, the packets kept in slots by relative time.
+  const serveColumn = wasmFunction(
+    'serveColumn',
+    { dir: I32, k: I32, coord: I32 },
+    {
+      cn: I32, first: I32, stride: I32, length: I32, reverse: I32, base: I32, joined: I32, top: I32, gone: I32, x: I32, y: I32, link: I32, m: I32,
+      jt: I32, jp: I32, offset: I32, last: I32, slot: I32, queue: I32, time: I32, packet: I32, next: I32, j: I32, q: I32, local: I32, u: I32, e: I32,
+      exit: I32, b: I32, arrives: I32, head: I32, tail: I32, here: I32, hereIndex: I32, p: I32, joinedAt: F64,
+    },
+    [],
+    (w) => {
+      chainOf(w);
+      w.set('reverse', eq(w.get('dir'), i(NORTH)));
+      w.set('base', g('slotBase'));
+      w.set('gone', i(-1));
+      w.emit(storeF(result(F, R_LEFT), ops.f64Const(0)));
+      const leaveUpTo = (until: Code): void => {
+        w.set('y', add(w.get('gone'), i(1)));
+        w.for(until, () => w.set('y', add(w.get('y'), i(1))), () => {
+          w.emit(call(LEAVE_AT, w.get('dir'), w.get('k'), w.get('y'), add(w.get('first'), mul(w.get('y'), w.get('stride')))));
+        });
+      };
+      w.set('link', w.get('first'));
+      w.for(lt(w.get('x'), w.get('length')), () => {
+        w.set('x', add(w.get('x'), i(1)));
+        w.set('link', add(w.get('link'), w.get('stride')));
+      }, () => {
+        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+        leaveUpTo(le(w.get('y'), w.get('x')));
+        w.set('gone', w.get('x'));
+        w.set('m', call(GATHER, w.get('link')));
+        w.set('jt', g('sortTime'));
+        w.set('jp', g('sortPacket'));
+        w.set('offset', add(load(at4(c(F.cum), w.get('link'))), w.get('base')));
+        // A pass ends by the later of the last joiner and the chain's last packet, plus one cycle for each joiner.
+        w.set('last', add(max(w.get('top'), sub(load(at4(w.get('jt'), sub(w.get('m'), i(1)))), w.get('offset'))), w.get('m')));
+        w.if(ge(w.get('last'), g('slotLength')), () => w.emit(call(GROW_SLOTS, add(w.get('last'), i(1)))));
+        w.set('slot', g('slot'));
+        w.set('queue', g('queue'));
+        w.set('time', g('chainTime'));
+        w.set('packet', g('chainPacket'));
+        w.set('next', g('chainNext'));
+        // The joiners are on the chain now, each listed at the position where it leaves after the ones there before.
+        w.set('j', i(0));
+        w.for(lt(w.get('j'), w.get('m')), () => w.set('j', add(w.get('j'), i(1))), () => {
+          w.set('q', load(at4(w.get('jp'), w.get('j'))));
+          w.set('local', add(w.get('joined'), w.get('j')));
+          w.emit(store(at4(w.get('packet'), w.get('local')), w.get('q')));
+          w.set('joinedAt', addF(w.get('joinedAt'), toF(sub(load(at4(w.get('jt'), w.get('j'))), w.get('offset')))));
+          w.set('e', load(at4(w.get('coord'), load16(at2(g('dst'), w.get('q'))))));
+          w.set('exit', select(sub(sub(w.get('length'), i(1)), w.get('e')), w.get('e'), w.get('reverse')));
+          w.emit(store(at4(w.get('next'), w.get('local')), i(-1)));
+          w.if(
+            lt(load(at4(c(F.exitHead), w.get('exit'))), i(0)),
+            () => w.emit(store(at4(c(F.exitHead), w.get('exit')), w.get('local'))),
+            () => w.emit(store(at4(w.get('next'), load(at4(c(F.exitTail), w.get('exit')))), w.get('local'))),
+          );
+          w.emit(store(at4(c(F.exitTail), w.get('exit')), w.get('local')));
+        });
+        // The link serves: one packet a cycle from the queue, which takes in each cycle, in index order, what arrives in it.
+        const joinerAt = (b: Code): Code => sub(load(at4(w.get('jt'), b)), w.get('offset'));
+        const enqueue = (v: Code): void => {
+          w.emit(store(at4(w.get('queue'), w.get('tail')), v));
+          w.set('tail', add(w.get('tail'), i(1)));
+        };
+        const enqueueJoiner = (): void => {
+          enqueue(add(w.get('joined'), w.get('b')));
+          w.set('b', add(w.get('b'), i(1)));
+        };
+        w.set('b', i(0));
+        w.while(lt(w.get('b'), w.get('m')), () => {
+          w.set('u', joinerAt(w.get('b')));
+          w.set('arrives', w.get('u'));
+          w.set('head', i(0));
+          w.set('tail', i(0));
+          w.while(i(1), () => {
+            w.set('here', load(at4(w.get('slot'), w.get('u'))));
+            w.if(
+              eq(w.get('arrives'), w.get('u')),
+              () => {
+                w.set('hereIndex', select(i(0x7fffffff), load(at4(w.get('packet'), w.get('here'))), lt(w.get('here'), i(0))));
+                w.while(and(lt(w.get('b'), w.get('m')), and(eq(joinerAt(w.get('b')), w.get('u')), lt(load(at4(w.get('jp'), w.get('b'))), w.get('hereIndex')))), enqueueJoiner);
+                w.if(ge(w.get('here'), i(0)), () => enqueue(w.get('here')));
+                w.while(and(lt(w.get('b'), w.get('m')), eq(joinerAt(w.get('b')), w.get('u'))), enqueueJoiner);
+                w.set('arrives', select(joinerAt(w.get('b')), i(-1), lt(w.get('b'), w.get('m'))));
+              },
+              () => w.if(ge(w.get('here'), i(0)), () => enqueue(w.get('here'))),
+            );
+            w.set('p', load(at4(w.get('queue'), w.get('head'))));
+            w.set('head', add(w.get('head'), i(1)));
+            w.emit(store(at4(w.get('time'), w.get('p')), w.get('u')));
+            w.emit(store(at4(w.get('slot'), w.get('u')), w.get('p')));
+            w.set('u', add(w.get('u'), i(1)));
+            w.breakIf('serve', ge(w.get('head'), w.get('tail')));
+          }, 'serve');
+          w.if(gt(sub(w.get('u'), i(1)), w.get('top')), () => w.set('top', sub(w.get('u'), i(1))));
+        });
+        w.set('joined', add(w.get('joined'), w.get('m')));
+      }, 'positions');
+      // Every packet still on the chain has turned off by the chain's end.
+      leaveUpTo(lt(w.get('y'), w.get('length')));
+      w.emit(addToF(result(F, R_WAIT), subF(loadF(result(F, R_LEFT)), w.get('joinedAt'))));
+    },
+  );
+
+  // gather(link): noc.ts gather; the sorted requests are at the globals sortTime and sortPacket.
+  const gather = wasmFunction(
+    'gather',
+    { link: I32 },
+    { times: I32, packets: I32, runs: I32, m: I32, count: I32, lastTime: I32, lastPacket: I32, p: I32, time: I32 },
+    [I32],
+    (w) => {
+      w.set('times', g('sortTime'));
+      w.set('packets', g('sortPacket'));
+      w.set('runs', g('runStart'));
+      w.set('count', i(1));
+      w.emit(store(w.get('runs'), i(0)));
+      w.set('lastTime', i(-0x80000000));
+      w.set('lastPacket', i(-1));
+      w.set('p', load(at4(c(F.head), w.get('link'))));
+      w.for(ge(w.get('p'), i(0)), () => w.set('p', load(add(at8(g('request'), w.get('p')), i(4)))), () => {
+        w.set('time', load(at8(g('request'), w.get('p'))));
+        w.if(or(lt(w.get('time'), w.get('lastTime')), and(eq(w.get('time'), w.get('lastTime')), lt(w.get('p'), w.get('lastPacket')))), () => {
+          w.emit(store(at4(w.get('runs'), w.get('count')), w.get('m')));
+          w.set('count', add(w.get('count'), i(1)));
+        });
+        w.set('lastTime', w.get('time'));
+        w.set('lastPacket', w.get('p'));
+        w.emit(store(at4(w.get('times'), w.get('m')), w.get('time')), store(at4(w.get('packets'), w.get('m')), w.get('p')));
+        w.set('m', add(w.get('m'), i(1)));
+      });
+      w.emit(store(at4(c(F.head), w.get('link')), i(-1)));
+      w.if(gt(w.get('count'), i(1)), () => w.emit(call(MERGE_RUNS, w.get('m'), w.get('count'))));
+      w.return(w.get('m'));
+    },
+  );
+
+  // mergeRuns(m, count): noc.ts mergeRuns, swapping the sort and merge globals as it goes.
+  const mergeRuns = wasmFunction(
+    'mergeRuns',
+    { m: I32, count: I32 },
+    { runs: I32, fromT: I32, fromP: I32, toT: I32, toP: I32, swap: I32, merged: I32, r: I32, a0: I32, a1: I32, b1: I32, x: I32, j: I32, o: I32, tx: I32, tj: I32 },
+    [],
+    (w) => {
+      w.set('runs', g('runStart'));
+      w.set('fromT', g('sortTime'));
+      w.set('fromP', g('sortPacket'));
+      w.set('toT', g('mergeTime'));
+      w.set('toP', g('mergePacket'));
+      const take = (from: 'x' | 'j', time: 'tx' | 'tj'): void => {
+        w.emit(store(at4(w.get('toT'), w.get('o')), w.get(time)), store(at4(w.get('toP'), w.get('o')), load(at4(w.get('fromP'), w.get(from)))));
+        w.set('o', add(w.get('o'), i(1)));
+        w.set(from, add(w.get(from), i(1)));
+      };
+      const rest = (from: 'x' | 'j', end: 'a1' | 'b1'): void => {
+        const bytes = shl(sub(w.get(end), w.get(from)), i(2));
+        w.emit(copy(at4(w.get('toT'), w.get('o')), at4(w.get('fromT'), w.get(from)), bytes));
+        w.emit(copy(at4(w.get('toP'), w.get('o')), at4(w.get('fromP'), w.get(from)), bytes));
+        w.set('o', add(w.get('o'), sub(w.get(end), w.get(from))));
+      };
+      w.while(gt(w.get('count'), i(1)), () => {
+        w.set('merged', i(0));
+        w.set('r', i(0));
+        w.for(lt(w.get('r'), w.get('count')), () => w.set('r', add(w.get('r'), i(2))), () => {
+          w.set('a0', load(at4(w.get('runs'), w.get('r'))));
+          w.set('a1', select(load(at4(w.get('runs'), add(w.get('r'), i(1)))), w.get('m'), lt(add(w.get('r'), i(1)), w.get('count'))));
+          w.set('b1', select(load(at4(w.get('runs'), add(w.get('r'), i(2)))), w.get('m'), lt(add(w.get('r'), i(2)), w.get('count'))));
+          w.set('x', w.get('a0'));
+          w.set('j', w.get('a1'));
+          w.set('o', w.get('a0'));
+          w.while(and(lt(w.get('x'), w.get('a1')), lt(w.get('j'), w.get('b1'))), () => {
+            w.set('tx', load(at4(w.get('fromT'), w.get('x'))));
+            w.set('tj', load(at4(w.get('fromT'), w.get('j'))));
+            w.if(
+              or(lt(w.get('tj'), w.get('tx')), and(eq(w.get('tj'), w.get('tx')), lt(load(at4(w.get('fromP'), w.get('j'))), load(at4(w.get('fromP'), w.get('x')))))),
+              () => take('j', 'tj'),
+              () => take('x', 'tx'),
+            );
+          });
+          rest('x', 'a1');
+          rest('j', 'b1');
+          w.emit(store(at4(w.get('runs'), w.get('merged')), w.get('a0')));
+          w.set('merged', add(w.get('merged'), i(1)));
+        });
+        w.set('count', w.get('merged'));
+        for (const [a, b] of [['fromT', 'toT'], ['fromP', 'toP']] as const) {
+          w.set('swap', w.get(a));
+          w.set(a, w.get(b));
+          w.set(b, w.get('swap'));
+        }
+      });
+      w.emit(gSet('sortTime', w.get('fromT')), gSet('sortPacket', w.get('fromP')), gSet('mergeTime', w.get('toT')), gSet('mergePacket', w.get('toP')));
+    },
+  );
+
+  // leave(dir, k, p, at): packet p turns off chain k of dir at `at`: on to its column's chain, or to its core.
+  const leave = wasmFunction('leave', { dir: I32, k: I32, p: I32, at: I32 }, { d: I32, ty: I32, tx: I32, to: I32, down: I32 }, [], (w) => {
+    w.set('d', load16(at2(g('dst'), w.get('p'))));
+    w.set('to', inPort(w.get('d')));
+    w.if(lt(w.get('dir'), i(SOUTH)), () => {
+      w.set('ty', load(at4(c(F.coreY), w.get('d'))));
+      w.if(ne(w.get('k'), w.get('ty')), () => {
+        w.set('tx', load(at4(c(F.coreX), w.get('d'))));
+        w.set('down', select(i(SOUTH), i(NORTH), lt(w.get('k'), w.get('ty'))));
+        w.emit(store(at4(c(F.pending), add(mul(w.get('down'), c(perDirection)), w.get('tx'))), i(1)));
+        w.set('to', add(shl(add(mul(w.get('k'), c(width)), w.get('tx')), i(2)), w.get('down')));
+      });
+    });
+    push(w, w.get('to'), w.get('at'), w.get('p'));
+  });
+
+  // leaveAt(dir, k, x, link): the packets that leave chain k of dir at position x go on; adds their slots to the results' R_LEFT.
+  const leaveAt = wasmFunction('leaveAt', { dir: I32, k: I32, x: I32, link: I32 }, { at: I32, l: I32, u: I32, sum: F64 }, [], (w) => {
+    w.set('at', add(load(at4(c(F.cum), w.get('link'))), g('slotBase')));
+    w.set('l', load(at4(c(F.exitHead), w.get('x'))));
+    w.for(ge(w.get('l'), i(0)), () => w.set('l', load(at4(g('chainNext'), w.get('l')))), () => {
+      w.set('u', load(at4(g('chainTime'), w.get('l'))));
+      w.emit(store(at4(g('slot'), w.get('u')), i(-1)));
+      w.set('sum', addF(w.get('sum'), toF(w.get('u'))));
+      w.emit(call(LEAVE, w.get('dir'), w.get('k'), load(at4(g('chainPacket'), w.get('l'))), add(w.get('u'), w.get('at'))));
+    });
+    w.emit(store(at4(c(F.exitHead), w.get('x')), i(-1)));
+    w.emit(addToF(result(F, R_LEFT), w.get('sum')));
+  });
+
+  // growSlots(needed): room for `needed` slots at the end of the memory, the new ones free (-1).
+  const growSlots = wasmFunction('growSlots', { needed: I32 }, { size: I32, pages: I32 }, [], (w) => {
+    w.set('size', max(max(w.get('needed'), shl(g('slotLength'), i(1))), c(MIN_BUFFER)));
+    w.set('pages', [...add(at4(g('slot'), w.get('size')), c(PAGE - 1)), ...i(16), ...ops.i32ShrU]);
+    w.if(gt(w.get('pages'), ops.memorySize), () => {
+      w.if(lt([...sub(w.get('pages'), ops.memorySize), ...ops.memoryGrow], i(0)), () => w.emit(ops.unreachable));
+    });
+    w.emit(fill(at4(g('slot'), g('slotLength')), i(0xff), shl(sub(w.get('size'), g('slotLength')), i(2))));
+    w.emit(gSet('slotLength', w.get('size')));
+  });
+
+  const functions = [first, rest, serveRow, serveColumn, gather, mergeRuns, leave, leaveAt, growSlots];
+  const expected = [FIRST, REST, SERVE_ROW, SERVE_COLUMN, GATHER, MERGE_RUNS, LEAVE, LEAVE_AT, GROW_SLOTS];
+  if (functions.some((f, k) => expected[k] !== k || f === undefined)) throw new Error('noc-wasm.ts: function order');
+  return wasmModule(false, functions, [...MOVABLE]);
+}
+
+/** The module's exports. */
+interface NocExports {
+  readonly first: (n: number) => number;
+  readonly rest: (flags: number) => number;
+}
+
+/** Whether `profile`'s NoC latencies are whole cycles that fit the module's i32 times. */
+function wholeLatencies(profile: ChipProfile): boolean {
+  const { hop_east_west, hop_north_south, spike_in_tile } = profile.cycles;
+  return [hop_east_west, hop_north_south, spike_in_tile, profile.board.chipHopCycles].every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 20);
+}
+
+/**
+ * MeshNoc with route() in WebAssembly: the same model, the same results
+ * (noc.ts's header), its buffers in its own memory. The link loads are kept in
+ * that memory, and MeshNoc's linkLoad, stats() and totals() read them there.
+ */
+export class WasmMeshNoc extends MeshNoc {
+  private readonly memory: WebAssembly.Memory;
+  private readonly exports: NocExports;
+  private readonly globals: Record<Movable, WebAssembly.Global>;
+  private readonly mesh: Mesh;
+  /** Packets the per-packet arrays hold, whether they include arrival and order, and packets a link's or chain's arrays hold. */
+  private packetCapacity = 0;
+  private withOutputs = false;
+  private linkCapacity = 0;
+  /** Views into the memory, made again whenever it grows. */
+  private buffer: ArrayBuffer;
+  private i32 = new Int32Array(0);
+  private u16 = new Uint16Array(0);
+  private f64 = new Float64Array(0);
+
+  constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
+    super(profile, coreSlots);
+    const { chipsX, chipsY } = chipGrid(profile.board.chips);
+    const tileLinks = chipsX * profile.mesh.tilesX * chipsY * profile.mesh.tilesY * 4;
+    const fixed = fixedLayout(this.cores, this.linkCount, tileLinks, this.chainsPerDirection);
+    this.mesh = { width: this.width, height: this.height, cores: this.cores, tileLinks, perDirection: this.chainsPerDirection, inLatency: profile.cycles.spike_in_tile, maxCum: this.maxCum, fixed };
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(fixed.bytes / PAGE) + 1 });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(nocModule(this.mesh)), { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as NocExports;
+    this.globals = Object.fromEntries(MOVABLE.map((n) => [n, instance.exports[n] as WebAssembly.Global])) as Record<Movable, WebAssembly.Global>;
+    this.buffer = this.views();
+    const F = fixed;
+    const put = (at: number, values: ArrayLike<number>): void => this.i32.set(values, at >> 2);
+    put(F.coreX, this.coreX);
+    put(F.coreY, this.coreY);
+    put(F.chipX, this.coreChipX);
+    put(F.chipY, this.coreChipY);
+    this.i32.fill(-1, F.head >> 2, (F.head >> 2) + this.linkCount);
+    this.i32.fill(-1, F.exitHead >> 2, (F.exitHead >> 2) + this.chainsPerDirection);
+    put(F.cum, this.cum);
+    put(F.chainFirst, this.chainFirst);
+    put(F.chainStride, this.chainStride);
+    put(F.chainLength, this.chainLength);
+    this.layout(MIN_BUFFER, false, MIN_BUFFER);
+  }
+
+  /** Whether the WebAssembly NoC can run `profile` (its latencies whole cycles). */
+  static supports(profile: ChipProfile): boolean {
+    return wholeLatencies(profile);
+  }
+
+  /** Places the movable arrays for these capacities after the fixed tables, the slots last (all free), and grows the memory to hold them. */
+  private layout(packets: number, outputs: boolean, links: number): void {
+    let at = this.mesh.fixed.bytes;
+    const place = (name: Movable, bytes: number): void => {
+      this.globals[name].value = at;
+      at += Math.ceil(bytes / 8) * 8;
+    };
+    for (const [name, bytes] of PACKET_ARRAYS) place(name, (name === 'arrival' || name === 'order') && !outputs ? 0 : bytes * packets);
+    for (const name of LINK_ARRAYS) place(name, 4 * (name === 'runStart' ? links + 1 : links));
+    const slots = Math.max(MIN_BUFFER, this.globals.slotLength.value as number);
+    this.globals.slot.value = at;
+    at += 4 * slots;
+    const pages = Math.ceil(at / PAGE);
+    if (pages > this.memory.buffer.byteLength / PAGE) this.memory.grow(pages - this.memory.buffer.byteLength / PAGE);
+    this.refresh();
+    const slot = (this.globals.slot.value as number) >> 2;
+    this.i32.fill(-1, slot, slot + slots);
+    this.globals.slotLength.value = slots;
+    this.packetCapacity = packets;
+    this.withOutputs = outputs;
+    this.linkCapacity = links;
+  }
+
+  /** Views into the memory again if it grew (its old buffer is then detached); the link loads are MeshNoc's. */
+  private refresh(): void {
+    if (this.memory.buffer !== this.buffer) this.buffer = this.views();
+  }
+
+  /** Makes the views into the memory's buffer, which it gives back. */
+  private views(): ArrayBuffer {
+    this.buffer = this.memory.buffer as ArrayBuffer;
+    this.i32 = new Int32Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
+    this.f64 = new Float64Array(this.buffer);
+    const F = this.mesh.fixed;
+    this.load = new Float64Array(this.buffer, F.load, this.linkCount);
+    this.loadDiff = new Float64Array(this.buffer, F.loadDiff, this.mesh.tileLinks);
+    return this.buffer;
+  }
+
+  override route(batch: PacketBatch, arrival: Float64Array, order: Int32Array, work: Int32Array = NO_WORK, free: Float64Array = NO_TIMES): number {
+    const n = batch.count;
+    if (n === 0) return 0;
+    const deliver = free.length > 0;
+    const outputs = arrival.length > 0 || order.length > 0;
+    if (n > this.packetCapacity || (outputs && !this.withOutputs)) this.layout(Math.max(packetRoom(n), this.packetCapacity), outputs || this.withOutputs, this.linkCapacity);
+    const { i32, u16, globals } = this;
+    const F = this.mesh.fixed;
+    const { src, dst, coreReady } = batch;
+    const src16 = (globals.src.value as number) >> 1;
+    const dst16 = (globals.dst.value as number) >> 1;
+    for (let p = 0; p < n; p++) {
+      u16[src16 + p] = src[p];
+      u16[dst16 + p] = dst[p];
+    }
+    // A ready time that is not a whole cycle below 2^31 is marked -1: the module refuses it if a packet leaves then.
+    const ready = F.ready >> 2;
+    for (let c = 0; c < this.cores; c++) {
+      const r = coreReady[c];
+      i32[ready + c] = (r | 0) === r && r >= 0 ? r : -1;
+    }
+    if (deliver) {
+      const w = (globals.work.value as number) >> 2;
+      for (let p = 0; p < n; p++) i32[w + p] = work[p];
+      const at = F.free >> 2;
+      for (let c = 0; c < this.cores; c++) {
+        const f = free[c];
+        if ((f | 0) !== f) throw new RangeError(`MeshNoc: core ${c} is free at ${f}, not a whole cycle below 2^31`);
+        i32[at + c] = f;
+      }
+    }
+    const need = this.exports.first(n);
+    if (need < 0) throw notWhole(batch);
+    if (need > this.linkCapacity) this.layout(this.packetCapacity, this.withOutputs, Math.max(need, 2 * this.linkCapacity));
+    const last = this.exports.rest((outputs ? 1 : 0) | (deliver ? 2 : 0));
+    this.refresh();
+    const f64 = this.f64;
+    const results = F.results >> 3;
+    this.hopsEastWest += f64[results + R_HOPS_EW];
+    this.hopsNorthSouth += f64[results + R_HOPS_NS];
+    this.hopsChipToChip += f64[results + R_HOPS_CHIP];
+    this.waitCycles += f64[results + R_WAIT];
+    this.latencySumCycles += f64[results + R_LATENCY_SUM];
+    if (f64[results + R_LATENCY_MAX] > this.latencyMaxCycles) this.latencyMaxCycles = f64[results + R_LATENCY_MAX];
+    this.packets += n;
+    if (outputs) {
+      const a = (this.globals.arrival.value as number) >> 2;
+      const o = (this.globals.order.value as number) >> 2;
+      for (let p = 0; p < n; p++) {
+        arrival[p] = this.i32[a + p];
+        order[p] = this.i32[o + p];
+      }
+    }
+    if (deliver) {
+      const at = F.free >> 2;
+      for (let c = 0; c < this.cores; c++) free[c] = this.i32[at + c];
+    }
+    return last;
+  }
+
+  /** Bytes of the module's memory: its fixed tables, the batch's copy, the link and chain arrays and the slots (emulator/cpu/memory.ts counts them). */
+  override bufferBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+/** The NoC for `profile`: in WebAssembly where its latencies are whole cycles, else noc.ts's. */
+export function meshNoc(profile: ChipProfile, coreSlots: ArrayLike<number>): MeshNoc {
+  return WasmMeshNoc.supports(profile) ? new WasmMeshNoc(profile, coreSlots) : new MeshNoc(profile, coreSlots);
+}
