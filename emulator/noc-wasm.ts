@@ -15,7 +15,7 @@
 // it serves a column (memory.grow).
 import { chipGrid, type ChipProfile } from '../isa/profile.js';
 import { packetRoom } from './logs.js';
-import { COLUMN_SLOTS_MIN, EAST, MeshNoc, MIN_BUFFER, NORTH, notWhole, SOUTH, WEST, type PacketBatch } from './noc.js';
+import { COLUMN_SLOTS_MIN, EAST, MeshNoc, MIN_BUFFER, NORTH, notWhole, SOUTH, WEST, type PacketArrays, type PacketBatch } from './noc.js';
 import { ops, wasmModule, type Code } from './wasm-binary.js';
 import {
   add,
@@ -723,16 +723,24 @@ export class WasmMeshNoc extends MeshNoc {
   private readonly globals: Record<Movable, WebAssembly.Global>;
   private readonly mesh: Mesh;
   /** Packets the per-packet arrays hold, whether they include arrival and order, and packets a link's or chain's arrays hold. */
-  private packetCapacity = 0;
+  private batchCapacity = 0;
   private withOutputs = false;
   private linkCapacity = 0;
+  /** Element indices of the batch's arrays in the views (the globals' byte offsets, kept here: a global's read is a call from JavaScript). */
+  private src16 = 0;
+  private dst16 = 0;
+  private work32 = 0;
+  private arrival32 = 0;
+  private order32 = 0;
+  /** The batch's arrays as views (packetArrays). */
+  private arrays: PacketArrays = { src: new Uint16Array(0), dst: new Uint16Array(0), work: new Int32Array(0) };
   /** Views into the memory, made again whenever it grows. */
   private buffer: ArrayBuffer;
   private i32 = new Int32Array(0);
   private u16 = new Uint16Array(0);
   private f64 = new Float64Array(0);
 
-  constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
+  constructor(profile: ChipProfile, coreSlots: ArrayLike<number>, capacity = 0) {
     super(profile, coreSlots);
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
     const tileLinks = chipsX * profile.mesh.tilesX * chipsY * profile.mesh.tilesY * 4;
@@ -755,7 +763,7 @@ export class WasmMeshNoc extends MeshNoc {
     put(F.chainFirst, this.chainFirst);
     put(F.chainStride, this.chainStride);
     put(F.chainLength, this.chainLength);
-    this.layout(MIN_BUFFER, false, MIN_BUFFER);
+    this.layout(capacity, false, MIN_BUFFER);
   }
 
   /** Whether the WebAssembly NoC can run `profile` (its latencies whole cycles). */
@@ -772,18 +780,31 @@ export class WasmMeshNoc extends MeshNoc {
     };
     for (const [name, bytes] of PACKET_ARRAYS) place(name, (name === 'arrival' || name === 'order') && !outputs ? 0 : bytes * packets);
     for (const name of LINK_ARRAYS) place(name, 4 * (name === 'runStart' ? links + 1 : links));
-    const slots = Math.max(MIN_BUFFER, this.globals.slotLength.value as number);
+    const slots = Math.max(MIN_BUFFER, this.globals.slotLength.value);
     this.globals.slot.value = at;
     at += 4 * slots;
     const pages = Math.ceil(at / PAGE);
     if (pages > this.memory.buffer.byteLength / PAGE) this.memory.grow(pages - this.memory.buffer.byteLength / PAGE);
     this.refresh();
-    const slot = (this.globals.slot.value as number) >> 2;
+    const slot = this.globals.slot.value >> 2;
     this.i32.fill(-1, slot, slot + slots);
     this.globals.slotLength.value = slots;
-    this.packetCapacity = packets;
+    const byteOffset = (name: Movable): number => this.globals[name].value;
+    this.src16 = byteOffset('src') >> 1;
+    this.dst16 = byteOffset('dst') >> 1;
+    this.work32 = byteOffset('work') >> 2;
+    this.arrival32 = byteOffset('arrival') >> 2;
+    this.order32 = byteOffset('order') >> 2;
+    this.batchCapacity = packets;
     this.withOutputs = outputs;
     this.linkCapacity = links;
+    this.arrays = this.packetViews();
+  }
+
+  /** The batch's arrays as views into the memory as it is now. */
+  private packetViews(): PacketArrays {
+    const n = this.batchCapacity;
+    return { src: new Uint16Array(this.buffer, 2 * this.src16, n), dst: new Uint16Array(this.buffer, 2 * this.dst16, n), work: new Int32Array(this.buffer, 4 * this.work32, n) };
   }
 
   /** Views into the memory again if it grew (its old buffer is then detached); the link loads are MeshNoc's. */
@@ -800,6 +821,7 @@ export class WasmMeshNoc extends MeshNoc {
     const F = this.mesh.fixed;
     this.load = new Float64Array(this.buffer, F.load, this.linkCount);
     this.loadDiff = new Float64Array(this.buffer, F.loadDiff, this.mesh.tileLinks);
+    this.arrays = this.packetViews();
     return this.buffer;
   }
 
@@ -808,15 +830,18 @@ export class WasmMeshNoc extends MeshNoc {
     if (n === 0) return 0;
     const deliver = free.length > 0;
     const outputs = arrival.length > 0 || order.length > 0;
-    if (n > this.packetCapacity || (outputs && !this.withOutputs)) this.layout(Math.max(packetRoom(n), this.packetCapacity), outputs || this.withOutputs, this.linkCapacity);
-    const { i32, u16, globals } = this;
+    // Listed in packetArrays(), the batch is in the memory already (a layout for arrival and order keeps it there).
+    const listed = batch.src === this.arrays.src && batch.dst === this.arrays.dst;
+    const worked = work === this.arrays.work;
+    if (n > this.batchCapacity || (outputs && !this.withOutputs)) this.layout(n > this.batchCapacity ? packetRoom(n) : this.batchCapacity, outputs || this.withOutputs, this.linkCapacity);
+    const { i32, u16, src16, dst16 } = this;
     const F = this.mesh.fixed;
     const { src, dst, coreReady } = batch;
-    const src16 = (globals.src.value as number) >> 1;
-    const dst16 = (globals.dst.value as number) >> 1;
-    for (let p = 0; p < n; p++) {
-      u16[src16 + p] = src[p];
-      u16[dst16 + p] = dst[p];
+    if (!listed) {
+      for (let p = 0; p < n; p++) {
+        u16[src16 + p] = src[p];
+        u16[dst16 + p] = dst[p];
+      }
     }
     // A ready time that is not a whole cycle below 2^31 is marked -1: the module refuses it if a packet leaves then.
     const ready = F.ready >> 2;
@@ -825,8 +850,8 @@ export class WasmMeshNoc extends MeshNoc {
       i32[ready + c] = (r | 0) === r && r >= 0 ? r : -1;
     }
     if (deliver) {
-      const w = (globals.work.value as number) >> 2;
-      for (let p = 0; p < n; p++) i32[w + p] = work[p];
+      const w = this.work32;
+      if (!worked) for (let p = 0; p < n; p++) i32[w + p] = work[p];
       const at = F.free >> 2;
       for (let c = 0; c < this.cores; c++) {
         const f = free[c];
@@ -836,7 +861,7 @@ export class WasmMeshNoc extends MeshNoc {
     }
     const need = this.exports.first(n);
     if (need < 0) throw notWhole(batch);
-    if (need > this.linkCapacity) this.layout(this.packetCapacity, this.withOutputs, Math.max(need, 2 * this.linkCapacity));
+    if (need > this.linkCapacity) this.layout(this.batchCapacity, this.withOutputs, Math.max(need, 2 * this.linkCapacity));
     const last = this.exports.rest((outputs ? 1 : 0) | (deliver ? 2 : 0));
     this.refresh();
     const f64 = this.f64;
@@ -849,8 +874,8 @@ export class WasmMeshNoc extends MeshNoc {
     if (f64[results + R_LATENCY_MAX] > this.latencyMaxCycles) this.latencyMaxCycles = f64[results + R_LATENCY_MAX];
     this.packets += n;
     if (outputs) {
-      const a = (this.globals.arrival.value as number) >> 2;
-      const o = (this.globals.order.value as number) >> 2;
+      const a = this.arrival32;
+      const o = this.order32;
       for (let p = 0; p < n; p++) {
         arrival[p] = this.i32[a + p];
         order[p] = this.i32[o + p];
@@ -863,6 +888,16 @@ export class WasmMeshNoc extends MeshNoc {
     return last;
   }
 
+  override packetArrays(packets: number): PacketArrays {
+    if (packets > this.batchCapacity) this.layout(packetRoom(packets), this.withOutputs, this.linkCapacity);
+    this.refresh();
+    return this.arrays;
+  }
+
+  override packetCapacity(): number {
+    return this.batchCapacity;
+  }
+
   /** Bytes of the module's memory: its fixed tables, the batch's copy, the link and chain arrays and the slots (emulator/cpu/memory.ts counts them). */
   override bufferBytes(): number {
     return this.memory.buffer.byteLength;
@@ -870,6 +905,6 @@ export class WasmMeshNoc extends MeshNoc {
 }
 
 /** The NoC for `profile`: in WebAssembly where its latencies are whole cycles, else noc.ts's. */
-export function meshNoc(profile: ChipProfile, coreSlots: ArrayLike<number>): MeshNoc {
-  return WasmMeshNoc.supports(profile) ? new WasmMeshNoc(profile, coreSlots) : new MeshNoc(profile, coreSlots);
+export function meshNoc(profile: ChipProfile, coreSlots: ArrayLike<number>, capacity = 0): MeshNoc {
+  return WasmMeshNoc.supports(profile) ? new WasmMeshNoc(profile, coreSlots, capacity) : new MeshNoc(profile, coreSlots, capacity);
 }

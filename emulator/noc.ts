@@ -142,6 +142,17 @@ export interface PacketBatch {
   readonly coreReady: Float64Array;
 }
 
+/**
+ * Arrays to list a batch in: per packet its source and target core and the
+ * cycles of its delivery on the target (route's `work`). The NoC keeps them,
+ * so that one in WebAssembly reads them where they are (MeshNoc.packetArrays).
+ */
+export interface PacketArrays {
+  readonly src: Uint16Array;
+  readonly dst: Uint16Array;
+  readonly work: Int32Array;
+}
+
 /** Running totals over every batch routed so far: NocStats without the busiest link, which stats() derives. */
 export type NocTotals = Omit<NocStats, 'busiestLink'>;
 
@@ -235,7 +246,12 @@ export class MeshNoc {
   /** Per chain (the same index): 1 when a packet joined it in the batch being routed; only those are served. */
   private readonly chainPending: Uint8Array;
 
-  constructor(profile: ChipProfile, coreSlots: ArrayLike<number>) {
+  /** The arrays packetArrays() hands out. */
+  private lists: PacketArrays;
+
+  /** `capacity`: packets the arrays of packetArrays() hold before they first grow. */
+  constructor(profile: ChipProfile, coreSlots: ArrayLike<number>, capacity = 0) {
+    this.lists = { src: new Uint16Array(capacity), dst: new Uint16Array(capacity), work: new Int32Array(capacity) };
     const { chipsX, chipsY } = chipGrid(profile.board.chips);
     const { tilesX, tilesY } = profile.mesh;
     this.width = chipsX * tilesX;
@@ -918,6 +934,25 @@ export class MeshNoc {
     this.mergePacket = toP;
   }
 
+  /**
+   * Arrays to list a batch of `packets` packets in before route() (a batch may
+   * also come in arrays of its own). They hold what was listed until the next
+   * call, which may hand out others: grown to the batch and an eighth more
+   * (packetRoom), or, in WebAssembly, views made again after its memory grew.
+   */
+  packetArrays(packets: number): PacketArrays {
+    if (packets > this.lists.src.length) {
+      const size = packetRoom(packets);
+      this.lists = { src: new Uint16Array(size), dst: new Uint16Array(size), work: new Int32Array(size) };
+    }
+    return this.lists;
+  }
+
+  /** Packets the arrays of packetArrays() hold before they next grow. */
+  packetCapacity(): number {
+    return this.lists.src.length;
+  }
+
   /** Room for a batch of n packets' requests (every packet has one pending at a time), and an eighth more (packetRoom). */
   private reserve(n: number): void {
     const size = packetRoom(n);
@@ -970,7 +1005,7 @@ export class MeshNoc {
   /** Bytes of the per-packet buffers as they have grown (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
     let bytes = 0;
-    for (const a of [this.request, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
+    for (const a of [this.lists.src, this.lists.dst, this.lists.work, this.request, this.sortTime, this.sortPacket, this.mergeTime, this.mergePacket, this.runStart, this.streamTime, this.streamPacket, this.streamExit, this.nextTime, this.nextPacket, this.nextExit, this.chainTime, this.chainPacket, this.chainNext, this.slot, this.queue, this.exitHead, this.exitTail]) bytes += a.byteLength;
     return bytes;
   }
 }

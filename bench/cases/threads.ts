@@ -4,11 +4,14 @@
 //    process (steady state: the CUBA cases also count V8's warm-up), medians;
 //    the split the two-thread engine's balance settled on; and the step time
 //    with each split forced, which is what the balance looks for.
-//  - `noc`: the NoC model alone (emulator/noc.ts MeshNoc.route) on the packet
-//    batches a one-thread run produced, replayed several times: ns a packet.
+//  - `noc`: the NoC model alone on the packet batches a one-thread run
+//    produced, replayed several times, in WebAssembly (emulator/noc-wasm.ts,
+//    what the emulator runs) and in JavaScript (emulator/noc.ts MeshNoc.route,
+//    the reference), alternating: ns a packet.
 import { CpuEmulatorImpl } from '../../emulator/cpu/cpu.js';
 import { createThreadedCpuEmulator, type ThreadedCpu } from '../../emulator/cpu/threaded.js';
 import { MeshNoc, type PacketBatch } from '../../emulator/noc.js';
+import { WasmMeshNoc } from '../../emulator/noc-wasm.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { median, type BenchCase, type BenchContext } from '../harness.js';
 import { compileCuba } from './cuba.js';
@@ -67,19 +70,20 @@ async function threadsAt(ctx: BenchContext, dtMs: number): Promise<void> {
 /** The packet batches of `steps` steps of a one-thread run, as the emulator hands them to its NoC. */
 async function recordBatches(image: ChipImage, steps: number): Promise<PacketBatch[]> {
   const batches: PacketBatch[] = [];
-  const route = MeshNoc.prototype.route;
+  const route = WasmMeshNoc.prototype.route;
   // Measurement only: the emulator's NoC is private, so its calls are recorded on the way through.
-  MeshNoc.prototype.route = function (this: MeshNoc, batch: PacketBatch, arrival: Float64Array, order: Int32Array): number {
+  WasmMeshNoc.prototype.route = function (this: WasmMeshNoc, batch: PacketBatch, arrival: Float64Array, order: Int32Array, work?: Int32Array, free?: Float64Array): number {
     batches.push({ count: batch.count, src: batch.src.slice(0, batch.count), dst: batch.dst.slice(0, batch.count), coreReady: batch.coreReady.slice() });
-    return route.call(this, batch, arrival, order);
+    return route.call(this, batch, arrival, order, work, free);
   };
   try {
     const e = new CpuEmulatorImpl(image, { seed: 1 });
     await e.run(steps);
     e.dispose();
   } finally {
-    MeshNoc.prototype.route = route;
+    WasmMeshNoc.prototype.route = route;
   }
+  if (batches.length === 0) throw new Error('bench noc: the emulator routed no batch through WasmMeshNoc');
   return batches;
 }
 
@@ -90,16 +94,22 @@ async function nocOn(ctx: BenchContext, name: string, image: ChipImage, steps: n
   const arrival = new Float64Array(largest);
   const order = new Int32Array(largest);
   const slots = image.cores.map((c) => c.slot);
-  const times: number[] = [];
+  const kinds = [
+    ['wasm', WasmMeshNoc],
+    ['js', MeshNoc],
+  ] as const;
+  const times: number[][] = kinds.map(() => []);
   for (let r = 0; r < (ctx.quick ? 3 : 10); r++) {
-    const noc = new MeshNoc(image.profile, slots);
-    const start = performance.now();
-    for (const b of batches) noc.route(b, arrival, order);
-    times.push(((performance.now() - start) * 1e6) / packets);
+    kinds.forEach(([, Noc], k) => {
+      const noc = new Noc(image.profile, slots);
+      const start = performance.now();
+      for (const b of batches) noc.route(b, arrival, order);
+      times[k].push(((performance.now() - start) * 1e6) / packets);
+    });
   }
-  const best = Math.min(...times);
-  ctx.log(`  ${name}: ${batches.length} steps, ${(packets / batches.length).toFixed(1)} packets a step: ${best.toFixed(1)} ns a packet (fastest replay), median ${median(times).toFixed(1)}`);
-  ctx.record(`noc_${name}_ns_per_packet`, best, 'ns');
+  const line = kinds.map(([kind], k) => `${kind} ${Math.min(...times[k]).toFixed(1)} (median ${median(times[k]).toFixed(1)})`).join(', ');
+  ctx.log(`  ${name}: ${batches.length} steps, ${(packets / batches.length).toFixed(1)} packets a step, ns a packet (fastest replay): ${line}`);
+  kinds.forEach(([kind], k) => ctx.record(`noc_${name}_${kind}_ns_per_packet`, Math.min(...times[k]), 'ns'));
 }
 
 export const THREADS_CASE: BenchCase = {
@@ -115,7 +125,7 @@ export const NOC_CASE: BenchCase = {
   name: 'noc',
   description: 'the NoC model alone, replaying the packet batches of CUBA 4,000 (1 and 0.1 ms) and random-1m',
   run: async (ctx) => {
-    ctx.log('MeshNoc.route on recorded batches (one thread, seed 1):');
+    ctx.log('The NoC model on recorded batches (one thread, seed 1), WebAssembly and JavaScript alternating:');
     await nocOn(ctx, 'cuba-4k-1ms', cuba(1), ctx.quick ? 500 : 3000);
     await nocOn(ctx, 'cuba-4k-0.1ms', cuba(0.1), ctx.quick ? 2000 : 10000);
     await nocOn(ctx, 'random-1m', cuba(1, 5000, 0.04), ctx.quick ? 100 : 1000);

@@ -14,18 +14,21 @@ import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES } from '../interface.js';
 
-/** Per packet of capacity: the step timing's batch (timing.ts: src, dst: Uint16; work: Int32; ready times are per core). */
+/** Per packet of capacity: the step timing's batch, in the NoC's arrays (timing.ts, noc.ts packetArrays: src, dst: Uint16; work: Int32; ready times are per core). */
 const BATCH_PACKET_BYTES = 2 * 2 + 4;
 /** Per packet to a core that keeps an inbox: the inbox list (target core and axon: Uint16 each) and the two inboxes (Uint16 each). */
 const INBOX_PACKET_BYTES = 2 * 2 + 2 * 2;
 /**
- * The NoC's buffers per packet at most (emulator/noc.ts): sort, merge and two
- * stream times (Float64 x 4); request times and list links, sorted and merged
- * packets, run starts, two streams' packets and exit positions (Int32 x 9).
- * Only the requests (8 bytes) are per packet of the batch; the rest grow to
- * what one link or one chain is sent (MeshNoc.bufferBytes gives what they hold).
+ * The NoC's buffers per packet at most (emulator/noc-wasm.ts, which the
+ * engines run): request times and list links (Int32 x 2); a link's sorted
+ * and merged times and packets and run starts, a row's two streams' times,
+ * packets and exit positions, a column's times, packets, list links and
+ * queue (Int32 x 15). Only the requests are per packet of the batch; the rest
+ * grow to the most one chain or input port is sent (MeshNoc.bufferBytes gives
+ * what the memory holds, with the mesh's tables and the column slots).
+ * noc.ts's MeshNoc holds as many bytes: fewer arrays, its times as Float64.
  */
-const NOC_PACKET_BYTES = 4 * 8 + 9 * 4;
+const NOC_PACKET_BYTES = 2 * 4 + 15 * 4;
 /** Per NoC link: latency and load (Float64), kind (Uint8), list head and tail (Int32); per tile link also its load difference and chain offset (Float64 x 2, counted for every link). */
 const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
 /**

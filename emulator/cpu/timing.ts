@@ -8,7 +8,6 @@
 // every step), so whichever thread holds its sent list could time it.
 import { barrierCycles, tilesUsed } from '../../isa/profile.js';
 import type { ChipImage } from '../../isa/image/types.js';
-import { packetRoom } from '../logs.js';
 import { stepLatency, type MeshNoc } from '../noc.js';
 import { meshNoc } from '../noc-wasm.js';
 import { ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -20,8 +19,8 @@ export class StepTiming {
   readonly barrier: number;
   /**
    * The step's packets (the NoC batch: its cores' ready cycles are their update cycles, set per step) and,
-   * per packet, its delivery's cycles on the target core; grown to a step's packets and an eighth more
-   * (packetRoom). 8 bytes a packet, with the NoC's 8 (MeshNoc.bufferBytes).
+   * per packet, its delivery's cycles on the target core: listed in the NoC's arrays (MeshNoc.packetArrays,
+   * grown to a step's packets and an eighth more), which the NoC in WebAssembly reads without a copy.
    */
   private readonly packets: { count: number; src: Uint16Array; dst: Uint16Array; coreReady: Float64Array };
   private work: Int32Array;
@@ -37,11 +36,11 @@ export class StepTiming {
     private readonly tables: readonly SynapseTable[],
     capacity: number,
   ) {
-    this.noc = meshNoc(image.profile, image.cores.map((core) => core.slot));
+    this.noc = meshNoc(image.profile, image.cores.map((core) => core.slot), Math.max(1, capacity));
     this.barrier = barrierCycles(image.profile, tilesUsed(image));
-    const cap = Math.max(1, capacity);
-    this.packets = { count: 0, src: new Uint16Array(cap), dst: new Uint16Array(cap), coreReady: new Float64Array(0) };
-    this.work = new Int32Array(cap);
+    const { src, dst, work } = this.noc.packetArrays(0);
+    this.packets = { count: 0, src, dst, coreReady: new Float64Array(0) };
+    this.work = work;
     this.free = new Float64Array(image.cores.length);
     this.opCycles = image.profile.cycles.synaptic_op;
   }
@@ -65,9 +64,11 @@ export class StepTiming {
     const opCycles = this.opCycles;
     let packets = 0;
     for (let k = 0; k < count; k++) packets += routeStart[sent.core[k]][sent.slot[k] + 1] - routeStart[sent.core[k]][sent.slot[k]];
-    if (packets > this.packets.src.length) this.reserve(packets);
-    const { src, dst } = this.packets;
-    const work = this.work;
+    // The arrays as they are now: the NoC's memory may have grown since the last step.
+    const { src, dst, work } = this.noc.packetArrays(packets);
+    this.packets.src = src;
+    this.packets.dst = dst;
+    this.work = work;
     let p = 0;
     for (let k = 0; k < count; k++) {
       const c = sent.core[k];
@@ -90,22 +91,13 @@ export class StepTiming {
     this.packets.count = p;
   }
 
-  /** Room for a step of `needed` packets, before it is listed. */
-  private reserve(needed: number): void {
-    const size = packetRoom(needed);
-    this.packets.src = new Uint16Array(size);
-    this.packets.dst = new Uint16Array(size);
-    this.work = new Int32Array(size);
-  }
-
   /** Packets the batch holds before it next grows. */
   capacity(): number {
-    return this.packets.src.length;
+    return this.noc.packetCapacity();
   }
 
-  /** Bytes of the batch and the NoC's per-packet buffers as they are now (emulator/cpu/memory.ts counts them). */
+  /** Bytes of the batch and the NoC's per-packet buffers as they are now, all the NoC's (emulator/cpu/memory.ts counts them). */
   bufferBytes(): number {
-    const { src, dst } = this.packets;
-    return src.byteLength + dst.byteLength + this.work.byteLength + this.noc.bufferBytes();
+    return this.noc.bufferBytes();
   }
 }
