@@ -56,6 +56,37 @@ describe('WasmMeshNoc', () => {
     expect(wasm.stats().busiestLink).toEqual(js.stats().busiestLink);
   });
 
+  it('reads a batch listed in its own arrays (packetArrays) where it lies, also after its memory grew', () => {
+    // The step timing lists each step into packetArrays() and routes it from there. Spreads of up to
+    // 100,000 cycles grow the memory for the column slots during route(), which detaches every view:
+    // the next packetArrays() hands out new ones, holding what is listed there next.
+    const profile = tinyBoard(36);
+    const cores = coreCount(profile);
+    const slots = Array.from({ length: cores }, (_, s) => s);
+    const js = new MeshNoc(profile, slots);
+    const wasm = new WasmMeshNoc(profile, slots, 16);
+    let handedOut = 0;
+    let last = wasm.packetArrays(0);
+    [[5, 3], [2000, 100_000], [40, 2], [3000, 200_000], [700, 9]].forEach(([n, spread], k) => {
+      const b = randomBatch(k + 20, cores, n, spread);
+      const work = Int32Array.from({ length: n }, (_, p) => 2 + (p % 3));
+      const lists = wasm.packetArrays(n);
+      if (lists !== last) handedOut++;
+      last = lists;
+      lists.src.set(b.src);
+      lists.dst.set(b.dst);
+      lists.work.set(work);
+      const freeJs = Float64Array.from({ length: cores }, (_, c) => c % 9);
+      const freeWasm = freeJs.slice();
+      const listed: PacketBatch = { count: n, src: lists.src, dst: lists.dst, coreReady: b.coreReady };
+      expect(wasm.route(listed, new Float64Array(0), new Int32Array(0), lists.work, freeWasm)).toBe(js.route(b, new Float64Array(0), new Int32Array(0), work, freeJs));
+      expect(Array.from(freeWasm)).toEqual(Array.from(freeJs));
+    });
+    expect(handedOut).toBeGreaterThanOrEqual(3);
+    expect(wasm.packetCapacity()).toBeGreaterThanOrEqual(3000);
+    expect(wasm.totals()).toEqual(js.totals());
+  });
+
   it('holds its tables, the batch and what one chain or port is sent, not a copy of every array per packet', () => {
     const profile = tinyBoard(36);
     const cores = coreCount(profile);
