@@ -889,8 +889,8 @@ export class WasmMeshNoc extends MeshNoc {
   }
 
   override packetArrays(packets: number): PacketArrays {
+    // The views are current: the memory grows only in layout() and route(), which make them again.
     if (packets > this.batchCapacity) this.layout(packetRoom(packets), this.withOutputs, this.linkCapacity);
-    this.refresh();
     return this.arrays;
   }
 
