@@ -201,8 +201,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       const abs = (v: Code): Code => select(sub(i(0), v), v, lt(v, i(0)));
       w.set('earliest', i(0x7fffffff));
       w.emit(fill(c(F.portFree), i(0), c(4 * cores)));
-      w.set('p', i(0));
-      w.for(lt(w.get('p'), w.get('n')), () => w.set('p', add(w.get('p'), i(1))), () => {
+      w.upTo('p', i(0), w.get('n'), () => {
         w.set('s', load16(at2(g('src'), w.get('p'))));
         w.set('d', load16(at2(g('dst'), w.get('p'))));
         w.set('r', load(at4(c(F.ready), w.get('s'))));
@@ -249,13 +248,11 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.emit(storeF(result(F, R_HOPS_EW), w.get('ew')), storeF(result(F, R_HOPS_NS), w.get('ns')), storeF(result(F, R_HOPS_CHIP), w.get('chip')), storeF(result(F, R_WAIT), w.get('wait')));
       w.emit(gSet('slotBase', sub(w.get('earliest'), c(mesh.maxCum))));
       // The most packets one chain or one input port is sent: what a link's and a chain's arrays must hold.
-      w.set('k', i(0));
-      w.for(lt(w.get('k'), c(4 * perDirection)), () => w.set('k', add(w.get('k'), i(1))), () => {
+      w.upTo('k', i(0), c(4 * perDirection), () => {
         w.set('need', max(w.get('need'), load(at4(c(F.joins), w.get('k')))));
       });
       w.emit(fill(c(F.joins), i(0), c(16 * perDirection)));
-      w.set('k', i(0));
-      w.for(lt(w.get('k'), c(cores)), () => w.set('k', add(w.get('k'), i(1))), () => {
+      w.upTo('k', i(0), c(cores), () => {
         w.set('need', max(w.get('need'), load(at4(c(F.inCount), w.get('k')))));
       });
       w.emit(fill(c(F.inCount), i(0), c(4 * cores)));
@@ -274,8 +271,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         const chains = dir < 2 ? height : width;
         const coord = c(dir < 2 ? F.coreX : F.coreY);
         const serve = dir < SOUTH || height < COLUMN_SLOTS_MIN ? SERVE_ROW : SERVE_COLUMN;
-        w.set('k', i(0));
-        w.for(lt(w.get('k'), c(chains)), () => w.set('k', add(w.get('k'), i(1))), () => {
+        w.upTo('k', i(0), c(chains), () => {
           w.set('at', at4(c(F.pending + 4 * dir * perDirection), w.get('k')));
           w.if(ne(load(w.get('at')), i(0)), () => {
             w.emit(store(w.get('at'), i(0)));
@@ -283,8 +279,7 @@ function nocModule(mesh: Mesh): Uint8Array {
           });
         });
       }
-      w.set('cc', i(0));
-      w.for(lt(w.get('cc'), c(cores)), () => w.set('cc', add(w.get('cc'), i(1))), () => {
+      w.upTo('cc', i(0), c(cores), () => {
         w.set('link', inPort(w.get('cc')));
         w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('cores'));
         w.set('m', call(GATHER, w.get('link')));
@@ -293,8 +288,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('packets', g('sortPacket'));
         w.set('portFree', i(0));
         w.set('busy', select(load(at4(c(F.free), w.get('cc'))), i(0), and(w.get('flags'), i(2))));
-        w.set('j', i(0));
-        w.for(lt(w.get('j'), w.get('m')), () => w.set('j', add(w.get('j'), i(1))), () => {
+        w.upTo('j', i(0), w.get('m'), () => {
           w.set('time', load(at4(w.get('times'), w.get('j'))));
           w.set('enter', max(w.get('time'), w.get('portFree')));
           w.set('inWait', addF(w.get('inWait'), toF(sub(w.get('enter'), w.get('time')))));
@@ -385,8 +379,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('a', w.get('start'));
         w.set('o', w.get('start'));
         w.set('wait', ops.f64Const(0));
-        w.set('b', i(0));
-        w.for(lt(w.get('b'), w.get('m')), () => w.set('b', add(w.get('b'), i(1))), () => {
+        w.upTo('b', i(0), w.get('m'), () => {
           w.set('t', sub(load(at4(w.get('jt'), w.get('b'))), w.get('offset')));
           w.set('q', load(at4(w.get('jp'), w.get('b'))));
           w.while(lt(w.get('a'), w.get('s')), () => {
@@ -451,8 +444,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('s', add(w.get('end'), sub(w.get('s'), w.get('a'))));
       }, 'positions');
       // Every packet still in the stream has turned off by the chain's end.
-      w.set('a', i(0));
-      w.for(lt(w.get('a'), w.get('s')), () => w.set('a', add(w.get('a'), i(1))), () => {
+      w.upTo('a', i(0), w.get('s'), () => {
         w.emit(leaveFrom(load(at4(w.get('sp'), w.get('a'))), load(at4(w.get('st'), w.get('a'))), load(at4(w.get('se'), w.get('a')))));
       });
     },
@@ -474,19 +466,18 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.set('base', g('slotBase'));
       w.set('gone', i(-1));
       w.emit(storeF(result(F, R_LEFT), ops.f64Const(0)));
-      const leaveUpTo = (until: Code): void => {
-        w.set('y', add(w.get('gone'), i(1)));
-        w.for(until, () => w.set('y', add(w.get('y'), i(1))), () => {
+      // The packets that leave at the positions after the last that went on, up to `end` (not included), go on.
+      const leaveUpTo = (end: Code): void =>
+        w.upTo('y', add(w.get('gone'), i(1)), end, () => {
           w.emit(call(LEAVE_AT, w.get('dir'), w.get('k'), w.get('y'), add(w.get('first'), mul(w.get('y'), w.get('stride')))));
         });
-      };
       w.set('link', w.get('first'));
       w.for(lt(w.get('x'), w.get('length')), () => {
         w.set('x', add(w.get('x'), i(1)));
         w.set('link', add(w.get('link'), w.get('stride')));
       }, () => {
         w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
-        leaveUpTo(le(w.get('y'), w.get('x')));
+        leaveUpTo(add(w.get('x'), i(1)));
         w.set('gone', w.get('x'));
         w.set('m', call(GATHER, w.get('link')));
         w.set('jt', g('sortTime'));
@@ -501,8 +492,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('packet', g('chainPacket'));
         w.set('next', g('chainNext'));
         // The joiners are on the chain now, each listed at the position where it leaves after the ones there before.
-        w.set('j', i(0));
-        w.for(lt(w.get('j'), w.get('m')), () => w.set('j', add(w.get('j'), i(1))), () => {
+        w.upTo('j', i(0), w.get('m'), () => {
           w.set('q', load(at4(w.get('jp'), w.get('j'))));
           w.set('local', add(w.get('joined'), w.get('j')));
           w.emit(store(at4(w.get('packet'), w.get('local')), w.get('q')));
@@ -558,7 +548,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('joined', add(w.get('joined'), w.get('m')));
       }, 'positions');
       // Every packet still on the chain has turned off by the chain's end.
-      leaveUpTo(lt(w.get('y'), w.get('length')));
+      leaveUpTo(w.get('length'));
       w.emit(addToF(result(F, R_WAIT), subF(loadF(result(F, R_LEFT)), w.get('joinedAt'))));
     },
   );

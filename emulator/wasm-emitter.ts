@@ -69,6 +69,8 @@ export interface Emitter<N extends string> {
   while(cond: Code, body: () => void, label?: string): void;
   /** for (; cond; step) body: continue runs `step`. */
   for(cond: Code, step: () => void, body: () => void, label?: string): void;
+  /** for (name = from; name < to; name++) body: `to` is read every turn; continue runs the increment. */
+  upTo(name: N, from: Code, to: Code, body: () => void, label?: string): void;
   break(label: string): void;
   breakIf(label: string, cond: Code): void;
   continue(label: string): void;
@@ -136,6 +138,10 @@ export function wasmFunction<P extends string, L extends string>(
           body.push(...ops.br(0));
         }),
       ),
+    upTo: (n, from, to, inner, label) => {
+      w.set(n, from);
+      w.for([...ops.localGet(slot(n)), ...to, ...ops.i32LtS], () => w.set(n, [...ops.localGet(slot(n)), ...ops.i32Const(1), ...ops.i32Add]), inner, label);
+    },
     break: (label) => body.push(...ops.br(depth(label, 'break'))),
     breakIf: (label, cond) => body.push(...cond, ...ops.brIf(depth(label, 'break'))),
     continue: (label) => body.push(...ops.br(depth(label, 'continue'))),
