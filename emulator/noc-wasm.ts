@@ -5,7 +5,8 @@
 // module walks noc.ts's passes in the same order over the same data, with every
 // time an i32 (whole cycles below 2^31, as noc.ts's header requires) and every
 // running sum a double, so its arrivals, order, deliveries and totals are
-// MeshNoc's to the bit (test/emulator/noc-wasm.test.ts).
+// MeshNoc's to the bit (test/emulator/noc.test.ts runs every timing test on
+// both; noc-wasm.test.ts tests what is this file's own).
 //
 // Its memory is its own and holds, in order: the fixed tables of the mesh (per
 // core, link and chain), the batch's per-packet arrays (grown to a batch and an
@@ -50,6 +51,7 @@ import {
   subF,
   toF,
   wasmFunction,
+  type Emitter,
 } from './wasm-emitter.js';
 
 const PAGE = 65536;
@@ -68,7 +70,7 @@ const R_LATENCY_SUM = 5;
 const R_LATENCY_MAX = 6;
 const RESULTS = 8;
 
-/** Arrays that move when the buffers grow: their byte offsets are the module's globals, in this order. */
+/** The module's globals, in this order: the byte offsets of the arrays that move when the buffers grow, the slots' length and the batch's slotBase (noc.ts). */
 const MOVABLE = [
   'src', 'dst', 'work', 'request', 'arrival', 'order',
   'sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart',
@@ -154,41 +156,32 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
     joins: take(4 * chains),
     exitHead: take(4 * perDirection),
     exitTail: take(4 * perDirection),
-    get bytes() {
-      return at;
-    },
+    // Last, so that every table above has been taken (an object literal's values are evaluated in order).
+    bytes: at,
   };
 }
 
-const c = (n: number): Code => i(n);
-const result = (fixed: Fixed, k: number): Code => c(fixed.results + 8 * k);
+const result = (fixed: Fixed, k: number): Code => i(fixed.results + 8 * k);
 /** `a < b ? b : a`, over two locals' reads. */
 const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
 
 /** The module's functions, in call-index order. */
-const FIRST = 0;
-const REST = 1;
-const SERVE_ROW = 2;
-const SERVE_COLUMN = 3;
-const GATHER = 4;
-const MERGE_RUNS = 5;
-const LEAVE = 6;
-const LEAVE_AT = 7;
-const GROW_SLOTS = 8;
+const FUNCTIONS = ['first', 'rest', 'serveRow', 'serveColumn', 'gather', 'mergeRuns', 'leave', 'leaveAt', 'growSlots'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
 
 function nocModule(mesh: Mesh): Uint8Array {
   const { width, height, cores, tileLinks, perDirection, fixed: F } = mesh;
-  const inPort = (d: Code): Code => add(c(tileLinks + 1), shl(d, i(1)));
-  const call = (index: number, ...args: Code[]): Code => [...args.flat(), ...ops.call(index)];
+  const inPort = (d: Code): Code => add(i(tileLinks + 1), shl(d, i(1)));
+  const call = (name: FunctionName, ...args: Code[]): Code => [...args.flat(), ...ops.call(FUNCTIONS.indexOf(name))];
   /** Appends packet p's request for `link` at `time` to the link's list. */
-  const push = (w: { emit(...code: Code[]): void; if(cond: Code, then: () => void, otherwise?: () => void): void }, link: Code, time: Code, p: Code): void => {
+  const push = (w: Pick<Emitter<string>, 'emit' | 'if'>, link: Code, time: Code, p: Code): void => {
     w.emit(store(at8(g('request'), p), time), store(add(at8(g('request'), p), i(4)), i(-1)));
     w.if(
-      lt(load(at4(c(F.head), link)), i(0)),
-      () => w.emit(store(at4(c(F.head), link), p)),
-      () => w.emit(store(add(at8(g('request'), load(at4(c(F.tail), link))), i(4)), p)),
+      lt(load(at4(i(F.head), link)), i(0)),
+      () => w.emit(store(at4(i(F.head), link), p)),
+      () => w.emit(store(add(at8(g('request'), load(at4(i(F.tail), link))), i(4)), p)),
     );
-    w.emit(store(at4(c(F.tail), link), p));
+    w.emit(store(at4(i(F.tail), link), p));
   };
 
   // first(n): the first pass over the batch (noc.ts route's), then the most packets any chain or input port gets; -1 where a source's ready time is not whole.
@@ -200,62 +193,62 @@ function nocModule(mesh: Mesh): Uint8Array {
     (w) => {
       const abs = (v: Code): Code => select(sub(i(0), v), v, lt(v, i(0)));
       w.set('earliest', i(0x7fffffff));
-      w.emit(fill(c(F.portFree), i(0), c(4 * cores)));
+      w.emit(fill(i(F.portFree), i(0), i(4 * cores)));
       w.upTo('p', i(0), w.get('n'), () => {
         w.set('s', load16(at2(g('src'), w.get('p'))));
         w.set('d', load16(at2(g('dst'), w.get('p'))));
-        w.set('r', load(at4(c(F.ready), w.get('s'))));
+        w.set('r', load(at4(i(F.ready), w.get('s'))));
         w.if(lt(w.get('r'), i(0)), () => w.return(i(-1)));
         w.if(lt(w.get('r'), w.get('earliest')), () => w.set('earliest', w.get('r')));
-        w.set('xs', load(at4(c(F.coreX), w.get('s'))));
-        w.set('ys', load(at4(c(F.coreY), w.get('s'))));
-        w.set('xd', load(at4(c(F.coreX), w.get('d'))));
-        w.set('yd', load(at4(c(F.coreY), w.get('d'))));
-        w.set('cx', sub(load(at4(c(F.chipX), w.get('s'))), load(at4(c(F.chipX), w.get('d')))));
+        w.set('xs', load(at4(i(F.coreX), w.get('s'))));
+        w.set('ys', load(at4(i(F.coreY), w.get('s'))));
+        w.set('xd', load(at4(i(F.coreX), w.get('d'))));
+        w.set('yd', load(at4(i(F.coreY), w.get('d'))));
+        w.set('cx', sub(load(at4(i(F.chipX), w.get('s'))), load(at4(i(F.chipX), w.get('d')))));
         w.set('cx', abs(w.get('cx')));
-        w.set('cy', sub(load(at4(c(F.chipY), w.get('s'))), load(at4(c(F.chipY), w.get('d')))));
+        w.set('cy', sub(load(at4(i(F.chipY), w.get('s'))), load(at4(i(F.chipY), w.get('d')))));
         w.set('cy', abs(w.get('cy')));
         w.set('ew', addF(w.get('ew'), toF(sub(abs(sub(w.get('xd'), w.get('xs'))), w.get('cx')))));
         w.set('ns', addF(w.get('ns'), toF(sub(abs(sub(w.get('yd'), w.get('ys'))), w.get('cy')))));
         w.set('chip', addF(w.get('chip'), toF(add(w.get('cx'), w.get('cy')))));
-        w.emit(addToF(at8(c(F.load), add(c(tileLinks), shl(w.get('s'), i(1)))), ops.f64Const(1)));
-        w.set('free', load(at4(c(F.portFree), w.get('s'))));
+        w.emit(addToF(at8(i(F.load), add(i(tileLinks), shl(w.get('s'), i(1)))), ops.f64Const(1)));
+        w.set('free', load(at4(i(F.portFree), w.get('s'))));
         w.set('enter', max(w.get('r'), w.get('free')));
         w.set('wait', addF(w.get('wait'), toF(sub(w.get('enter'), w.get('r')))));
-        w.emit(store(at4(c(F.portFree), w.get('s')), add(w.get('enter'), i(1))));
+        w.emit(store(at4(i(F.portFree), w.get('s')), add(w.get('enter'), i(1))));
         w.set('link', inPort(w.get('d')));
         w.if(ne(w.get('yd'), w.get('ys')), () => {
           w.set('dir', select(i(SOUTH), i(NORTH), gt(w.get('yd'), w.get('ys'))));
-          w.set('link', add(shl(add(mul(w.get('ys'), c(width)), w.get('xd')), i(2)), w.get('dir')));
-          w.emit(addToF(at8(c(F.loadDiff), w.get('link')), ops.f64Const(1)));
-          w.emit(addToF(at8(c(F.loadDiff), add(shl(add(mul(w.get('yd'), c(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
-          w.set('k', add(mul(w.get('dir'), c(perDirection)), w.get('xd')));
-          w.emit(store(at4(c(F.joins), w.get('k')), add(load(at4(c(F.joins), w.get('k'))), i(1))));
-          w.if(eq(w.get('xd'), w.get('xs')), () => w.emit(store(at4(c(F.pending), w.get('k')), i(1))));
+          w.set('link', add(shl(add(mul(w.get('ys'), i(width)), w.get('xd')), i(2)), w.get('dir')));
+          w.emit(addToF(at8(i(F.loadDiff), w.get('link')), ops.f64Const(1)));
+          w.emit(addToF(at8(i(F.loadDiff), add(shl(add(mul(w.get('yd'), i(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
+          w.set('k', add(mul(w.get('dir'), i(perDirection)), w.get('xd')));
+          w.emit(store(at4(i(F.joins), w.get('k')), add(load(at4(i(F.joins), w.get('k'))), i(1))));
+          w.if(eq(w.get('xd'), w.get('xs')), () => w.emit(store(at4(i(F.pending), w.get('k')), i(1))));
         });
         w.if(ne(w.get('xd'), w.get('xs')), () => {
           w.set('dir', select(i(EAST), i(WEST), gt(w.get('xd'), w.get('xs'))));
-          w.set('link', add(shl(add(mul(w.get('ys'), c(width)), w.get('xs')), i(2)), w.get('dir')));
-          w.emit(addToF(at8(c(F.loadDiff), w.get('link')), ops.f64Const(1)));
-          w.emit(addToF(at8(c(F.loadDiff), add(shl(add(mul(w.get('ys'), c(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
-          w.set('k', add(mul(w.get('dir'), c(perDirection)), w.get('ys')));
-          w.emit(store(at4(c(F.pending), w.get('k')), i(1)));
-          w.emit(store(at4(c(F.joins), w.get('k')), add(load(at4(c(F.joins), w.get('k'))), i(1))));
+          w.set('link', add(shl(add(mul(w.get('ys'), i(width)), w.get('xs')), i(2)), w.get('dir')));
+          w.emit(addToF(at8(i(F.loadDiff), w.get('link')), ops.f64Const(1)));
+          w.emit(addToF(at8(i(F.loadDiff), add(shl(add(mul(w.get('ys'), i(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
+          w.set('k', add(mul(w.get('dir'), i(perDirection)), w.get('ys')));
+          w.emit(store(at4(i(F.pending), w.get('k')), i(1)));
+          w.emit(store(at4(i(F.joins), w.get('k')), add(load(at4(i(F.joins), w.get('k'))), i(1))));
         });
-        w.emit(store(at4(c(F.inCount), w.get('d')), add(load(at4(c(F.inCount), w.get('d'))), i(1))));
+        w.emit(store(at4(i(F.inCount), w.get('d')), add(load(at4(i(F.inCount), w.get('d'))), i(1))));
         push(w, w.get('link'), w.get('enter'), w.get('p'));
       });
       w.emit(storeF(result(F, R_HOPS_EW), w.get('ew')), storeF(result(F, R_HOPS_NS), w.get('ns')), storeF(result(F, R_HOPS_CHIP), w.get('chip')), storeF(result(F, R_WAIT), w.get('wait')));
-      w.emit(gSet('slotBase', sub(w.get('earliest'), c(mesh.maxCum))));
+      w.emit(gSet('slotBase', sub(w.get('earliest'), i(mesh.maxCum))));
       // The most packets one chain or one input port is sent: what a link's and a chain's arrays must hold.
-      w.upTo('k', i(0), c(4 * perDirection), () => {
-        w.set('need', max(w.get('need'), load(at4(c(F.joins), w.get('k')))));
+      w.upTo('k', i(0), i(4 * perDirection), () => {
+        w.set('need', max(w.get('need'), load(at4(i(F.joins), w.get('k')))));
       });
-      w.emit(fill(c(F.joins), i(0), c(16 * perDirection)));
-      w.upTo('k', i(0), c(cores), () => {
-        w.set('need', max(w.get('need'), load(at4(c(F.inCount), w.get('k')))));
+      w.emit(fill(i(F.joins), i(0), i(16 * perDirection)));
+      w.upTo('k', i(0), i(cores), () => {
+        w.set('need', max(w.get('need'), load(at4(i(F.inCount), w.get('k')))));
       });
-      w.emit(fill(c(F.inCount), i(0), c(4 * cores)));
+      w.emit(fill(i(F.inCount), i(0), i(4 * cores)));
       w.return(w.get('need'));
     },
   );
@@ -269,55 +262,55 @@ function nocModule(mesh: Mesh): Uint8Array {
     (w) => {
       for (let dir = 0; dir < 4; dir++) {
         const chains = dir < 2 ? height : width;
-        const coord = c(dir < 2 ? F.coreX : F.coreY);
-        const serve = dir < SOUTH || height < COLUMN_SLOTS_MIN ? SERVE_ROW : SERVE_COLUMN;
-        w.upTo('k', i(0), c(chains), () => {
-          w.set('at', at4(c(F.pending + 4 * dir * perDirection), w.get('k')));
+        const coord = i(dir < 2 ? F.coreX : F.coreY);
+        const serve = dir < SOUTH || height < COLUMN_SLOTS_MIN ? 'serveRow' : 'serveColumn';
+        w.upTo('k', i(0), i(chains), () => {
+          w.set('at', at4(i(F.pending + 4 * dir * perDirection), w.get('k')));
           w.if(ne(load(w.get('at')), i(0)), () => {
             w.emit(store(w.get('at'), i(0)));
             w.emit(call(serve, i(dir), w.get('k'), coord));
           });
         });
       }
-      w.upTo('cc', i(0), c(cores), () => {
+      w.upTo('cc', i(0), i(cores), () => {
         w.set('link', inPort(w.get('cc')));
-        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('cores'));
-        w.set('m', call(GATHER, w.get('link')));
-        w.emit(addToF(at8(c(F.load), w.get('link')), toF(w.get('m'))));
+        w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('cores'));
+        w.set('m', call('gather', w.get('link')));
+        w.emit(addToF(at8(i(F.load), w.get('link')), toF(w.get('m'))));
         w.set('times', g('sortTime'));
         w.set('packets', g('sortPacket'));
         w.set('portFree', i(0));
-        w.set('busy', select(load(at4(c(F.free), w.get('cc'))), i(0), and(w.get('flags'), i(2))));
+        w.set('busy', select(load(at4(i(F.free), w.get('cc'))), i(0), and(w.get('flags'), i(2))));
         w.upTo('j', i(0), w.get('m'), () => {
           w.set('time', load(at4(w.get('times'), w.get('j'))));
           w.set('enter', max(w.get('time'), w.get('portFree')));
           w.set('inWait', addF(w.get('inWait'), toF(sub(w.get('enter'), w.get('time')))));
           w.set('portFree', add(w.get('enter'), i(1)));
           w.set('p', load(at4(w.get('packets'), w.get('j'))));
-          w.set('next', add(w.get('enter'), c(mesh.inLatency)));
+          w.set('next', add(w.get('enter'), i(mesh.inLatency)));
           w.if(and(w.get('flags'), i(1)), () => {
             w.emit(store(at4(g('arrival'), w.get('p')), w.get('next')));
             w.emit(store(at4(g('order'), w.get('done')), w.get('p')));
             w.set('done', add(w.get('done'), i(1)));
           });
-          w.set('took', sub(w.get('next'), load(at4(c(F.ready), load16(at2(g('src'), w.get('p')))))));
+          w.set('took', sub(w.get('next'), load(at4(i(F.ready), load16(at2(g('src'), w.get('p')))))));
           w.set('latencySum', addF(w.get('latencySum'), toF(w.get('took'))));
           w.set('latencyMax', max(w.get('latencyMax'), w.get('took')));
           w.set('last', max(w.get('last'), w.get('next')));
           w.set('busy', add(max(w.get('next'), w.get('busy')), load(at4(g('work'), w.get('p')))));
         });
-        w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(c(F.free), w.get('cc')), w.get('busy'))));
+        w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(i(F.free), w.get('cc')), w.get('busy'))));
       }, 'cores');
       w.emit(addToF(result(F, R_WAIT), w.get('inWait')), storeF(result(F, R_LATENCY_SUM), w.get('latencySum')), storeF(result(F, R_LATENCY_MAX), toF(w.get('latencyMax'))));
       w.return(w.get('last'));
     },
   );
 
-  const chainOf = (w: { set(n: 'cn' | 'first' | 'stride' | 'length', v: Code): void; get(n: 'dir' | 'k' | 'cn'): Code }): void => {
-    w.set('cn', add(mul(w.get('dir'), c(perDirection)), w.get('k')));
-    w.set('first', load(at4(c(F.chainFirst), w.get('cn'))));
-    w.set('stride', load(at4(c(F.chainStride), w.get('cn'))));
-    w.set('length', load(at4(c(F.chainLength), w.get('cn'))));
+  const chainOf = (w: Emitter<'dir' | 'k' | 'cn' | 'first' | 'stride' | 'length'>): void => {
+    w.set('cn', add(mul(w.get('dir'), i(perDirection)), w.get('k')));
+    w.set('first', load(at4(i(F.chainFirst), w.get('cn'))));
+    w.set('stride', load(at4(i(F.chainStride), w.get('cn'))));
+    w.set('length', load(at4(i(F.chainLength), w.get('cn'))));
   };
 
   // serveRow(dir, k, coord): noc.ts serveRow, the stream kept in order of service.
@@ -339,7 +332,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.set('nt', g('nextTime'));
       w.set('np', g('nextPacket'));
       w.set('ne', g('nextExit'));
-      const leaveFrom = (p: Code, time: Code, exit: Code): Code => call(LEAVE, w.get('dir'), w.get('k'), p, add(time, load(at4(c(F.cum), add(w.get('first'), mul(exit, w.get('stride')))))));
+      const leaveFrom = (p: Code, time: Code, exit: Code): Code => call('leave', w.get('dir'), w.get('k'), p, add(time, load(at4(i(F.cum), add(w.get('first'), mul(exit, w.get('stride')))))));
       const put = (time: Code, p: Code, exit: Code): void => {
         w.emit(store(at4(w.get('nt'), w.get('o')), time), store(at4(w.get('np'), w.get('o')), p), store(at4(w.get('ne'), w.get('o')), exit));
         w.set('o', add(w.get('o'), i(1)));
@@ -349,9 +342,9 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('x', add(w.get('x'), i(1)));
         w.set('link', add(w.get('link'), w.get('stride')));
       }, () => {
-        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
-        w.set('m', call(GATHER, w.get('link')));
-        w.set('offset', load(at4(c(F.cum), w.get('link'))));
+        w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+        w.set('m', call('gather', w.get('link')));
+        w.set('offset', load(at4(i(F.cum), w.get('link'))));
         w.set('jt', g('sortTime'));
         w.set('jp', g('sortPacket'));
         // The first packet served after the first joiner, by binary search on (time, index).
@@ -469,23 +462,23 @@ function nocModule(mesh: Mesh): Uint8Array {
       // The packets that leave at the positions after the last that went on, up to `end` (not included), go on.
       const leaveUpTo = (end: Code): void =>
         w.upTo('y', add(w.get('gone'), i(1)), end, () => {
-          w.emit(call(LEAVE_AT, w.get('dir'), w.get('k'), w.get('y'), add(w.get('first'), mul(w.get('y'), w.get('stride')))));
+          w.emit(call('leaveAt', w.get('dir'), w.get('k'), w.get('y'), add(w.get('first'), mul(w.get('y'), w.get('stride')))));
         });
       w.set('link', w.get('first'));
       w.for(lt(w.get('x'), w.get('length')), () => {
         w.set('x', add(w.get('x'), i(1)));
         w.set('link', add(w.get('link'), w.get('stride')));
       }, () => {
-        w.if(lt(load(at4(c(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+        w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
         leaveUpTo(add(w.get('x'), i(1)));
         w.set('gone', w.get('x'));
-        w.set('m', call(GATHER, w.get('link')));
+        w.set('m', call('gather', w.get('link')));
         w.set('jt', g('sortTime'));
         w.set('jp', g('sortPacket'));
-        w.set('offset', add(load(at4(c(F.cum), w.get('link'))), w.get('base')));
+        w.set('offset', add(load(at4(i(F.cum), w.get('link'))), w.get('base')));
         // A pass ends by the later of the last joiner and the chain's last packet, plus one cycle for each joiner.
         w.set('last', add(max(w.get('top'), sub(load(at4(w.get('jt'), sub(w.get('m'), i(1)))), w.get('offset'))), w.get('m')));
-        w.if(ge(w.get('last'), g('slotLength')), () => w.emit(call(GROW_SLOTS, add(w.get('last'), i(1)))));
+        w.if(ge(w.get('last'), g('slotLength')), () => w.emit(call('growSlots', add(w.get('last'), i(1)))));
         w.set('slot', g('slot'));
         w.set('queue', g('queue'));
         w.set('time', g('chainTime'));
@@ -501,11 +494,11 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.set('exit', select(sub(sub(w.get('length'), i(1)), w.get('e')), w.get('e'), w.get('reverse')));
           w.emit(store(at4(w.get('next'), w.get('local')), i(-1)));
           w.if(
-            lt(load(at4(c(F.exitHead), w.get('exit'))), i(0)),
-            () => w.emit(store(at4(c(F.exitHead), w.get('exit')), w.get('local'))),
-            () => w.emit(store(at4(w.get('next'), load(at4(c(F.exitTail), w.get('exit')))), w.get('local'))),
+            lt(load(at4(i(F.exitHead), w.get('exit'))), i(0)),
+            () => w.emit(store(at4(i(F.exitHead), w.get('exit')), w.get('local'))),
+            () => w.emit(store(at4(w.get('next'), load(at4(i(F.exitTail), w.get('exit')))), w.get('local'))),
           );
-          w.emit(store(at4(c(F.exitTail), w.get('exit')), w.get('local')));
+          w.emit(store(at4(i(F.exitTail), w.get('exit')), w.get('local')));
         });
         // The link serves: one packet a cycle from the queue, which takes in each cycle, in index order, what arrives in it.
         const joinerAt = (b: Code): Code => sub(load(at4(w.get('jt'), b)), w.get('offset'));
@@ -567,7 +560,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.emit(store(w.get('runs'), i(0)));
       w.set('lastTime', i(-0x80000000));
       w.set('lastPacket', i(-1));
-      w.set('p', load(at4(c(F.head), w.get('link'))));
+      w.set('p', load(at4(i(F.head), w.get('link'))));
       w.for(ge(w.get('p'), i(0)), () => w.set('p', load(add(at8(g('request'), w.get('p')), i(4)))), () => {
         w.set('time', load(at8(g('request'), w.get('p'))));
         w.if(or(lt(w.get('time'), w.get('lastTime')), and(eq(w.get('time'), w.get('lastTime')), lt(w.get('p'), w.get('lastPacket')))), () => {
@@ -579,8 +572,8 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.emit(store(at4(w.get('times'), w.get('m')), w.get('time')), store(at4(w.get('packets'), w.get('m')), w.get('p')));
         w.set('m', add(w.get('m'), i(1)));
       });
-      w.emit(store(at4(c(F.head), w.get('link')), i(-1)));
-      w.if(gt(w.get('count'), i(1)), () => w.emit(call(MERGE_RUNS, w.get('m'), w.get('count'))));
+      w.emit(store(at4(i(F.head), w.get('link')), i(-1)));
+      w.if(gt(w.get('count'), i(1)), () => w.emit(call('mergeRuns', w.get('m'), w.get('count'))));
       w.return(w.get('m'));
     },
   );
@@ -650,12 +643,12 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.set('d', load16(at2(g('dst'), w.get('p'))));
     w.set('to', inPort(w.get('d')));
     w.if(lt(w.get('dir'), i(SOUTH)), () => {
-      w.set('ty', load(at4(c(F.coreY), w.get('d'))));
+      w.set('ty', load(at4(i(F.coreY), w.get('d'))));
       w.if(ne(w.get('k'), w.get('ty')), () => {
-        w.set('tx', load(at4(c(F.coreX), w.get('d'))));
+        w.set('tx', load(at4(i(F.coreX), w.get('d'))));
         w.set('down', select(i(SOUTH), i(NORTH), lt(w.get('k'), w.get('ty'))));
-        w.emit(store(at4(c(F.pending), add(mul(w.get('down'), c(perDirection)), w.get('tx'))), i(1)));
-        w.set('to', add(shl(add(mul(w.get('k'), c(width)), w.get('tx')), i(2)), w.get('down')));
+        w.emit(store(at4(i(F.pending), add(mul(w.get('down'), i(perDirection)), w.get('tx'))), i(1)));
+        w.set('to', add(shl(add(mul(w.get('k'), i(width)), w.get('tx')), i(2)), w.get('down')));
       });
     });
     push(w, w.get('to'), w.get('at'), w.get('p'));
@@ -663,22 +656,22 @@ function nocModule(mesh: Mesh): Uint8Array {
 
   // leaveAt(dir, k, x, link): the packets that leave chain k of dir at position x go on; adds their slots to the results' R_LEFT.
   const leaveAt = wasmFunction('leaveAt', { dir: I32, k: I32, x: I32, link: I32 }, { at: I32, l: I32, u: I32, sum: F64 }, [], (w) => {
-    w.set('at', add(load(at4(c(F.cum), w.get('link'))), g('slotBase')));
-    w.set('l', load(at4(c(F.exitHead), w.get('x'))));
+    w.set('at', add(load(at4(i(F.cum), w.get('link'))), g('slotBase')));
+    w.set('l', load(at4(i(F.exitHead), w.get('x'))));
     w.for(ge(w.get('l'), i(0)), () => w.set('l', load(at4(g('chainNext'), w.get('l')))), () => {
       w.set('u', load(at4(g('chainTime'), w.get('l'))));
       w.emit(store(at4(g('slot'), w.get('u')), i(-1)));
       w.set('sum', addF(w.get('sum'), toF(w.get('u'))));
-      w.emit(call(LEAVE, w.get('dir'), w.get('k'), load(at4(g('chainPacket'), w.get('l'))), add(w.get('u'), w.get('at'))));
+      w.emit(call('leave', w.get('dir'), w.get('k'), load(at4(g('chainPacket'), w.get('l'))), add(w.get('u'), w.get('at'))));
     });
-    w.emit(store(at4(c(F.exitHead), w.get('x')), i(-1)));
+    w.emit(store(at4(i(F.exitHead), w.get('x')), i(-1)));
     w.emit(addToF(result(F, R_LEFT), w.get('sum')));
   });
 
   // growSlots(needed): room for `needed` slots at the end of the memory, the new ones free (-1).
   const growSlots = wasmFunction('growSlots', { needed: I32 }, { size: I32, pages: I32 }, [], (w) => {
-    w.set('size', max(max(w.get('needed'), shl(g('slotLength'), i(1))), c(MIN_BUFFER)));
-    w.set('pages', [...add(at4(g('slot'), w.get('size')), c(PAGE - 1)), ...i(16), ...ops.i32ShrU]);
+    w.set('size', max(max(w.get('needed'), shl(g('slotLength'), i(1))), i(MIN_BUFFER)));
+    w.set('pages', [...add(at4(g('slot'), w.get('size')), i(PAGE - 1)), ...i(16), ...ops.i32ShrU]);
     w.if(gt(w.get('pages'), ops.memorySize), () => {
       w.if(lt([...sub(w.get('pages'), ops.memorySize), ...ops.memoryGrow], i(0)), () => w.emit(ops.unreachable));
     });
@@ -686,9 +679,12 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.emit(gSet('slotLength', w.get('size')));
   });
 
-  const functions = [first, rest, serveRow, serveColumn, gather, mergeRuns, leave, leaveAt, growSlots];
-  const expected = [FIRST, REST, SERVE_ROW, SERVE_COLUMN, GATHER, MERGE_RUNS, LEAVE, LEAVE_AT, GROW_SLOTS];
-  if (functions.some((f, k) => expected[k] !== k || f === undefined)) throw new Error('noc-wasm.ts: function order');
+  const byName = new Map([first, rest, serveRow, serveColumn, gather, mergeRuns, leave, leaveAt, growSlots].map((f) => [f.name, f]));
+  const functions = FUNCTIONS.map((name) => {
+    const f = byName.get(name);
+    if (f === undefined) throw new Error(`noc-wasm.ts: no function ${name}`);
+    return f;
+  });
   return wasmModule(false, functions, [...MOVABLE]);
 }
 
