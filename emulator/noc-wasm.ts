@@ -734,7 +734,8 @@ export class WasmMeshNoc extends MeshNoc {
     const tileLinks = chipsX * profile.mesh.tilesX * chipsY * profile.mesh.tilesY * 4;
     const fixed = fixedLayout(this.cores, this.linkCount, tileLinks, this.chainsPerDirection);
     this.mesh = { width: this.width, height: this.height, cores: this.cores, tileLinks, perDirection: this.chainsPerDirection, inLatency: profile.cycles.spike_in_tile, maxCum: this.maxCum, fixed };
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(fixed.bytes / PAGE) + 1 });
+    // The tables' pages; layout() grows the memory to what the buffers take.
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(fixed.bytes / PAGE)) });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(nocModule(this.mesh)), { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as NocExports;
     this.globals = Object.fromEntries(MOVABLE.map((n) => [n, instance.exports[n] as WebAssembly.Global])) as Record<Movable, WebAssembly.Global>;
