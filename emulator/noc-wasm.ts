@@ -85,8 +85,17 @@ const gSet = (n: Movable, value: Code): Code => [...value, ...ops.globalSet(G[n]
 
 /** The per-packet arrays: bytes a packet of capacity (src, dst: u16; work, arrival, order: i32; request: two i32). */
 const PACKET_ARRAYS: readonly (readonly [Movable, number])[] = [['src', 2], ['dst', 2], ['work', 4], ['request', 8], ['arrival', 4], ['order', 4]];
-/** The arrays of one link or chain, i32 each; runStart has one more. */
-const LINK_ARRAYS: readonly Movable[] = ['sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart', 'streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit', 'chainTime', 'chainPacket', 'chainNext', 'queue'];
+/**
+ * The arrays one link or chain works in, i32 each, in three groups sized apart: a link's requests (runStart
+ * has one more), a row's stream (and a column's, where columns are served as streams), a column's packets.
+ */
+const LINK_ARRAYS = {
+  sort: ['sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart'],
+  stream: ['streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit'],
+  chain: ['chainTime', 'chainPacket', 'chainNext', 'queue'],
+} as const satisfies Record<string, readonly Movable[]>;
+type LinkGroup = keyof typeof LINK_ARRAYS;
+type LinkCapacities = Readonly<Record<LinkGroup, number>>;
 
 /** Byte offsets of the fixed tables. */
 interface Fixed {
@@ -111,6 +120,8 @@ interface Fixed {
   readonly joins: number;
   readonly exitHead: number;
   readonly exitTail: number;
+  /** What the first pass counted: the most packets a row, a column and an input port get (i32 x 3). */
+  readonly needs: number;
   readonly bytes: number;
 }
 
@@ -156,6 +167,7 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
     joins: take(4 * chains),
     exitHead: take(4 * perDirection),
     exitTail: take(4 * perDirection),
+    needs: take(4 * 3),
     // Last, so that every table above has been taken (an object literal's values are evaluated in order).
     bytes: at,
   };
@@ -184,7 +196,7 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.emit(store(at4(i(F.tail), link), p));
   };
 
-  // first(n): the first pass over the batch (noc.ts route's), then the most packets any chain or input port gets; -1 where a source's ready time is not whole.
+  // first(n): the first pass over the batch (noc.ts route's), then the most packets a row, a column and an input port get (Fixed.needs); -1 where a source's ready time is not whole.
   const first = wasmFunction(
     'first',
     { n: I32 },
@@ -240,16 +252,14 @@ function nocModule(mesh: Mesh): Uint8Array {
       });
       w.emit(storeF(result(F, R_HOPS_EW), w.get('ew')), storeF(result(F, R_HOPS_NS), w.get('ns')), storeF(result(F, R_HOPS_CHIP), w.get('chip')), storeF(result(F, R_WAIT), w.get('wait')));
       w.emit(gSet('slotBase', sub(w.get('earliest'), i(mesh.maxCum))));
-      // The most packets one chain or one input port is sent: what a link's and a chain's arrays must hold.
-      w.upTo('k', i(0), i(4 * perDirection), () => {
-        w.set('need', max(w.get('need'), load(at4(i(F.joins), w.get('k')))));
-      });
-      w.emit(fill(i(F.joins), i(0), i(16 * perDirection)));
-      w.upTo('k', i(0), i(cores), () => {
-        w.set('need', max(w.get('need'), load(at4(i(F.inCount), w.get('k')))));
-      });
-      w.emit(fill(i(F.inCount), i(0), i(4 * cores)));
-      w.return(w.get('need'));
+      // The most packets one row, one column and one input port get: what a link's and a chain's arrays must hold.
+      for (const [k, from, to, counts] of [[0, 0, 2 * perDirection, F.joins], [1, 2 * perDirection, 4 * perDirection, F.joins], [2, 0, cores, F.inCount]] as const) {
+        w.set('need', i(0));
+        w.upTo('k', i(from), i(to), () => w.set('need', max(w.get('need'), load(at4(i(counts), w.get('k'))))));
+        w.emit(store(i(F.needs + 4 * k), w.get('need')));
+      }
+      w.emit(fill(i(F.joins), i(0), i(16 * perDirection)), fill(i(F.inCount), i(0), i(4 * cores)));
+      w.return(i(0));
     },
   );
 
@@ -713,7 +723,7 @@ export class WasmMeshNoc extends MeshNoc {
   /** Packets the per-packet arrays hold, whether they include arrival and order, and packets a link's or chain's arrays hold. */
   private batchCapacity = 0;
   private withOutputs = false;
-  private linkCapacity = 0;
+  private links: LinkCapacities = { sort: 0, stream: 0, chain: 0 };
   /** Element indices of the batch's arrays in the views (the globals' byte offsets, kept here: a global's read is a call from JavaScript). */
   private src16 = 0;
   private dst16 = 0;
@@ -752,7 +762,7 @@ export class WasmMeshNoc extends MeshNoc {
     put(F.chainFirst, this.chainFirst);
     put(F.chainStride, this.chainStride);
     put(F.chainLength, this.chainLength);
-    this.layout(capacity, false, MIN_BUFFER);
+    this.layout(capacity, false, { sort: MIN_BUFFER, stream: MIN_BUFFER, chain: this.height < COLUMN_SLOTS_MIN ? 0 : MIN_BUFFER });
   }
 
   /** Whether the WebAssembly NoC can run `profile` (its latencies whole cycles). */
@@ -761,14 +771,14 @@ export class WasmMeshNoc extends MeshNoc {
   }
 
   /** Places the movable arrays for these capacities after the fixed tables, the slots last (all free), and grows the memory to hold them. */
-  private layout(packets: number, outputs: boolean, links: number): void {
+  private layout(packets: number, outputs: boolean, links: LinkCapacities): void {
     let at = this.mesh.fixed.bytes;
     const place = (name: Movable, bytes: number): void => {
       this.globals[name].value = at;
       at += Math.ceil(bytes / 8) * 8;
     };
     for (const [name, bytes] of PACKET_ARRAYS) place(name, (name === 'arrival' || name === 'order') && !outputs ? 0 : bytes * packets);
-    for (const name of LINK_ARRAYS) place(name, 4 * (name === 'runStart' ? links + 1 : links));
+    for (const group of Object.keys(LINK_ARRAYS) as LinkGroup[]) for (const name of LINK_ARRAYS[group]) place(name, 4 * (name === 'runStart' ? links[group] + 1 : links[group]));
     const slots = Math.max(MIN_BUFFER, this.globals.slotLength.value);
     this.globals.slot.value = at;
     at += 4 * slots;
@@ -786,7 +796,7 @@ export class WasmMeshNoc extends MeshNoc {
     this.order32 = byteOffset('order') >> 2;
     this.batchCapacity = packets;
     this.withOutputs = outputs;
-    this.linkCapacity = links;
+    this.links = links;
     this.arrays = this.packetViews();
   }
 
@@ -822,7 +832,7 @@ export class WasmMeshNoc extends MeshNoc {
     // Listed in packetArrays(), the batch is in the memory already (a layout for arrival and order keeps it there).
     const listed = batch.src === this.arrays.src && batch.dst === this.arrays.dst;
     const worked = work === this.arrays.work;
-    if (n > this.batchCapacity || (outputs && !this.withOutputs)) this.layout(n > this.batchCapacity ? packetRoom(n) : this.batchCapacity, outputs || this.withOutputs, this.linkCapacity);
+    if (n > this.batchCapacity || (outputs && !this.withOutputs)) this.layout(n > this.batchCapacity ? packetRoom(n) : this.batchCapacity, outputs || this.withOutputs, this.links);
     const { i32, u16, src16, dst16 } = this;
     const F = this.mesh.fixed;
     const { src, dst, coreReady } = batch;
@@ -848,9 +858,9 @@ export class WasmMeshNoc extends MeshNoc {
         i32[at + c] = f;
       }
     }
-    const need = this.exports.first(n);
-    if (need < 0) throw notWhole(batch);
-    if (need > this.linkCapacity) this.layout(this.batchCapacity, this.withOutputs, Math.max(need, 2 * this.linkCapacity));
+    if (this.exports.first(n) < 0) throw notWhole(batch);
+    const links = this.linkNeeds();
+    if (links !== this.links) this.layout(this.batchCapacity, this.withOutputs, links);
     const last = this.exports.rest((outputs ? 1 : 0) | (deliver ? 2 : 0));
     this.refresh();
     const f64 = this.f64;
@@ -877,9 +887,30 @@ export class WasmMeshNoc extends MeshNoc {
     return last;
   }
 
+  /**
+   * What the link and chain arrays must hold for the batch the first pass counted: a link's requests come from
+   * one row, one column or one input port; a row's stream holds its row's (and, where columns are served as
+   * streams, a column's); a column's packets its column's. The capacities as they are (the same record) where
+   * they hold it, else each short one grown to the need or doubled.
+   */
+  private linkNeeds(): LinkCapacities {
+    const at = this.mesh.fixed.needs >> 2;
+    const rows = this.i32[at];
+    const columns = this.i32[at + 1];
+    const ports = this.i32[at + 2];
+    const slots = this.height >= COLUMN_SLOTS_MIN;
+    const sort = Math.max(rows, columns, ports);
+    const stream = slots ? rows : Math.max(rows, columns);
+    const chain = slots ? columns : 0;
+    const have = this.links;
+    if (sort <= have.sort && stream <= have.stream && chain <= have.chain) return have;
+    const grown = (need: number, now: number): number => (need <= now ? now : Math.max(need, 2 * now, MIN_BUFFER));
+    return { sort: grown(sort, have.sort), stream: grown(stream, have.stream), chain: grown(chain, have.chain) };
+  }
+
   override packetArrays(packets: number): PacketArrays {
     // The views are current: the memory grows only in layout() and route(), which make them again.
-    if (packets > this.batchCapacity) this.layout(packetRoom(packets), this.withOutputs, this.linkCapacity);
+    if (packets > this.batchCapacity) this.layout(packetRoom(packets), this.withOutputs, this.links);
     return this.arrays;
   }
 
