@@ -918,7 +918,7 @@ export class WasmMeshNoc extends MeshNoc {
     return this.batchCapacity;
   }
 
-  /** Bytes of the module's memory: its fixed tables, the batch's copy, the link and chain arrays and the slots (emulator/cpu/memory.ts counts them). */
+  /** Bytes of the module's memory: the mesh's tables, the batch (listed there, or copied in), the link and chain arrays and the slots, in whole pages (emulator/cpu/memory.ts counts them). */
   override bufferBytes(): number {
     return this.memory.buffer.byteLength;
   }

@@ -73,8 +73,6 @@ export const ops = {
   i32Eq: [0x46],
   i32Ne: [0x47],
   i32LeS: [0x4c],
-  /** i32.store16: the low 16 bits at address + offset. */
-  i32Store16: (offset: number): Code => [0x3b, 1, ...uleb(offset)],
   /** f64.load and f64.store at address + offset, 8-byte alignment. */
   f64Load: (offset: number): Code => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number): Code => [0x39, 3, ...uleb(offset)],

@@ -28,7 +28,7 @@ export const eqz = (a: Code): Code => [...a, ...ops.i32Eqz];
 /** `cond ? a : b`, both evaluated (no branch). */
 export const select = (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...cond, ...ops.select];
 
-/** Element `index` of an i32 array at `base`, and of a u16 array: address expressions. */
+/** The address of element `index` of an array at `base` of 4-, 2- and 8-byte elements. */
 export const at4 = (base: Code, index: Code): Code => add(base, shl(index, i(2)));
 export const at2 = (base: Code, index: Code): Code => add(base, shl(index, i(1)));
 export const at8 = (base: Code, index: Code): Code => add(base, shl(index, i(3)));
@@ -37,7 +37,6 @@ export const at8 = (base: Code, index: Code): Code => add(base, shl(index, i(3))
 export const load = (address: Code): Code => [...address, ...ops.i32Load(0)];
 export const load16 = (address: Code): Code => [...address, ...ops.i32Load16U(0)];
 export const store = (address: Code, value: Code): Code => [...address, ...value, ...ops.i32Store(0)];
-export const store16 = (address: Code, value: Code): Code => [...address, ...value, ...ops.i32Store16(0)];
 export const loadF = (address: Code): Code => [...address, ...ops.f64Load(0)];
 export const storeF = (address: Code, value: Code): Code => [...address, ...value, ...ops.f64Store(0)];
 /** A double's add, and an i32 as a double. */
