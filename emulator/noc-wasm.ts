@@ -205,12 +205,13 @@ function nocModule(mesh: Mesh): Uint8Array {
     (w) => {
       const abs = (v: Code): Code => select(sub(i(0), v), v, lt(v, i(0)));
       w.set('earliest', i(0x7fffffff));
+      // A batch with a source not ready at a whole cycle is refused before anything changes (the lists would keep its requests).
+      w.upTo('p', i(0), w.get('n'), () => w.if(lt(load(at4(i(F.ready), load16(at2(g('src'), w.get('p'))))), i(0)), () => w.return(i(-1))));
       w.emit(fill(i(F.portFree), i(0), i(4 * cores)));
       w.upTo('p', i(0), w.get('n'), () => {
         w.set('s', load16(at2(g('src'), w.get('p'))));
         w.set('d', load16(at2(g('dst'), w.get('p'))));
         w.set('r', load(at4(i(F.ready), w.get('s'))));
-        w.if(lt(w.get('r'), i(0)), () => w.return(i(-1)));
         w.if(lt(w.get('r'), w.get('earliest')), () => w.set('earliest', w.get('r')));
         w.set('xs', load(at4(i(F.coreX), w.get('s'))));
         w.set('ys', load(at4(i(F.coreY), w.get('s'))));

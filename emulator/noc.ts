@@ -480,7 +480,12 @@ export class MeshNoc {
       tail[link] = p;
     }
     // Times are whole cycles (`request` holds them in 32 bits): another ready time is our bug.
-    if (!whole) throw notWhole(batch);
+    if (!whole) {
+      // Our bug: the batch is refused, and its requests taken off the lists, which a later batch would otherwise extend.
+      head.fill(-1);
+      chainPending.fill(0);
+      throw notWhole(batch);
+    }
     this.hopsEastWest += hopsEW;
     this.hopsNorthSouth += hopsNS;
     this.hopsChipToChip += hopsChip;

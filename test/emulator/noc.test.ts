@@ -217,8 +217,13 @@ for (const [name, Noc] of NOCS) {
       const noc = new Noc(tiny(), slots);
       expect(() => route(noc, batch([[0, 7, 4], [1, 7, 2.5]]))).toThrow(/ready at 2.5, not a whole cycle/);
       expect(() => route(noc, batch([[0, 7, 2 ** 31]]))).toThrow(/not a whole cycle below 2\^31/);
-      // Whole cycles go through.
+      // Whole cycles go through, and nothing of a refused batch is left on the links: a packet on the link the
+      // refused ones took (east of tile (0,0)), or on none, arrives as on a fresh NoC.
       expect(route(noc, batch([[0, 7, 4], [1, 7, 2]])).arrival).toEqual([14, 12]);
+      expect(() => route(noc, batch([[0, 3, 0], [1, 3, 0.5]]))).toThrow(/not a whole cycle/);
+      expect(route(noc, batch([[0, 3, 0]]))).toEqual({ arrival: [5], order: [0], last: 5 });
+      expect(() => route(noc, batch([[0, 3, 0], [1, 3, 0.5]]))).toThrow(/not a whole cycle/);
+      expect(route(noc, batch([[4, 5, 0]]))).toEqual({ arrival: [2], order: [0], last: 2 });
     });
   });
 
