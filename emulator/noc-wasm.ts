@@ -60,15 +60,10 @@ const PAGE = 65536;
 const NO_WORK = new Int32Array(0);
 const NO_TIMES = new Float64Array(0);
 
-/** The batch's sums the module leaves in memory, as doubles at these indices of the results. */
-const R_WAIT = 0;
-const R_LEFT = 1;
-const R_HOPS_EW = 2;
-const R_HOPS_NS = 3;
-const R_HOPS_CHIP = 4;
-const R_LATENCY_SUM = 5;
-const R_LATENCY_MAX = 6;
-const RESULTS = 8;
+/** The batch's sums the module leaves in memory, doubles in this order (`left`: serveColumn's running sum of its leavers' slots). */
+const RESULTS = ['wait', 'left', 'hopsEastWest', 'hopsNorthSouth', 'hopsChipToChip', 'latencySum', 'latencyMax'] as const;
+type Result = (typeof RESULTS)[number];
+const R = Object.fromEntries(RESULTS.map((name, k) => [name, k])) as Record<Result, number>;
 
 /** The module's globals, in this order: the byte offsets of the arrays that move when the buffers grow, the slots' length and the batch's slotBase (noc.ts). */
 const MOVABLE = [
@@ -146,7 +141,7 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
   };
   const chains = 4 * perDirection;
   return {
-    results: take(8 * RESULTS),
+    results: take(8 * RESULTS.length),
     load: take(8 * links),
     loadDiff: take(8 * tileLinks),
     coreX: take(4 * cores),
@@ -173,7 +168,7 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
   };
 }
 
-const result = (fixed: Fixed, k: number): Code => i(fixed.results + 8 * k);
+const result = (fixed: Fixed, name: Result): Code => i(fixed.results + 8 * R[name]);
 /** `a < b ? b : a`, over two locals' reads. */
 const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
 
@@ -251,7 +246,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.emit(store(at4(i(F.inCount), w.get('d')), add(load(at4(i(F.inCount), w.get('d'))), i(1))));
         push(w, w.get('link'), w.get('enter'), w.get('p'));
       });
-      w.emit(storeF(result(F, R_HOPS_EW), w.get('ew')), storeF(result(F, R_HOPS_NS), w.get('ns')), storeF(result(F, R_HOPS_CHIP), w.get('chip')), storeF(result(F, R_WAIT), w.get('wait')));
+      w.emit(storeF(result(F, 'hopsEastWest'), w.get('ew')), storeF(result(F, 'hopsNorthSouth'), w.get('ns')), storeF(result(F, 'hopsChipToChip'), w.get('chip')), storeF(result(F, 'wait'), w.get('wait')));
       w.emit(gSet('slotBase', sub(w.get('earliest'), i(mesh.maxCum))));
       // The most packets one row, one column and one input port get: what a link's and a chain's arrays must hold.
       for (const [k, from, to, counts] of [[0, 0, 2 * perDirection, F.joins], [1, 2 * perDirection, 4 * perDirection, F.joins], [2, 0, cores, F.inCount]] as const) {
@@ -312,7 +307,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         });
         w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(i(F.free), w.get('cc')), w.get('busy'))));
       }, 'cores');
-      w.emit(addToF(result(F, R_WAIT), w.get('inWait')), storeF(result(F, R_LATENCY_SUM), w.get('latencySum')), storeF(result(F, R_LATENCY_MAX), toF(w.get('latencyMax'))));
+      w.emit(addToF(result(F, 'wait'), w.get('inWait')), storeF(result(F, 'latencySum'), w.get('latencySum')), storeF(result(F, 'latencyMax'), toF(w.get('latencyMax'))));
       w.return(w.get('last'));
     },
   );
@@ -423,7 +418,7 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.set('free', add(w.get('free'), i(1)));
           w.set('a', add(w.get('a'), i(1)));
         }, 'delays');
-        w.emit(addToF(result(F, R_WAIT), w.get('wait')));
+        w.emit(addToF(result(F, 'wait'), w.get('wait')));
         // stream = [0, start) + the rewritten stretch [start, end) + [a, s): whichever is less to copy (noc.ts serveRow).
         w.set('end', w.get('o'));
         const rest4 = shl(sub(w.get('s'), w.get('a')), i(2));
@@ -469,7 +464,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.set('reverse', eq(w.get('dir'), i(NORTH)));
       w.set('base', g('slotBase'));
       w.set('gone', i(-1));
-      w.emit(storeF(result(F, R_LEFT), ops.f64Const(0)));
+      w.emit(storeF(result(F, 'left'), ops.f64Const(0)));
       // The packets that leave at the positions after the last that went on, up to `end` (not included), go on.
       const leaveUpTo = (end: Code): void =>
         w.upTo('y', add(w.get('gone'), i(1)), end, () => {
@@ -553,7 +548,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       }, 'positions');
       // Every packet still on the chain has turned off by the chain's end.
       leaveUpTo(w.get('length'));
-      w.emit(addToF(result(F, R_WAIT), subF(loadF(result(F, R_LEFT)), w.get('joinedAt'))));
+      w.emit(addToF(result(F, 'wait'), subF(loadF(result(F, 'left')), w.get('joinedAt'))));
     },
   );
 
@@ -665,7 +660,7 @@ function nocModule(mesh: Mesh): Uint8Array {
     push(w, w.get('to'), w.get('at'), w.get('p'));
   });
 
-  // leaveAt(dir, k, x, link): the packets that leave chain k of dir at position x go on; adds their slots to the results' R_LEFT.
+  // leaveAt(dir, k, x, link): the packets that leave chain k of dir at position x go on; adds their slots to the results' `left`.
   const leaveAt = wasmFunction('leaveAt', { dir: I32, k: I32, x: I32, link: I32 }, { at: I32, l: I32, u: I32, sum: F64 }, [], (w) => {
     w.set('at', add(load(at4(i(F.cum), w.get('link'))), g('slotBase')));
     w.set('l', load(at4(i(F.exitHead), w.get('x'))));
@@ -676,7 +671,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.emit(call('leave', w.get('dir'), w.get('k'), load(at4(g('chainPacket'), w.get('l'))), add(w.get('u'), w.get('at'))));
     });
     w.emit(store(at4(i(F.exitHead), w.get('x')), i(-1)));
-    w.emit(addToF(result(F, R_LEFT), w.get('sum')));
+    w.emit(addToF(result(F, 'left'), w.get('sum')));
   });
 
   // growSlots(needed): room for `needed` slots at the end of the memory, the new ones free (-1).
@@ -866,12 +861,12 @@ export class WasmMeshNoc extends MeshNoc {
     this.refresh();
     const f64 = this.f64;
     const results = F.results >> 3;
-    this.hopsEastWest += f64[results + R_HOPS_EW];
-    this.hopsNorthSouth += f64[results + R_HOPS_NS];
-    this.hopsChipToChip += f64[results + R_HOPS_CHIP];
-    this.waitCycles += f64[results + R_WAIT];
-    this.latencySumCycles += f64[results + R_LATENCY_SUM];
-    if (f64[results + R_LATENCY_MAX] > this.latencyMaxCycles) this.latencyMaxCycles = f64[results + R_LATENCY_MAX];
+    this.hopsEastWest += f64[results + R.hopsEastWest];
+    this.hopsNorthSouth += f64[results + R.hopsNorthSouth];
+    this.hopsChipToChip += f64[results + R.hopsChipToChip];
+    this.waitCycles += f64[results + R.wait];
+    this.latencySumCycles += f64[results + R.latencySum];
+    if (f64[results + R.latencyMax] > this.latencyMaxCycles) this.latencyMaxCycles = f64[results + R.latencyMax];
     this.packets += n;
     if (outputs) {
       const a = this.arrival32;
