@@ -28,7 +28,6 @@ import {
   at8,
   copy,
   eq,
-  eqz,
   F64,
   fill,
   ge,
@@ -319,8 +318,8 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.set('length', load(at4(i(F.chainLength), w.get('cn'))));
   };
 
-  // Packet `p` (a local) turns off chain k of dir at `at` (a local): on to its column's chain, or to its core. Written
-  // out where a packet leaves (a call a packet cost 12% of the NoC at CUBA 40,000); `d`, `ty`, `tx`, `to` and `down` are the caller's.
+  // Packet `lp` (a local) turns off chain k of dir at `lat` (a local): on to its column's chain, or to its core. Written
+  // out where a packet leaves (a call a packet cost 12% of the NoC at CUBA 40,000), with the caller's leaveLocals.
   type Leaving = Emitter<'dir' | 'k' | 'lp' | 'lat' | 'ld' | 'ty' | 'tx' | 'to' | 'down'>;
   const leave = (w: Leaving): void => {
     w.set('ld', load16(at2(g('dst'), w.get('lp'))));
@@ -710,7 +709,7 @@ interface NocExports {
   readonly rest: (flags: number) => number;
 }
 
-/** Whether `profile`'s NoC latencies are whole cycles that fit the module's i32 times. */
+/** Whether `profile`'s NoC latencies are whole cycles that fit the module's i32 times: the WebAssembly NoC can run it. */
 function wholeLatencies(profile: ChipProfile): boolean {
   const { hop_east_west, hop_north_south, spike_in_tile } = profile.cycles;
   return [hop_east_west, hop_north_south, spike_in_tile, profile.board.chipHopCycles].every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 20);
@@ -769,11 +768,6 @@ export class WasmMeshNoc extends MeshNoc {
     put(F.chainStride, this.chainStride);
     put(F.chainLength, this.chainLength);
     this.layout(capacity, false, { sort: MIN_BUFFER, stream: MIN_BUFFER, chain: this.height < COLUMN_SLOTS_MIN ? 0 : MIN_BUFFER });
-  }
-
-  /** Whether the WebAssembly NoC can run `profile` (its latencies whole cycles). */
-  static supports(profile: ChipProfile): boolean {
-    return wholeLatencies(profile);
   }
 
   /** Places the movable arrays for these capacities after the fixed tables, the slots last (all free), and grows the memory to hold them. */
@@ -932,5 +926,5 @@ export class WasmMeshNoc extends MeshNoc {
 
 /** The NoC for `profile`: in WebAssembly where its latencies are whole cycles, else noc.ts's. */
 export function meshNoc(profile: ChipProfile, coreSlots: ArrayLike<number>, capacity = 0): MeshNoc {
-  return WasmMeshNoc.supports(profile) ? new WasmMeshNoc(profile, coreSlots, capacity) : new MeshNoc(profile, coreSlots, capacity);
+  return wholeLatencies(profile) ? new WasmMeshNoc(profile, coreSlots, capacity) : new MeshNoc(profile, coreSlots, capacity);
 }

@@ -103,7 +103,6 @@ export const ops = {
   i32And: [0x71],
   i32Or: [0x72],
   i32Shl: [0x74],
-  i32ShrS: [0x75],
   i32ShrU: [0x76],
 } as const;
 

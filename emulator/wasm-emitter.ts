@@ -24,7 +24,6 @@ export const lt = binary(ops.i32LtS);
 export const gt = binary(ops.i32GtS);
 export const le = binary(ops.i32LeS);
 export const ge = binary(ops.i32GeS);
-export const eqz = (a: Code): Code => [...a, ...ops.i32Eqz];
 /** `cond ? a : b`, both evaluated (no branch). */
 export const select = (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...cond, ...ops.select];
 
