@@ -11,6 +11,7 @@
 // deliverKernel).
 import type { FanOut, FanOuts, RouteTables, SentSpikes } from './fan-out.js';
 import { I32, ops, wasmModule, type Code } from '../wasm-binary.js';
+import { wasmFunction } from '../wasm-emitter.js';
 
 /**
  * Per core, the byte offsets of its tables in the arena, in this order (a core's directory entry): `synapses` is the
@@ -193,97 +194,106 @@ export function placeDeliverArena(
   return { fan: placedFan, routes: { routeStart, routeAxon: routes.routeAxon }, sentLists, kernel: deliverKernel(plan, memory, start, accum, accumInh), overheadBytes, plan };
 }
 
-const PARAMS = ['count', 'from', 'to', 'sentCore', 'sentSlot'] as const;
-const LOCALS = ['k', 'c', 'i', 'entry', 'r', 'end', 'f', 'd', 'code', 'steps', 'counts', 'weights', 'targets', 'mantissas', 'last', 'row', 'w', 'current', 'p', 'm'] as const;
-type Local = (typeof PARAMS)[number] | (typeof LOCALS)[number];
-const INDEX = new Map<Local, number>([...PARAMS, ...LOCALS].map((n, i) => [n, i]));
-const get = (n: Local): Code => ops.localGet(INDEX.get(n)!);
-const set = (n: Local): Code => ops.localSet(INDEX.get(n)!);
-const tee = (n: Local): Code => ops.localTee(INDEX.get(n)!);
+const PARAMS = { count: I32, from: I32, to: I32, sentCore: I32, sentSlot: I32 } as const;
+const LOCALS = {
+  k: I32, c: I32, i: I32, entry: I32, r: I32, end: I32, f: I32, d: I32, code: I32, steps: I32, counts: I32, weights: I32, targets: I32, mantissas: I32,
+  last: I32, row: I32, w: I32, current: I32, p: I32, m: I32,
+} as const;
+type Local = keyof typeof PARAMS | keyof typeof LOCALS;
 
-/** The address of element `index` of a table of `bytes`-byte elements at `base` (locals). */
-const address = (base: Local, index: Local, bytes: number): Code => [...get(base), ...get(index), ...(bytes === 1 ? [] : [...ops.i32Const(Math.log2(bytes)), ...ops.i32Shl]), ...ops.i32Add];
 /** An unsigned narrow load of `bytes` bytes. */
 const loadNarrow = (bytes: number): Code => (bytes === 1 ? ops.i32Load8U(0) : ops.i32Load16U(0));
-/** A directory entry's table offset into a local. */
-const table = (name: Table, into: Local): Code => [...get('entry'), ...ops.i32Load(4 * DIRECTORY.indexOf(name)), ...set(into)];
-/** while (i < end) { body; i++ } */
-const loop = (i: Local, end: Local, body: Code): Code => [
-  ...ops.block, ...ops.loop,
-  ...get(i), ...get(end), ...ops.i32GeS, ...ops.brIf(1),
-  ...body,
-  ...get(i), ...ops.i32Const(1), ...ops.i32Add, ...set(i),
-  ...ops.br(0),
-  ...ops.end, ...ops.end,
-];
 
 /** The kernel's module: deliverSent's loop (or, for crossbar rows, deliverRows'), with the plan's offsets (from the arena at `start`) and widths compiled in. */
 export function deliverModule(plan: DeliverPlan, start: number, accum: number, accumInh: number, shared: boolean): Uint8Array {
   const A = (offset: number): number => start + offset;
-  // The synapse at f of a route: its slot in the row, and the address of its delay-slot word in `into` (a local or a constant).
-  const slotAddress = (into: Code): Code => [
-    ...into,
-    ...get('row'), ...address('targets', 'f', plan.targetBytes), ...loadNarrow(plan.targetBytes), ...ops.i32Add,
-    ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add,
-  ];
-  // accum where w >= 0, else accumInh (isa/fixed.ts: the sign picks the current).
-  const currentOf = (w: Local): Code => [...ops.i32Const(accum), ...ops.i32Const(accumInh), ...get(w), ...ops.i32Const(0), ...ops.i32GeS, ...ops.select];
-  const add = (w: Local): Code => [...tee('p'), ...get('p'), ...ops.i32Load(0), ...get(w), ...ops.i32Add, ...ops.i32Store(0)];
-  const route: Code = [
+  const deliver = wasmFunction<keyof typeof PARAMS, keyof typeof LOCALS>('deliver', PARAMS, LOCALS, [], (w) => {
+    /** The address of element `index` of a table of `bytes`-byte elements at `base` (locals). */
+    const address = (base: Local, index: Local, bytes: number): Code => [...w.get(base), ...w.get(index), ...(bytes === 1 ? [] : [...ops.i32Const(Math.log2(bytes)), ...ops.i32Shl]), ...ops.i32Add];
+    /** A directory entry's table offset into a local. */
+    const table = (name: Table, into: Local): void => w.set(into, [...w.get('entry'), ...ops.i32Load(4 * DIRECTORY.indexOf(name))]);
+    // The synapse at f of a route: its slot in the row, and the address of its delay-slot word in `into` (a local or a constant).
+    const slotAddress = (into: Code): Code => [
+      ...into,
+      ...w.get('row'), ...address('targets', 'f', plan.targetBytes), ...loadNarrow(plan.targetBytes), ...ops.i32Add,
+      ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add,
+    ];
+    // accum where the weight is >= 0, else accumInh (isa/fixed.ts: the sign picks the current).
+    const currentOf = (weight: Local): Code => [...ops.i32Const(accum), ...ops.i32Const(accumInh), ...w.get(weight), ...ops.i32Const(0), ...ops.i32GeS, ...ops.select];
+    // The word at `address` plus the weight.
+    const addInto = (address: Code, weight: Local): Code => [...w.tee('p', address), ...w.get('p'), ...ops.i32Load(0), ...w.get(weight), ...ops.i32Add, ...ops.i32Store(0)];
     // d = (d + step) mod 2^16
-    ...get('d'), ...address('steps', 'r', plan.stepBytes), ...loadNarrow(plan.stepBytes), ...ops.i32Add, ...ops.i32Const(0xffff), ...ops.i32And, ...set('d'),
-    // A core that keeps an inbox has no synapses here.
-    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.delay)), ...ops.if,
-    ...get('f'), ...address('counts', 'r', plan.countBytes), ...loadNarrow(plan.countBytes), ...ops.i32Add, ...set('last'),
-    ...get('d'), ...get('from'), ...ops.i32LtS, ...get('d'), ...get('to'), ...ops.i32GeS, ...ops.i32Or, ...ops.if,
-    ...get('last'), ...set('f'),
-    ...ops.else,
-    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows)), ...set('row'),
-    ...(plan.weightPerSlot ? [] : [...address('weights', 'r', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')]),
-    ...get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32LtS, ...ops.if,
-    // One weight, from the palette: its current once per route.
-    ...get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette)), ...set('w'),
-    ...currentOf('w'), ...set('current'),
-    ...loop('f', 'last', [...slotAddress(get('current')), ...add('w')]),
-    ...ops.else,
-    // Per-synapse mantissas, shifted by the axon's exponent (code - mark).
-    ...loop('f', 'last', [
-      ...get('mantissas'), ...get('f'), ...ops.i32Add, ...ops.i32Load8S(0),
-      ...get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32Sub, ...ops.i32Shl, ...set('w'),
-      ...slotAddress(currentOf('w')), ...add('w'),
-    ]),
-    ...ops.end,
-    ...ops.end,
-    ...ops.end,
-  ];
-  // A crossbar row (deliverRows): a bit a target slot, lowest first; a route to an inbox has no bits.
-  const row: Code = [
-    ...get('d'), ...address('steps', 'r', plan.stepBytes), ...loadNarrow(plan.stepBytes), ...ops.i32Add, ...ops.i32Const(0xffff), ...ops.i32And, ...tee('d'),
-    ...get('from'), ...ops.i32GeS, ...get('d'), ...get('to'), ...ops.i32LtS, ...ops.i32And, ...ops.if,
-    ...get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows)), ...set('row'),
-    ...(plan.weightPerSlot ? [] : [...address('weights', 'r', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')]),
-    ...get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette)), ...set('w'),
-    ...currentOf('w'), ...set('current'),
-    ...address('counts', 'r', 1), ...ops.i32Load8U(0), ...set('m'),
-    ...ops.block, ...ops.loop,
-    ...get('m'), ...ops.i32Eqz, ...ops.brIf(1),
-    ...get('current'), ...get('row'), ...get('m'), ...ops.i32Ctz, ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add, ...add('w'),
-    ...get('m'), ...get('m'), ...ops.i32Const(1), ...ops.i32Sub, ...ops.i32And, ...set('m'),
-    ...ops.br(0),
-    ...ops.end, ...ops.end,
-    ...ops.end,
-  ];
-  const spike: Code = [
-    ...address('sentCore', 'k', 2), ...ops.i32Load16U(0), ...set('c'),
-    ...address('sentSlot', 'k', 4), ...ops.i32Load(0), ...set('i'),
-    ...get('c'), ...ops.i32Const(ENTRY_SHIFT), ...ops.i32Shl, ...ops.i32Const(A(plan.directory)), ...ops.i32Add, ...set('entry'),
-    ...table('routeStart', 'p'), ...address('p', 'i', 4), ...tee('p'), ...ops.i32Load(0), ...set('r'), ...get('p'), ...ops.i32Load(4), ...set('end'),
-    ...table('slotStart', 'p'), ...address('p', 'i', 4), ...ops.i32Load(0), ...set('f'),
-    ...table('slotCore', 'p'), ...address('p', 'i', 2), ...ops.i32Load16U(0), ...set('d'),
-    ...table('routeStep', 'steps'), ...table('synapses', 'counts'), ...table('weights', 'weights'), ...table('targets', 'targets'), ...table('mantissas', 'mantissas'),
-    ...(plan.weightPerSlot ? [...address('weights', 'i', plan.weightBytes), ...loadNarrow(plan.weightBytes), ...set('code')] : []),
-    ...loop('r', 'end', plan.crossbar ? row : route),
-  ];
-  const body: Code = [...ops.i32Const(0), ...set('k'), ...loop('k', 'count', spike)];
-  return wasmModule(shared, [{ name: 'deliver', params: PARAMS.map(() => I32), results: [], locals: [[LOCALS.length, I32]], body }], []);
+    const step = (): void => w.set('d', [...w.get('d'), ...address('steps', 'r', plan.stepBytes), ...loadNarrow(plan.stepBytes), ...ops.i32Add, ...ops.i32Const(0xffff), ...ops.i32And]);
+    // The route's weight code, where weights are per route (per slot, the spike read it).
+    const routeCode = (): void => {
+      if (!plan.weightPerSlot) w.set('code', [...address('weights', 'r', plan.weightBytes), ...loadNarrow(plan.weightBytes)]);
+    };
+    const route = (): void => {
+      step();
+      // A core that keeps an inbox has no synapses here.
+      w.if([...w.get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.delay))], () => {
+        w.set('last', [...w.get('f'), ...address('counts', 'r', plan.countBytes), ...loadNarrow(plan.countBytes), ...ops.i32Add]);
+        w.if(
+          [...w.get('d'), ...w.get('from'), ...ops.i32LtS, ...w.get('d'), ...w.get('to'), ...ops.i32GeS, ...ops.i32Or],
+          () => w.set('f', w.get('last')),
+          () => {
+            w.set('row', [...w.get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows))]);
+            routeCode();
+            w.if(
+              [...w.get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32LtS],
+              () => {
+                // One weight, from the palette: its current once per route.
+                w.set('w', [...w.get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette))]);
+                w.set('current', currentOf('w'));
+                w.upTo('f', w.get('f'), w.get('last'), () => w.emit(addInto(slotAddress(w.get('current')), 'w')));
+              },
+              () => {
+                // Per-synapse mantissas, shifted by the axon's exponent (code - mark).
+                w.upTo('f', w.get('f'), w.get('last'), () => {
+                  w.set('w', [...w.get('mantissas'), ...w.get('f'), ...ops.i32Add, ...ops.i32Load8S(0), ...w.get('code'), ...ops.i32Const(plan.weightMark), ...ops.i32Sub, ...ops.i32Shl]);
+                  w.emit(addInto(slotAddress(currentOf('w')), 'w'));
+                });
+              },
+            );
+          },
+        );
+      });
+    };
+    // A crossbar row (deliverRows): a bit a target slot, lowest first; a route to an inbox has no bits.
+    const row = (): void => {
+      step();
+      w.if([...w.get('d'), ...w.get('from'), ...ops.i32GeS, ...w.get('d'), ...w.get('to'), ...ops.i32LtS, ...ops.i32And], () => {
+        w.set('row', [...w.get('d'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.rows))]);
+        routeCode();
+        w.set('w', [...w.get('code'), ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Load(A(plan.palette))]);
+        w.set('current', currentOf('w'));
+        w.set('m', [...address('counts', 'r', 1), ...ops.i32Load8U(0)]);
+        w.while(w.get('m'), () => {
+          w.emit(addInto([...w.get('current'), ...w.get('row'), ...w.get('m'), ...ops.i32Ctz, ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...ops.i32Add], 'w'));
+          w.set('m', [...w.get('m'), ...w.get('m'), ...ops.i32Const(1), ...ops.i32Sub, ...ops.i32And]);
+        });
+      });
+    };
+    w.upTo('k', ops.i32Const(0), w.get('count'), () => {
+      w.set('c', [...address('sentCore', 'k', 2), ...ops.i32Load16U(0)]);
+      w.set('i', [...address('sentSlot', 'k', 4), ...ops.i32Load(0)]);
+      w.set('entry', [...w.get('c'), ...ops.i32Const(ENTRY_SHIFT), ...ops.i32Shl, ...ops.i32Const(A(plan.directory)), ...ops.i32Add]);
+      table('routeStart', 'p');
+      w.set('p', address('p', 'i', 4));
+      w.set('r', [...w.get('p'), ...ops.i32Load(0)]);
+      w.set('end', [...w.get('p'), ...ops.i32Load(4)]);
+      table('slotStart', 'p');
+      w.set('f', [...address('p', 'i', 4), ...ops.i32Load(0)]);
+      table('slotCore', 'p');
+      w.set('d', [...address('p', 'i', 2), ...ops.i32Load16U(0)]);
+      table('routeStep', 'steps');
+      table('synapses', 'counts');
+      table('weights', 'weights');
+      table('targets', 'targets');
+      table('mantissas', 'mantissas');
+      if (plan.weightPerSlot) w.set('code', [...address('weights', 'i', plan.weightBytes), ...loadNarrow(plan.weightBytes)]);
+      w.upTo('r', w.get('r'), w.get('end'), plan.crossbar ? row : route);
+    });
+  });
+  return wasmModule(shared, [deliver], []);
 }
