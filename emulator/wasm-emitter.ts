@@ -1,4 +1,5 @@
-// Structured WebAssembly for kernels with real control flow (the NoC's, noc-wasm.ts):
+// Structured WebAssembly for kernels with real control flow (the NoC's, noc-wasm.ts;
+// delivery by source, cpu/deliver-wasm.ts):
 // named locals, expressions as instruction lists, and statements emitted in
 // order with if, while and for, whose break and continue name their loop, so
 // that no branch depth is counted by hand. The instructions are wasm-binary.ts's.
