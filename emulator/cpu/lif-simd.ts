@@ -297,8 +297,19 @@ export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0,
   );
 }
 
-/** The last module compiled, by memory kind and offsets: the engines of one chip layout (a benchmark's repetitions, a test's twins) share it. */
-let last: { readonly key: string; readonly module: WebAssembly.Module } | undefined;
+/**
+ * Modules compiled, by memory kind and offsets, the latest last: the engines of one chip layout (a benchmark's
+ * repetitions, a test's twins) share one. More than the last one: a benchmark alternates one thread (a plain memory)
+ * with two (a shared one), and with only the last kept, every engine assembled its module anew. Assembling runs
+ * `four` and its kin, whose TurboFan compile, once they were hot, took 0.63 s of a background thread, in the middle
+ * of a two-thread run whose threads it slowed (docs/performance.md, tenth session).
+ */
+const compiled = new Map<string, WebAssembly.Module>();
+/** Modules kept: a process that builds many layouts (the test suite) keeps the latest. */
+export const COMPILED_KEPT = 8;
+/** Modules this thread has assembled and compiled (tests). */
+let assembled = 0;
+export const lifSimdAssembled = (): number => assembled;
 
 type WasmLif = (...args: number[]) => number;
 
@@ -335,7 +346,7 @@ export function setGroupEntry(groupTable: Int32Array, g: number, first: number, 
   });
 }
 
-/** An instance of the kernels' module over `arrays` (compiled once per layout: `last`). */
+/** An instance of the kernels' module over `arrays` (compiled once per layout: `compiled`). */
 function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   const shared = arrays.memory.buffer instanceof SharedArrayBuffer;
   for (const name of ARRAYS) {
@@ -347,8 +358,16 @@ function lifSimdInstance(arrays: LifSimdArrays): WebAssembly.Instance {
   const offsets = Object.fromEntries(ARRAYS.map((name) => [name, arrays[name].byteOffset])) as Record<ArrayName, number>;
   const tables = [arrays.table.byteOffset, arrays.groupTable.byteOffset, arrays.stats.byteOffset] as const;
   const key = `${shared} ${ARRAYS.map((name) => offsets[name]).join(' ')} ${tables.join(' ')}`;
-  if (last?.key !== key) last = { key, module: new WebAssembly.Module(lifSimdModule(shared, offsets, ...tables)) };
-  return new WebAssembly.Instance(last.module, { env: { memory: arrays.memory } });
+  let module = compiled.get(key);
+  if (module === undefined) {
+    module = new WebAssembly.Module(lifSimdModule(shared, offsets, ...tables));
+    assembled++;
+    if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
+  }
+  // Taken out and put back: the Map's order is then the order of use, and the first key the least recently used.
+  compiled.delete(key);
+  compiled.set(key, module);
+  return new WebAssembly.Instance(module, { env: { memory: arrays.memory } });
 }
 
 /** The table kernel over `arrays`: updates the marked cores of [first, end) at step t (below 2^32: an unsigned 32-bit remainder gives the delay row) from their table entries (TABLE_WORDS). */

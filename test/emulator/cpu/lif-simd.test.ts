@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
-import { STATS_WORDS, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
+import { COMPILED_KEPT, STATS_WORDS, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
 import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
@@ -36,6 +36,25 @@ describe('lifSimdModule', () => {
 
   it('compiles the arrays\' offsets into the kernel', () => {
     expect(Array.from(lifSimdModule(false, { ...offsets, v: 8208 }))).not.toEqual(Array.from(lifSimdModule(false, offsets)));
+  });
+
+  it('is assembled once per layout while engines of a few layouts alternate (one thread and two, in a benchmark), and again once evicted', () => {
+    // Sizes no other test uses: layouts of their own.
+    const plain = twins(1001, false).simd;
+    const shared = twins(1001, true).simd;
+    const before = lifSimdAssembled();
+    for (let k = 0; k < 3; k++) {
+      lifSimdStep(plain);
+      lifSimdStep(shared);
+    }
+    expect(lifSimdAssembled()).toBe(before + 2);
+    // Used since, so kept while COMPILED_KEPT - 1 others come; the least recently used goes when one more does.
+    lifSimdStep(plain);
+    for (let k = 0; k < COMPILED_KEPT - 1; k++) lifSimdStep(twins(1001 + 64 * (k + 1), false).simd);
+    lifSimdStep(plain);
+    expect(lifSimdAssembled()).toBe(before + 2 + COMPILED_KEPT - 1);
+    lifSimdStep(shared);
+    expect(lifSimdAssembled()).toBe(before + 2 + COMPILED_KEPT);
   });
 });
 
