@@ -75,6 +75,32 @@ export const FAILURE_BYTES = 4096;
 const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulator/cpu/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
 
 /**
+ * Workers lent to no engine: a disposed engine's workers wait here for the next engine of this process, as an
+ * OpenMP runtime keeps its threads between parallel regions. They keep the code V8 compiled for them: a fresh worker
+ * compiles its step loop during its first few thousand steps, and that compiling takes the CPU its partner spins on
+ * (docs/performance.md, tenth session). Unref'd: they do not keep the process alive.
+ */
+const idleWorkers: Worker[] = [];
+
+/** An idle worker, or a new one (dropped from the idle list should it ever exit). */
+function lendWorker(): Worker {
+  const idle = idleWorkers.pop();
+  if (idle !== undefined) return idle;
+  const worker = new Worker(WORKER_URL);
+  worker.unref();
+  worker.once('exit', () => {
+    const at = idleWorkers.indexOf(worker);
+    if (at >= 0) idleWorkers.splice(at, 1);
+  });
+  return worker;
+}
+
+/** Workers idle now (tests). */
+export function idleWorkerCount(): number {
+  return idleWorkers.length;
+}
+
+/**
  * Loads of a shared counter a thread makes before it sleeps in Atomics.wait at a
  * barrier, each after a pause (PAUSE_DIVISIONS): 4,096, about 0.3 ms. Being
  * woken from a futex took about 16 us on this machine's virtual CPUs, half a
@@ -521,6 +547,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
   /** What the first worker writes as it times (TIMER_*). */
   private readonly timerOut: Float64Array;
   private stopped = false;
+  /** Whether every worker said ready: only then do they go back to the idle list when the engine is disposed. */
+  private lendable = false;
 
   constructor(
     image: ChipImage,
@@ -574,23 +602,32 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         seed: this.seed,
         timer: k === 0 ? { updates: this.updates, packetCapacity: this.packetCapacity(), out: this.timerOut } : undefined,
       };
-      const worker = new Worker(WORKER_URL, { workerData: setup });
-      worker.unref();
+      const worker = lendWorker();
+      worker.postMessage(setup);
       this.workers.push(worker);
     }
   }
 
   /** Resolves when every worker has built its cores. */
-  ready(): Promise<void> {
-    return Promise.all(
+  async ready(): Promise<void> {
+    await Promise.all(
       this.workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
-            w.once('message', () => resolve());
-            w.once('error', reject);
+            const ready = (): void => {
+              w.off('error', fail);
+              resolve();
+            };
+            const fail = (err: Error): void => {
+              w.off('message', ready);
+              reject(err);
+            };
+            w.once('message', ready);
+            w.once('error', fail);
           }),
       ),
-    ).then(() => undefined);
+    );
+    this.lendable = true;
   }
 
   /** The main thread's cores are [0, coreSplit()); the first worker's start there (tests move it with setCoreSplit). */
@@ -748,7 +785,12 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
       Atomics.store(this.control, CTL_STOP, 1);
       Atomics.add(this.control, CTL_GENERATION, 1);
       Atomics.notify(this.control, CTL_GENERATION);
-      for (const w of this.workers) void w.terminate();
+      // A worker whose step threw, or that never said ready, is not lent again.
+      const sound = this.lendable && Atomics.load(this.control, CTL_FAILED) === 0;
+      for (const w of this.workers) {
+        if (sound) idleWorkers.push(w);
+        else void w.terminate();
+      }
     }
     super.dispose();
   }

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -313,7 +313,30 @@ describe('threaded CPU engine', () => {
     await e.run(10);
     // White-box: a split outside the first worker's cores, which setCoreSplit would refuse.
     (e as unknown as { balance: { split: number } }).balance.split = -1;
+    const idle = idleWorkerCount();
     await expect(e.run(5)).rejects.toThrow(/a worker thread of the CPU backend failed: RangeError: the main thread handed this worker cores -1\.\./);
+    // Its worker is not lent to another engine.
+    expect(idleWorkerCount()).toBe(idle);
+  });
+
+  it("lends a disposed engine's workers to the next engine, whatever its image, with the same results", async () => {
+    const mixed = compiled(MIXED);
+    const cuba = compiled(cubaSource(4000, 1));
+    const mixedOne = await runWith(mixed, 1, [90]);
+    const cubaOne = await runWith(cuba, 1, [90]);
+    const idle = idleWorkerCount();
+    // Each engine takes what is idle and gives it all back: three threads take the two-thread engine's worker and one more.
+    for (const [image, threads, one, share] of [[mixed, 2, mixedOne, true], [cuba, 3, cubaOne, false], [mixed, 3, mixedOne, false], [cuba, 2, cubaOne, true]] as const) {
+      const before = idleWorkerCount();
+      const e = await createThreadedCpuEmulator(image, { seed: 3, recordCores: image.cores.map(() => true) }, threads);
+      expect(idleWorkerCount()).toBe(Math.max(0, before - (threads - 1)));
+      if (share) (e as ThreadedCpu).setTimingShared(true);
+      await e.run(90);
+      expect(observe(e, image.cores.length)).toEqual(one);
+      e.dispose();
+      expect(idleWorkerCount()).toBe(Math.max(before, threads - 1));
+    }
+    expect(idleWorkerCount()).toBeGreaterThanOrEqual(Math.max(idle, 2));
   });
 
   it('stays on its range when a caller moves the split in the middle of a probe', async () => {
