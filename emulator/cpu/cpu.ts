@@ -15,7 +15,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, SLOT_HOPS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
+import { chipMemoryPlan, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
 import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
@@ -713,27 +713,45 @@ export class CpuChipCompute {
   }
 }
 
+/** Where a slot's sums lie in its SLOT_WORDS (slotSums). */
+const SLOT_EW = 0;
+const SLOT_NS = 1;
+const SLOT_CHIP = 2;
+const SLOT_OPS = 3;
+
 /**
- * Per core, per slot: the hops of its routes, east-west, north-south and
- * chip-to-chip (SLOT_HOPS each), as isa/profile.ts routeHops counts them.
- * Routes never change, so a spike's hops are its slot's (a route's four
- * position reads were a tenth of a CUBA step at 4,000 neurons and 1 ms,
- * docs/performance.md item (xx)).
+ * Route r of core c's synaptic ops on its target d: its axon's synapses, as the fan-out tables give them, or read
+ * from the target's table where too many for a route (only cores that keep an inbox have such axons).
  */
-function routeHopsBySlot(image: ChipImage): Int32Array[] {
+function routeOps(fan: FanOuts, tables: readonly SynapseTable[], routeAxon: ArrayLike<number>, c: number, r: number, d: number): number {
+  const out = fan.cores[c];
+  const ops = fan.crossbar ? ROW_SYNAPSES[out.routeRow[r]] : out.routeSynapses[r];
+  return ops === ROUTE_SYNAPSES_MORE && fan.delay[d] === 0 ? axonSynapses(tables[d], routeAxon[r]) : ops;
+}
+
+/**
+ * Per core, per slot: what a spike of it sends, summed over its routes (SLOT_WORDS each): the hops east-west,
+ * north-south and chip-to-chip, as isa/profile.ts routeHops counts them, and the synaptic ops on the target cores.
+ * Routes never change, so a spike's sums are its slot's: send adds them once a spike (a route's four position reads
+ * were a tenth of a CUBA step at 4,000 neurons and 1 ms, docs/performance.md item (xx); its ops, read and added per
+ * route, most of what send did per packet, tenth session).
+ */
+function routeSumsBySlot(image: ChipImage, fan: FanOuts, tables: readonly SynapseTable[]): Int32Array[] {
   const positions = image.cores.map((core) => corePosition(image.profile, core.slot));
   return image.cores.map((core, c) => {
-    const { routeStart, routeCore } = core;
-    const hops = new Int32Array(SLOT_HOPS * (routeStart.length - 1));
+    const { routeStart, routeCore, routeAxon } = core;
+    const sums = new Int32Array(SLOT_WORDS * (routeStart.length - 1));
     for (let i = 0; i + 1 < routeStart.length; i++) {
       for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
-        const h = hopsBetween(positions[c], positions[routeCore[r]]);
-        hops[SLOT_HOPS * i] += h.eastWest;
-        hops[SLOT_HOPS * i + 1] += h.northSouth;
-        hops[SLOT_HOPS * i + 2] += h.chipToChip;
+        const d = routeCore[r];
+        const h = hopsBetween(positions[c], positions[d]);
+        sums[SLOT_WORDS * i + SLOT_EW] += h.eastWest;
+        sums[SLOT_WORDS * i + SLOT_NS] += h.northSouth;
+        sums[SLOT_WORDS * i + SLOT_CHIP] += h.chipToChip;
+        sums[SLOT_WORDS * i + SLOT_OPS] += routeOps(fan, tables, routeAxon, c, r, d);
       }
     }
-    return hops;
+    return sums;
   });
 }
 
@@ -783,10 +801,14 @@ export class CpuEmulatorImpl implements CpuEmulator {
   /** Per core: this step's learn cycles, as the timing reads them. */
   private readonly learnCycles: Float64Array;
   /**
-   * Per core, per slot s: the hops of its routes at SLOT_HOPS s, east-west, north-south and chip-to-chip.
-   * A spike sends every route of its slot, so send adds them once a spike (routeHopsBySlot).
+   * Per core, per slot s: its routes' hops and synaptic ops at SLOT_WORDS s (routeSumsBySlot).
+   * A spike sends every route of its slot, so send adds them once a spike.
    */
-  private readonly slotHops: readonly Int32Array[];
+  private readonly slotSums: readonly Int32Array[];
+  /** The steps run when each core's synaptic ops (denseCounters) were last worked out from the spike counts (opsByCore). */
+  private opsAtStep = 0;
+  /** Every core's synaptic tables, for opsByCore. */
+  private readonly synapseTables: readonly SynapseTable[];
   /** Delivery by source (fan-out.ts): each core's routes' synapses, and this step's spikes as sent (the next step delivers them). */
   protected readonly fan: FanOuts;
   /** The sent list this step's send writes (the threaded engine alternates two), and its length. */
@@ -888,7 +910,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.stepTiming = new StepTiming(image, routes, this.fan, synapseTables, capacity);
     this.learnCycles = new Float64Array(image.cores.length);
     this.tick = image.profile.tickCycles;
-    this.slotHops = routeHopsBySlot(image);
+    this.synapseTables = synapseTables;
+    this.slotSums = routeSumsBySlot(image, this.fan, synapseTables);
     this.coreUpdate = new Float64Array(image.cores.length);
     this.learnCyclesTotal = new Float64Array(image.cores.length);
     this.logged = Int32Array.from(this.learning === undefined ? STEP_COUNTERS : COUNTER_NAMES.map((_, k) => k));
@@ -909,6 +932,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
   readonly stepsRun = (): number => this.t;
 
   counters(): Counters {
+    this.opsByCore();
     const cores = this.cores.length;
     const byCore = this.cores.map((core, c) => {
       const counters = core.counters.slice();
@@ -938,6 +962,7 @@ export class CpuEmulatorImpl implements CpuEmulator {
 
   /** Busy cycles per core and phase, [c * PHASE_NAMES.length + k]: the learn phase's as summed, the others' from the counters. */
   private phaseCyclesByCore(): Float64Array {
+    this.opsByCore();
     const dense = this.denseCounters;
     const cyc = this.profile.cycles;
     const phases = PHASE_NAMES.length;
@@ -1210,27 +1235,27 @@ export class CpuEmulatorImpl implements CpuEmulator {
    * core.spiked) and lists them as sent
    * (the next step delivers them by source, fan-out.ts; the step's timing lists
    * their packets from the same list, timing.ts). A packet to a core that keeps
-   * an inbox goes on the inbox list too (fillInbox packs it). Every packet's
-   * synaptic ops are counted on its target core now (see step()).
+   * an inbox goes on the inbox list too (fillInbox packs it), so only a core
+   * with such routes walks its routes here. A spike's hops and synaptic ops
+   * are its slot's sums (slotSums); the ops on each target core are worked out
+   * from the spike counts when read (opsByCore): a step counts and times every
+   * packet's ops as the chip does them before the barrier (see step()).
    */
   private send(c: number, core: CpuCore, spikes: number, t: number): void {
     const { spiked, spikeCount, routeStart, routeAxon, counters } = core;
-    const { slotCore, routeStep, routeSynapses, routeRow } = this.fan.cores[c];
-    const { delay, crossbar } = this.fan;
+    const { slotCore, routeStep, inboxRoutes } = this.fan.cores[c];
+    const { delay } = this.fan;
     const sentCore = this.sent.core;
     const sentSlot = this.sent.slot;
     let sentCount = this.sentCount;
     const count = this.countNext;
-    const { denseCounters } = this;
-    const slotHops = this.slotHops[c];
-    // The synaptic ops of the packets, on their target cores (integer sums: the same in any order).
-    const opsAt = DENSE_OPS * this.cores.length;
-    let allOps = 0;
+    const sums = this.slotSums[c];
     let q = this.inboxPackets;
     let packets = 0;
     let hopsEW = 0;
     let hopsNS = 0;
     let hopsChip = 0;
+    let ops = 0;
     for (let k = 0; k < spikes; k++) {
       const i = spiked[k];
       spikeCount[i]++;
@@ -1239,26 +1264,24 @@ export class CpuEmulatorImpl implements CpuEmulator {
       sentSlot[sentCount++] = i;
       const first = routeStart[i];
       const end = routeStart[i + 1];
-      let dest = slotCore[i];
-      for (let r = first; r < end; r++) {
-        dest = (dest + routeStep[r]) & 0xffff;
-        let ops = crossbar ? ROW_SYNAPSES[routeRow[r]] : routeSynapses[r];
-        // Delivered by source next step (fan-out.ts), or through the target's inbox.
-        if (delay[dest] === 0) {
-          const axon = routeAxon[r];
+      if (inboxRoutes > 0) {
+        let dest = slotCore[i];
+        for (let r = first; r < end; r++) {
+          dest = (dest + routeStep[r]) & 0xffff;
+          // Delivered by source next step (fan-out.ts), or through the target's inbox.
+          if (delay[dest] !== 0) continue;
           if (q === this.inboxDst.length) this.growInboxList(q + 1);
           count[dest]++;
           this.inboxDst[q] = dest;
-          this.inboxAxon[q++] = axon;
-          if (ops === ROUTE_SYNAPSES_MORE) ops = axonSynapses(this.cores[dest].table, axon);
+          this.inboxAxon[q++] = routeAxon[r];
         }
-        denseCounters[opsAt + dest] += ops;
-        allOps += ops;
       }
       packets += end - first;
-      hopsEW += slotHops[SLOT_HOPS * i];
-      hopsNS += slotHops[SLOT_HOPS * i + 1];
-      hopsChip += slotHops[SLOT_HOPS * i + 2];
+      const at = SLOT_WORDS * i;
+      hopsEW += sums[at + SLOT_EW];
+      hopsNS += sums[at + SLOT_NS];
+      hopsChip += sums[at + SLOT_CHIP];
+      ops += sums[at + SLOT_OPS];
     }
     this.inboxPackets = q;
     this.sentCount = sentCount;
@@ -1271,7 +1294,34 @@ export class CpuEmulatorImpl implements CpuEmulator {
     totals[HOPS_EW] += hopsEW;
     totals[HOPS_NS] += hopsNS;
     totals[HOPS_CHIP] += hopsChip;
-    totals[SYNAPTIC_OPS] += allOps;
+    totals[SYNAPTIC_OPS] += ops;
+  }
+
+  /**
+   * Every core's synaptic ops so far, into denseCounters: each slot's spike count times each of its routes' ops, added
+   * on the route's target. Routes never change, so this is the sum send would have added packet by packet (whole
+   * numbers below 2^53: the same to the bit). Worked out again only after steps have run.
+   */
+  private opsByCore(): void {
+    if (this.opsAtStep === this.t) return;
+    const cores = this.cores.length;
+    const dense = this.denseCounters;
+    const at = DENSE_OPS * cores;
+    dense.fill(0, at, at + cores);
+    for (let c = 0; c < cores; c++) {
+      const { spikeCount, routeStart, routeAxon } = this.cores[c];
+      const { slotCore, routeStep } = this.fan.cores[c];
+      for (let i = 0; i < spikeCount.length; i++) {
+        const k = spikeCount[i];
+        if (k === 0) continue;
+        let d = slotCore[i];
+        for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
+          d = (d + routeStep[r]) & 0xffff;
+          dense[at + d] += k * routeOps(this.fan, this.synapseTables, routeAxon, c, r, d);
+        }
+      }
+    }
+    this.opsAtStep = this.t;
   }
 
   /** Room for at least `needed` packets on the inbox list, keeping those already listed; at least doubles. */

@@ -42,8 +42,8 @@ const NOC_LINK_BYTES = 2 * 8 + 1 + 2 * 4 + 2 * 8;
  * list of cores the compute visits (Uint8, Int32: cpu.ts CpuChipCompute).
  */
 const CORE_BYTES = 6 * 4 + 4 * 4 + 3 * 8 + (1 + COUNTER_NAMES.length + 3) * 8 + 5 * 4 + 1 + 4;
-/** Per slot of a core: the hops of its routes, east-west, north-south and chip-to-chip (Int32 x 3: cpu.ts slotHops). */
-export const SLOT_HOPS = 3;
+/** Per slot of a core: its routes' sums, the hops east-west, north-south and chip-to-chip, and the synaptic ops (Int32 x 4: cpu.ts slotSums). */
+export const SLOT_WORDS = 4;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
@@ -154,7 +154,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     }
     // The route's axon is read only on the way to an inbox.
     const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
-    routeBytes += core.routeStart.byteLength + SLOT_HOPS * 4 * (core.routeStart.length - 1) + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
+    routeBytes += core.routeStart.byteLength + SLOT_WORDS * 4 * (core.routeStart.length - 1) + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
     neurons += n;
     accums += (maxDelay + 1) * n;
   });
