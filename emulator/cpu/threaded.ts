@@ -28,6 +28,7 @@
 //    machine. A core's state lives in shared memory, so which thread updates
 //    it changes nothing in the result.
 // Images that learn or take external inputs run on one thread (threadingObstacle).
+// A disposed engine's workers are lent to the next engine of the process (idleWorkers).
 import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemoryWithArena, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
