@@ -90,8 +90,8 @@ function serve(engine: Engine, generation: number): void {
   }
 }
 
-/** Builds the engine, says ready, and serves it until it stops. */
-function lend(setup: WorkerSetup): void {
+/** Takes an engine: builds its cores, says ready, and serves it until it stops. */
+function take(setup: WorkerSetup): void {
   const engine = build(setup);
   const { control, failure } = setup;
   // Read before saying ready: the main thread starts step 0 as soon as it hears it.
@@ -112,4 +112,4 @@ function lend(setup: WorkerSetup): void {
 }
 
 // One message a setup: the event loop hands the next one over once the engine before has stopped.
-parentPort?.on('message', (setup: WorkerSetup) => lend(setup));
+parentPort?.on('message', (setup: WorkerSetup) => take(setup));
