@@ -83,8 +83,8 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulato
  */
 const idleWorkers: Worker[] = [];
 
-/** An idle worker, or a new one (dropped from the idle list should it ever exit). */
-function lendWorker(): Worker {
+/** An idle worker, or a new one (dropped from the idle list should it ever exit). Exported for tests. */
+export function lendWorker(): Worker {
   const idle = idleWorkers.pop();
   if (idle !== undefined) return idle;
   const worker = new Worker(WORKER_URL);
@@ -93,6 +93,10 @@ function lendWorker(): Worker {
     const at = idleWorkers.indexOf(worker);
     if (at >= 0) idleWorkers.splice(at, 1);
   });
+  // An error event without a listener would throw in the main thread: a worker that fails outside a step (one that
+  // runs out of memory, say) ends, and its exit takes it off the idle list; an engine building its cores hears the
+  // error through ready() as well.
+  worker.on('error', () => undefined);
   return worker;
 }
 

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, lendWorker, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -337,6 +337,14 @@ describe('threaded CPU engine', () => {
       expect(idleWorkerCount()).toBe(Math.max(before, threads - 1));
     }
     expect(idleWorkerCount()).toBeGreaterThanOrEqual(Math.max(idle, 2));
+  });
+
+  it('lets a worker that fails outside a step end without throwing in the main thread', async () => {
+    const worker = lendWorker();
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    // A setup it cannot build from: the worker throws outside any step, and its error event has no engine to hear it.
+    worker.postMessage(null);
+    expect(await exited).not.toBe(0);
   });
 
   it('stays on its range when a caller moves the split in the middle of a probe', async () => {
