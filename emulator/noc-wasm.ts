@@ -17,7 +17,7 @@
 import { chipGrid, type ChipProfile } from '../isa/profile.js';
 import { packetRoom } from './logs.js';
 import { COLUMN_SLOTS_MIN, EAST, MeshNoc, MIN_BUFFER, NORTH, notWhole, SOUTH, WEST, type PacketArrays, type PacketBatch } from './noc.js';
-import { ops, wasmModule, type Code } from './wasm-binary.js';
+import { I64, ops, wasmModule, type Code } from './wasm-binary.js';
 import {
   add,
   addF,
@@ -67,7 +67,7 @@ const R = Object.fromEntries(RESULTS.map((name, k) => [name, k])) as Record<Resu
 /** The module's globals, in this order: the byte offsets of the arrays that move when the buffers grow, the slots' length and the batch's slotBase (noc.ts). */
 const MOVABLE = [
   'src', 'dst', 'work', 'request', 'arrival', 'order',
-  'sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart',
+  'sortKey', 'mergeKey', 'runStart',
   'streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit',
   'chainTime', 'chainPacket', 'chainNext', 'queue',
   'slot', 'slotLength', 'slotBase',
@@ -80,11 +80,12 @@ const gSet = (n: Movable, value: Code): Code => [...value, ...ops.globalSet(G[n]
 /** The per-packet arrays: bytes a packet of capacity (src, dst: u16; work, arrival, order: i32; request: two i32). */
 const PACKET_ARRAYS: readonly (readonly [Movable, number])[] = [['src', 2], ['dst', 2], ['work', 4], ['request', 8], ['arrival', 4], ['order', 4]];
 /**
- * The arrays one link or chain works in, i32 each, in three groups sized apart: a link's requests (runStart
- * has one more), a row's stream (and a column's, where columns are served as streams), a column's packets.
+ * The arrays one link or chain works in, in three groups sized apart: a link's requests (i64 keys, gather's,
+ * and runStart, i32 and one more), a row's stream (and a column's, where columns are served as streams), a
+ * column's packets (i32 each).
  */
 const LINK_ARRAYS = {
-  sort: ['sortTime', 'sortPacket', 'mergeTime', 'mergePacket', 'runStart'],
+  sort: ['sortKey', 'mergeKey', 'runStart'],
   stream: ['streamTime', 'streamPacket', 'streamExit', 'nextTime', 'nextPacket', 'nextExit'],
   chain: ['chainTime', 'chainPacket', 'chainNext', 'queue'],
 } as const satisfies Record<string, readonly Movable[]>;
@@ -179,6 +180,9 @@ function nocModule(mesh: Mesh): Uint8Array {
   const { width, height, cores, tileLinks, perDirection, fixed: F } = mesh;
   const inPort = (d: Code): Code => add(i(tileLinks + 1), shl(d, i(1)));
   const call = (name: FunctionName, ...args: Code[]): Code => [...args.flat(), ...ops.call(FUNCTIONS.indexOf(name))];
+  /** Sorted request `index` of a link (gather's keys at `keys`): its time is the key's high half and its packet the low, little-endian. */
+  const keyTime = (keys: Code, index: Code): Code => [...at8(keys, index), ...ops.i32Load(4)];
+  const keyPacket = (keys: Code, index: Code): Code => [...at8(keys, index), ...ops.i32Load(0)];
   /** Appends packet p's request for `link` at `time` to the link's list. */
   const push = (w: Pick<Emitter<string>, 'emit' | 'if'>, link: Code, time: Code, p: Code): void => {
     w.emit(store(at8(g('request'), p), time), store(add(at8(g('request'), p), i(4)), i(-1)));
@@ -262,7 +266,7 @@ function nocModule(mesh: Mesh): Uint8Array {
   const rest = wasmFunction(
     'rest',
     { flags: I32 },
-    { dir: I32, k: I32, at: I32, cc: I32, link: I32, m: I32, times: I32, packets: I32, portFree: I32, busy: I32, j: I32, time: I32, enter: I32, p: I32, next: I32, took: I32, done: I32, last: I32, latencyMax: I32, inWait: F64, latencySum: F64 },
+    { dir: I32, k: I32, at: I32, cc: I32, link: I32, m: I32, keys: I32, portFree: I32, busy: I32, j: I32, time: I32, enter: I32, p: I32, next: I32, took: I32, done: I32, last: I32, latencyMax: I32, inWait: F64, latencySum: F64 },
     [I32],
     (w) => {
       for (let dir = 0; dir < 4; dir++) {
@@ -282,16 +286,15 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('cores'));
         w.set('m', call('gather', w.get('link')));
         w.emit(addToF(at8(i(F.load), w.get('link')), toF(w.get('m'))));
-        w.set('times', g('sortTime'));
-        w.set('packets', g('sortPacket'));
+        w.set('keys', g('sortKey'));
         w.set('portFree', i(0));
         w.set('busy', select(load(at4(i(F.free), w.get('cc'))), i(0), and(w.get('flags'), i(2))));
         w.upTo('j', i(0), w.get('m'), () => {
-          w.set('time', load(at4(w.get('times'), w.get('j'))));
+          w.set('time', keyTime(w.get('keys'), w.get('j')));
           w.set('enter', max(w.get('time'), w.get('portFree')));
           w.set('inWait', addF(w.get('inWait'), toF(sub(w.get('enter'), w.get('time')))));
           w.set('portFree', add(w.get('enter'), i(1)));
-          w.set('p', load(at4(w.get('packets'), w.get('j'))));
+          w.set('p', keyPacket(w.get('keys'), w.get('j')));
           w.set('next', add(w.get('enter'), i(mesh.inLatency)));
           w.if(and(w.get('flags'), i(1)), () => {
             w.emit(store(at4(g('arrival'), w.get('p')), w.get('next')));
@@ -342,7 +345,7 @@ function nocModule(mesh: Mesh): Uint8Array {
     'serveRow',
     { dir: I32, k: I32, coord: I32 },
     {
-      cn: I32, first: I32, stride: I32, length: I32, reverse: I32, s: I32, x: I32, link: I32, m: I32, offset: I32, jt: I32, jp: I32,
+      cn: I32, first: I32, stride: I32, length: I32, reverse: I32, s: I32, x: I32, link: I32, m: I32, offset: I32, jk: I32,
       st: I32, sp: I32, se: I32, nt: I32, np: I32, ne: I32, swap: I32, t0: I32, q0: I32, lo: I32, hi: I32, mid: I32, start: I32, before: I32,
       free: I32, a: I32, o: I32, b: I32, t: I32, q: I32, time: I32, p: I32, exit: I32, e: I32, enter: I32, end: I32, wait: F64,
       ...leaveLocals,
@@ -374,11 +377,10 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
         w.set('m', call('gather', w.get('link')));
         w.set('offset', load(at4(i(F.cum), w.get('link'))));
-        w.set('jt', g('sortTime'));
-        w.set('jp', g('sortPacket'));
+        w.set('jk', g('sortKey'));
         // The first packet served after the first joiner, by binary search on (time, index).
-        w.set('t0', sub(load(w.get('jt')), w.get('offset')));
-        w.set('q0', load(w.get('jp')));
+        w.set('t0', sub(keyTime(w.get('jk'), i(0)), w.get('offset')));
+        w.set('q0', keyPacket(w.get('jk'), i(0)));
         w.set('lo', i(0));
         w.set('hi', w.get('s'));
         w.while(lt(w.get('lo'), w.get('hi')), () => {
@@ -402,8 +404,8 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('o', w.get('start'));
         w.set('wait', ops.f64Const(0));
         w.upTo('b', i(0), w.get('m'), () => {
-          w.set('t', sub(load(at4(w.get('jt'), w.get('b'))), w.get('offset')));
-          w.set('q', load(at4(w.get('jp'), w.get('b'))));
+          w.set('t', sub(keyTime(w.get('jk'), w.get('b')), w.get('offset')));
+          w.set('q', keyPacket(w.get('jk'), w.get('b')));
           w.while(lt(w.get('a'), w.get('s')), () => {
             w.set('time', load(at4(w.get('st'), w.get('a'))));
             w.set('p', load(at4(w.get('sp'), w.get('a'))));
@@ -478,7 +480,7 @@ function nocModule(mesh: Mesh): Uint8Array {
     { dir: I32, k: I32, coord: I32 },
     {
       cn: I32, first: I32, stride: I32, length: I32, reverse: I32, base: I32, joined: I32, top: I32, gone: I32, x: I32, y: I32, link: I32, m: I32,
-      jt: I32, jp: I32, offset: I32, last: I32, slot: I32, queue: I32, time: I32, packet: I32, next: I32, j: I32, q: I32, local: I32, u: I32, e: I32,
+      jk: I32, offset: I32, last: I32, slot: I32, queue: I32, time: I32, packet: I32, next: I32, j: I32, q: I32, local: I32, u: I32, e: I32,
       exit: I32, b: I32, arrives: I32, head: I32, tail: I32, here: I32, hereIndex: I32, p: I32, joinedAt: F64,
     },
     [],
@@ -502,11 +504,10 @@ function nocModule(mesh: Mesh): Uint8Array {
         leaveUpTo(add(w.get('x'), i(1)));
         w.set('gone', w.get('x'));
         w.set('m', call('gather', w.get('link')));
-        w.set('jt', g('sortTime'));
-        w.set('jp', g('sortPacket'));
+        w.set('jk', g('sortKey'));
         w.set('offset', add(load(at4(i(F.cum), w.get('link'))), w.get('base')));
         // A pass ends by the later of the last joiner and the chain's last packet, plus one cycle for each joiner.
-        w.set('last', add(max(w.get('top'), sub(load(at4(w.get('jt'), sub(w.get('m'), i(1)))), w.get('offset'))), w.get('m')));
+        w.set('last', add(max(w.get('top'), sub(keyTime(w.get('jk'), sub(w.get('m'), i(1))), w.get('offset'))), w.get('m')));
         w.if(ge(w.get('last'), g('slotLength')), () => w.emit(call('growSlots', add(w.get('last'), i(1)))));
         w.set('slot', g('slot'));
         w.set('queue', g('queue'));
@@ -515,10 +516,10 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('next', g('chainNext'));
         // The joiners are on the chain now, each listed at the position where it leaves after the ones there before.
         w.upTo('j', i(0), w.get('m'), () => {
-          w.set('q', load(at4(w.get('jp'), w.get('j'))));
+          w.set('q', keyPacket(w.get('jk'), w.get('j')));
           w.set('local', add(w.get('joined'), w.get('j')));
           w.emit(store(at4(w.get('packet'), w.get('local')), w.get('q')));
-          w.set('joinedAt', addF(w.get('joinedAt'), toF(sub(load(at4(w.get('jt'), w.get('j'))), w.get('offset')))));
+          w.set('joinedAt', addF(w.get('joinedAt'), toF(sub(keyTime(w.get('jk'), w.get('j')), w.get('offset')))));
           w.set('e', load(at4(w.get('coord'), load16(at2(g('dst'), w.get('q'))))));
           w.set('exit', select(sub(sub(w.get('length'), i(1)), w.get('e')), w.get('e'), w.get('reverse')));
           w.emit(store(at4(w.get('next'), w.get('local')), i(-1)));
@@ -530,7 +531,7 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.emit(store(at4(i(F.exitTail), w.get('exit')), w.get('local')));
         });
         // The link serves: one packet a cycle from the queue, which takes in each cycle, in index order, what arrives in it.
-        const joinerAt = (b: Code): Code => sub(load(at4(w.get('jt'), b)), w.get('offset'));
+        const joinerAt = (b: Code): Code => sub(keyTime(w.get('jk'), b), w.get('offset'));
         const enqueue = (v: Code): void => {
           w.emit(store(at4(w.get('queue'), w.get('tail')), v));
           w.set('tail', add(w.get('tail'), i(1)));
@@ -551,7 +552,7 @@ function nocModule(mesh: Mesh): Uint8Array {
               eq(w.get('arrives'), w.get('u')),
               () => {
                 w.set('hereIndex', select(i(0x7fffffff), load(at4(w.get('packet'), w.get('here'))), lt(w.get('here'), i(0))));
-                w.while(and(lt(w.get('b'), w.get('m')), and(eq(joinerAt(w.get('b')), w.get('u')), lt(load(at4(w.get('jp'), w.get('b'))), w.get('hereIndex')))), enqueueJoiner);
+                w.while(and(lt(w.get('b'), w.get('m')), and(eq(joinerAt(w.get('b')), w.get('u')), lt(keyPacket(w.get('jk'), w.get('b')), w.get('hereIndex')))), enqueueJoiner);
                 w.if(ge(w.get('here'), i(0)), () => enqueue(w.get('here')));
                 w.while(and(lt(w.get('b'), w.get('m')), eq(joinerAt(w.get('b')), w.get('u'))), enqueueJoiner);
                 w.set('arrives', select(joinerAt(w.get('b')), i(-1), lt(w.get('b'), w.get('m'))));
@@ -575,30 +576,29 @@ function nocModule(mesh: Mesh): Uint8Array {
     },
   );
 
-  // gather(link): noc.ts gather; the sorted requests are at the globals sortTime and sortPacket.
+  // gather(link): noc.ts gather, each request as one key (keyTime, keyPacket), at the global sortKey: i64 order is
+  // then noc.ts's order by time, then packet, and runs merge one compare and one select a step (mergeRuns).
+  const key = (time: Code, p: Code): Code => [...time, ...ops.i64FromI32, ...ops.i64Const(32), ...ops.i64Shl, ...p, ...ops.i64FromU32, ...ops.i64Or];
   const gather = wasmFunction(
     'gather',
     { link: I32 },
-    { times: I32, packets: I32, runs: I32, m: I32, count: I32, lastTime: I32, lastPacket: I32, p: I32, time: I32 },
+    { keys: I32, runs: I32, m: I32, count: I32, p: I32, k: I64, lastKey: I64 },
     [I32],
     (w) => {
-      w.set('times', g('sortTime'));
-      w.set('packets', g('sortPacket'));
+      w.set('keys', g('sortKey'));
       w.set('runs', g('runStart'));
       w.set('count', i(1));
       w.emit(store(w.get('runs'), i(0)));
-      w.set('lastTime', i(-0x80000000));
-      w.set('lastPacket', i(-1));
+      w.set('lastKey', key(i(-0x80000000), i(0)));
       w.set('p', load(at4(i(F.head), w.get('link'))));
       w.for(ge(w.get('p'), i(0)), () => w.set('p', load(add(at8(g('request'), w.get('p')), i(4)))), () => {
-        w.set('time', load(at8(g('request'), w.get('p'))));
-        w.if(or(lt(w.get('time'), w.get('lastTime')), and(eq(w.get('time'), w.get('lastTime')), lt(w.get('p'), w.get('lastPacket')))), () => {
+        w.set('k', key(load(at8(g('request'), w.get('p'))), w.get('p')));
+        w.if([...w.get('k'), ...w.get('lastKey'), ...ops.i64LtS], () => {
           w.emit(store(at4(w.get('runs'), w.get('count')), w.get('m')));
           w.set('count', add(w.get('count'), i(1)));
         });
-        w.set('lastTime', w.get('time'));
-        w.set('lastPacket', w.get('p'));
-        w.emit(store(at4(w.get('times'), w.get('m')), w.get('time')), store(at4(w.get('packets'), w.get('m')), w.get('p')));
+        w.set('lastKey', w.get('k'));
+        w.emit([...at8(w.get('keys'), w.get('m')), ...w.get('k'), ...ops.i64Store(0)]);
         w.set('m', add(w.get('m'), i(1)));
       });
       w.emit(store(at4(i(F.head), w.get('link')), i(-1)));
@@ -607,27 +607,22 @@ function nocModule(mesh: Mesh): Uint8Array {
     },
   );
 
-  // mergeRuns(m, count): noc.ts mergeRuns, swapping the sort and merge globals as it goes.
+  // mergeRuns(m, count): noc.ts mergeRuns over the keys, swapping the globals sortKey and mergeKey as it goes.
   const mergeRuns = wasmFunction(
     'mergeRuns',
     { m: I32, count: I32 },
-    { runs: I32, fromT: I32, fromP: I32, toT: I32, toP: I32, swap: I32, merged: I32, r: I32, a0: I32, a1: I32, b1: I32, x: I32, j: I32, o: I32, tx: I32, tj: I32 },
+    { runs: I32, from: I32, to: I32, swap: I32, merged: I32, r: I32, a0: I32, a1: I32, b1: I32, x: I32, j: I32, o: I32, kx: I64, kj: I64, takeJ: I32 },
     [],
     (w) => {
       w.set('runs', g('runStart'));
-      w.set('fromT', g('sortTime'));
-      w.set('fromP', g('sortPacket'));
-      w.set('toT', g('mergeTime'));
-      w.set('toP', g('mergePacket'));
-      const take = (from: 'x' | 'j', time: 'tx' | 'tj'): void => {
-        w.emit(store(at4(w.get('toT'), w.get('o')), w.get(time)), store(at4(w.get('toP'), w.get('o')), load(at4(w.get('fromP'), w.get(from)))));
-        w.set('o', add(w.get('o'), i(1)));
-        w.set(from, add(w.get(from), i(1)));
-      };
+      w.set('from', g('sortKey'));
+      w.set('to', g('mergeKey'));
+      const loadKey = (at: 'x' | 'j'): Code => [...at8(w.get('from'), w.get(at)), ...ops.i64Load(0)];
+      const storeKey = (value: Code): Code => [...at8(w.get('to'), w.get('o')), ...value, ...ops.i64Store(0)];
       // A run's rest element by element: runs are short (at CUBA 40,000, two packets on average), and memory.copy is a call.
       const rest = (from: 'x' | 'j', end: 'a1' | 'b1'): void => {
         w.while(lt(w.get(from), w.get(end)), () => {
-          w.emit(store(at4(w.get('toT'), w.get('o')), load(at4(w.get('fromT'), w.get(from)))), store(at4(w.get('toP'), w.get('o')), load(at4(w.get('fromP'), w.get(from)))));
+          w.emit(storeKey(loadKey(from)));
           w.set('o', add(w.get('o'), i(1)));
           w.set(from, add(w.get(from), i(1)));
         });
@@ -642,14 +637,15 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.set('x', w.get('a0'));
           w.set('j', w.get('a1'));
           w.set('o', w.get('a0'));
+          // Branch-free: the smaller key goes out, and its run moves on (keys are distinct: each packet has one).
           w.while(and(lt(w.get('x'), w.get('a1')), lt(w.get('j'), w.get('b1'))), () => {
-            w.set('tx', load(at4(w.get('fromT'), w.get('x'))));
-            w.set('tj', load(at4(w.get('fromT'), w.get('j'))));
-            w.if(
-              or(lt(w.get('tj'), w.get('tx')), and(eq(w.get('tj'), w.get('tx')), lt(load(at4(w.get('fromP'), w.get('j'))), load(at4(w.get('fromP'), w.get('x')))))),
-              () => take('j', 'tj'),
-              () => take('x', 'tx'),
-            );
+            w.set('kx', loadKey('x'));
+            w.set('kj', loadKey('j'));
+            w.set('takeJ', [...w.get('kj'), ...w.get('kx'), ...ops.i64LtS]);
+            w.emit(storeKey(select(w.get('kj'), w.get('kx'), w.get('takeJ'))));
+            w.set('j', add(w.get('j'), w.get('takeJ')));
+            w.set('x', add(w.get('x'), sub(i(1), w.get('takeJ'))));
+            w.set('o', add(w.get('o'), i(1)));
           });
           rest('x', 'a1');
           rest('j', 'b1');
@@ -657,13 +653,11 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.set('merged', add(w.get('merged'), i(1)));
         });
         w.set('count', w.get('merged'));
-        for (const [a, b] of [['fromT', 'toT'], ['fromP', 'toP']] as const) {
-          w.set('swap', w.get(a));
-          w.set(a, w.get(b));
-          w.set(b, w.get('swap'));
-        }
+        w.set('swap', w.get('from'));
+        w.set('from', w.get('to'));
+        w.set('to', w.get('swap'));
       });
-      w.emit(gSet('sortTime', w.get('fromT')), gSet('sortPacket', w.get('fromP')), gSet('mergeTime', w.get('toT')), gSet('mergePacket', w.get('toP')));
+      w.emit(gSet('sortKey', w.get('from')), gSet('mergeKey', w.get('to')));
     },
   );
 
@@ -778,7 +772,7 @@ export class WasmMeshNoc extends MeshNoc {
       at += Math.ceil(bytes / 8) * 8;
     };
     for (const [name, bytes] of PACKET_ARRAYS) place(name, (name === 'arrival' || name === 'order') && !outputs ? 0 : bytes * packets);
-    for (const group of Object.keys(LINK_ARRAYS) as LinkGroup[]) for (const name of LINK_ARRAYS[group]) place(name, 4 * (name === 'runStart' ? links[group] + 1 : links[group]));
+    for (const group of Object.keys(LINK_ARRAYS) as LinkGroup[]) for (const name of LINK_ARRAYS[group]) place(name, (name === 'sortKey' || name === 'mergeKey' ? 8 : 4) * (name === 'runStart' ? links[group] + 1 : links[group]));
     const slots = Math.max(MIN_BUFFER, this.globals.slotLength.value);
     this.globals.slot.value = at;
     at += 4 * slots;

@@ -1,6 +1,6 @@
 // The part of the WebAssembly binary format (core specification 2.0, chapter 5,
 // with the fixed-width SIMD instructions) that the CPU backend's kernels need:
-// one imported linear memory, exported functions over i32 and v128 values, and
+// one imported linear memory, functions over i32, i64, f64 and v128 values, and
 // exported i32 globals. Kernels are written as instruction lists with these
 // helpers and assembled at load, so the project ships no compiled binary and
 // needs no assembler.
@@ -9,9 +9,10 @@ export type Code = readonly number[];
 
 /** Value types (spec 5.3.1). */
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F64 | typeof V128;
+export type ValType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128 (spec 5.2.2). */
 export function uleb(value: number): number[] {
@@ -73,6 +74,19 @@ export const ops = {
   i32Eq: [0x46],
   i32Ne: [0x47],
   i32LeS: [0x4c],
+  /** i64.load and i64.store at address + offset, 8-byte alignment. */
+  i64Load: (offset: number): Code => [0x29, 3, ...uleb(offset)],
+  i64Store: (offset: number): Code => [0x37, 3, ...uleb(offset)],
+  i64LtS: [0x53],
+  i64Or: [0x84],
+  i64Shl: [0x86],
+  i64ShrS: [0x87],
+  /** i64.const of a 32-bit integer (sleb's range). */
+  i64Const: (n: number): Code => [0x42, ...sleb(n)],
+  /** i64.extend_i32_s and _u: an i32 widened, by its sign or with zeros; i32.wrap_i64: an i64's low 32 bits. */
+  i64FromI32: [0xac],
+  i64FromU32: [0xad],
+  i32FromI64: [0xa7],
   /** f64.load and f64.store at address + offset, 8-byte alignment. */
   f64Load: (offset: number): Code => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number): Code => [0x39, 3, ...uleb(offset)],
