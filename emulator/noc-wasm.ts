@@ -179,6 +179,8 @@ type FunctionName = (typeof FUNCTIONS)[number];
 function nocModule(mesh: Mesh): Uint8Array {
   const { width, height, cores, tileLinks, perDirection, fixed: F } = mesh;
   const inPort = (d: Code): Code => add(i(tileLinks + 1), shl(d, i(1)));
+  /** The link leaving the tile at row y, column x in direction dir (four a tile). */
+  const tileLink = (y: Code, x: Code, dir: Code): Code => add(shl(add(mul(y, i(width)), x), i(2)), dir);
   const call = (name: FunctionName, ...args: Code[]): Code => [...args.flat(), ...ops.call(FUNCTIONS.indexOf(name))];
   /** Sorted request `index` of a link (gather's keys at `keys`): its time is the key's high half and its packet the low, little-endian. */
   const keyTime = (keys: Code, index: Code): Code => [...at8(keys, index), ...ops.i32Load(4)];
@@ -228,23 +230,23 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('wait', addF(w.get('wait'), toF(sub(w.get('enter'), w.get('r')))));
         w.emit(store(at4(i(F.portFree), w.get('s')), add(w.get('enter'), i(1))));
         w.set('link', inPort(w.get('d')));
-        w.if(ne(w.get('yd'), w.get('ys')), () => {
-          w.set('dir', select(i(SOUTH), i(NORTH), gt(w.get('yd'), w.get('ys'))));
-          w.set('link', add(shl(add(mul(w.get('ys'), i(width)), w.get('xd')), i(2)), w.get('dir')));
+        // A leg of the route (the column's, then the row's, which the packet takes first): its direction, its first
+        // link (the packet's request goes there), its run's +1 and -1 on the link loads, and a join on its chain.
+        const leg = (dir: Code, from: readonly [Code, Code], to: readonly [Code, Code], chain: Code): void => {
+          w.set('dir', dir);
+          w.set('link', tileLink(...from, w.get('dir')));
           w.emit(addToF(at8(i(F.loadDiff), w.get('link')), ops.f64Const(1)));
-          w.emit(addToF(at8(i(F.loadDiff), add(shl(add(mul(w.get('yd'), i(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
-          w.set('k', add(mul(w.get('dir'), i(perDirection)), w.get('xd')));
+          w.emit(addToF(at8(i(F.loadDiff), tileLink(...to, w.get('dir'))), ops.f64Const(-1)));
+          w.set('k', add(mul(w.get('dir'), i(perDirection)), chain));
           w.emit(store(at4(i(F.joins), w.get('k')), add(load(at4(i(F.joins), w.get('k'))), i(1))));
+        };
+        w.if(ne(w.get('yd'), w.get('ys')), () => {
+          leg(select(i(SOUTH), i(NORTH), gt(w.get('yd'), w.get('ys'))), [w.get('ys'), w.get('xd')], [w.get('yd'), w.get('xd')], w.get('xd'));
           w.if(eq(w.get('xd'), w.get('xs')), () => w.emit(store(at4(i(F.pending), w.get('k')), i(1))));
         });
         w.if(ne(w.get('xd'), w.get('xs')), () => {
-          w.set('dir', select(i(EAST), i(WEST), gt(w.get('xd'), w.get('xs'))));
-          w.set('link', add(shl(add(mul(w.get('ys'), i(width)), w.get('xs')), i(2)), w.get('dir')));
-          w.emit(addToF(at8(i(F.loadDiff), w.get('link')), ops.f64Const(1)));
-          w.emit(addToF(at8(i(F.loadDiff), add(shl(add(mul(w.get('ys'), i(width)), w.get('xd')), i(2)), w.get('dir'))), ops.f64Const(-1)));
-          w.set('k', add(mul(w.get('dir'), i(perDirection)), w.get('ys')));
+          leg(select(i(EAST), i(WEST), gt(w.get('xd'), w.get('xs'))), [w.get('ys'), w.get('xs')], [w.get('ys'), w.get('xd')], w.get('ys'));
           w.emit(store(at4(i(F.pending), w.get('k')), i(1)));
-          w.emit(store(at4(i(F.joins), w.get('k')), add(load(at4(i(F.joins), w.get('k'))), i(1))));
         });
         w.emit(store(at4(i(F.inCount), w.get('d')), add(load(at4(i(F.inCount), w.get('d'))), i(1))));
         push(w, w.get('link'), w.get('enter'), w.get('p'));
@@ -333,7 +335,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.set('tx', load(at4(i(F.coreX), w.get('ld'))));
         w.set('down', select(i(SOUTH), i(NORTH), lt(w.get('k'), w.get('ty'))));
         w.emit(store(at4(i(F.pending), add(mul(w.get('down'), i(perDirection)), w.get('tx'))), i(1)));
-        w.set('to', add(shl(add(mul(w.get('k'), i(width)), w.get('tx')), i(2)), w.get('down')));
+        w.set('to', tileLink(w.get('k'), w.get('tx'), w.get('down')));
       });
     });
     push(w, w.get('to'), w.get('lat'), w.get('lp'));
