@@ -16,9 +16,9 @@ import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
-import { axonSynapses, buildSynapseTable, type SynapseTable } from './synapse-table.js';
+import { buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
-import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeTables, ROUTE_SYNAPSES_MORE, ROW_SYNAPSES, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
+import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeOps, routeTables, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import {
@@ -720,16 +720,6 @@ const SLOT_CHIP = 2;
 const SLOT_OPS = 3;
 
 /**
- * Route r of core c's synaptic ops on its target d: its axon's synapses, as the fan-out tables give them, or read
- * from the target's table where too many for a route (only cores that keep an inbox have such axons).
- */
-function routeOps(fan: FanOuts, tables: readonly SynapseTable[], routeAxon: ArrayLike<number>, c: number, r: number, d: number): number {
-  const out = fan.cores[c];
-  const ops = fan.crossbar ? ROW_SYNAPSES[out.routeRow[r]] : out.routeSynapses[r];
-  return ops === ROUTE_SYNAPSES_MORE && fan.delay[d] === 0 ? axonSynapses(tables[d], routeAxon[r]) : ops;
-}
-
-/**
  * Per core, per slot: what a spike of it sends, summed over its routes (SLOT_WORDS each): the hops east-west,
  * north-south and chip-to-chip, as isa/profile.ts routeHops counts them, and the synaptic ops on the target cores.
  * Routes never change, so a spike's sums are its slot's: send adds them once a spike (a route's four position reads
@@ -748,7 +738,7 @@ function routeSumsBySlot(image: ChipImage, fan: FanOuts, tables: readonly Synaps
         sums[SLOT_WORDS * i + SLOT_EW] += h.eastWest;
         sums[SLOT_WORDS * i + SLOT_NS] += h.northSouth;
         sums[SLOT_WORDS * i + SLOT_CHIP] += h.chipToChip;
-        sums[SLOT_WORDS * i + SLOT_OPS] += routeOps(fan, tables, routeAxon, c, r, d);
+        sums[SLOT_WORDS * i + SLOT_OPS] += routeOps(fan.cores[c], fan.crossbar, fan.delay, tables, routeAxon, r, d);
       }
     }
     return sums;
@@ -1310,14 +1300,15 @@ export class CpuEmulatorImpl implements CpuEmulator {
     dense.fill(0, at, at + cores);
     for (let c = 0; c < cores; c++) {
       const { spikeCount, routeStart, routeAxon } = this.cores[c];
-      const { slotCore, routeStep } = this.fan.cores[c];
+      const out = this.fan.cores[c];
+      const { slotCore, routeStep } = out;
       for (let i = 0; i < spikeCount.length; i++) {
         const k = spikeCount[i];
         if (k === 0) continue;
         let d = slotCore[i];
         for (let r = routeStart[i]; r < routeStart[i + 1]; r++) {
           d = (d + routeStep[r]) & 0xffff;
-          dense[at + d] += k * routeOps(this.fan, this.synapseTables, routeAxon, c, r, d);
+          dense[at + d] += k * routeOps(out, this.fan.crossbar, this.fan.delay, this.synapseTables, routeAxon, r, d);
         }
       }
     }

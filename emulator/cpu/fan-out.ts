@@ -25,7 +25,7 @@
 // hold theirs), in place of its count and its synapses' 8-bit targets.
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
 import type { ChipImage, CoreImage } from '../../isa/image/types.js';
-import { allocatePlain, uniformDelay, type Allocate } from './synapse-table.js';
+import { allocatePlain, axonSynapses, uniformDelay, type Allocate, type SynapseTable } from './synapse-table.js';
 
 /**
  * routeWeight's mark for a route whose synapses have their own mantissas, the
@@ -80,6 +80,15 @@ export interface FanOut {
   readonly mantissas: Int8Array;
   /** Routes to cores that keep an inbox: only those read the route's axon (the image's routeAxon). */
   readonly inboxRoutes: number;
+}
+
+/**
+ * Route r of a fan-out's synaptic ops on its target d (its packet's): its axon's synapses, from the route's count or
+ * crossbar row, or from the target's table where too many for a route (only cores that keep an inbox have such axons).
+ */
+export function routeOps(out: FanOut, crossbar: boolean, delay: Int32Array, tables: readonly SynapseTable[], routeAxon: ArrayLike<number>, r: number, d: number): number {
+  const ops = crossbar ? ROW_SYNAPSES[out.routeRow[r]] : out.routeSynapses[r];
+  return ops === ROUTE_SYNAPSES_MORE && delay[d] === 0 ? axonSynapses(tables[d], routeAxon[r]) : ops;
 }
 
 /** Every source core's FanOut and what delivery by source needs of the target cores. */
