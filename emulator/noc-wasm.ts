@@ -316,6 +316,18 @@ function nocModule(mesh: Mesh): Uint8Array {
     },
   );
 
+  // The chain's links in order (its position x, its link), `body` at each that has requests: 'positions' is the loop's name.
+  const joinedLinks = (w: Emitter<'x' | 'link' | 'first' | 'stride' | 'length'>, body: () => void): void => {
+    w.set('link', w.get('first'));
+    w.for(lt(w.get('x'), w.get('length')), () => {
+      w.set('x', add(w.get('x'), i(1)));
+      w.set('link', add(w.get('link'), w.get('stride')));
+    }, () => {
+      w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+      body();
+    }, 'positions');
+  };
+
   const chainOf = (w: Emitter<'dir' | 'k' | 'cn' | 'first' | 'stride' | 'length'>): void => {
     w.set('cn', add(mul(w.get('dir'), i(perDirection)), w.get('k')));
     w.set('first', load(at4(i(F.chainFirst), w.get('cn'))));
@@ -371,12 +383,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.emit(store(at4(w.get('nt'), w.get('o')), time), store(at4(w.get('np'), w.get('o')), p), store(at4(w.get('ne'), w.get('o')), exit));
         w.set('o', add(w.get('o'), i(1)));
       };
-      w.set('link', w.get('first'));
-      w.for(lt(w.get('x'), w.get('length')), () => {
-        w.set('x', add(w.get('x'), i(1)));
-        w.set('link', add(w.get('link'), w.get('stride')));
-      }, () => {
-        w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+      joinedLinks(w, () => {
         w.set('m', call('gather', w.get('link')));
         w.set('offset', load(at4(i(F.cum), w.get('link'))));
         w.set('jk', g('sortKey'));
@@ -468,7 +475,7 @@ function nocModule(mesh: Mesh): Uint8Array {
           },
         );
         w.set('s', add(w.get('end'), sub(w.get('s'), w.get('a'))));
-      }, 'positions');
+      });
       // Every packet still in the stream has turned off by the chain's end.
       w.upTo('a', i(0), w.get('s'), () => {
         leaveFrom(load(at4(w.get('sp'), w.get('a'))), load(at4(w.get('st'), w.get('a'))), load(at4(w.get('se'), w.get('a'))));
@@ -497,12 +504,7 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.upTo('y', add(w.get('gone'), i(1)), end, () => {
           w.emit(call('leaveAt', w.get('dir'), w.get('k'), w.get('y'), add(w.get('first'), mul(w.get('y'), w.get('stride')))));
         });
-      w.set('link', w.get('first'));
-      w.for(lt(w.get('x'), w.get('length')), () => {
-        w.set('x', add(w.get('x'), i(1)));
-        w.set('link', add(w.get('link'), w.get('stride')));
-      }, () => {
-        w.if(lt(load(at4(i(F.head), w.get('link'))), i(0)), () => w.continue('positions'));
+      joinedLinks(w, () => {
         leaveUpTo(add(w.get('x'), i(1)));
         w.set('gone', w.get('x'));
         w.set('m', call('gather', w.get('link')));
@@ -571,7 +573,7 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.if(gt(sub(w.get('u'), i(1)), w.get('top')), () => w.set('top', sub(w.get('u'), i(1))));
         });
         w.set('joined', add(w.get('joined'), w.get('m')));
-      }, 'positions');
+      });
       // Every packet still on the chain has turned off by the chain's end.
       leaveUpTo(w.get('length'));
       w.emit(addToF(result(F, 'wait'), subF(loadF(result(F, 'left')), w.get('joinedAt'))));
