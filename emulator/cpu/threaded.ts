@@ -284,7 +284,9 @@ const BALANCE_REST_MAX = 32;
  * from its own clock readings scaled to the split it would share at:
  * shareFits), and judged by the time a packet (balanceWindow),
  * from the second window on that ever shared it (the first worker's timing
- * code is still cold in the first).
+ * code is still cold in the first); or, where the main thread times for most
+ * of a step and half of that fits into the first worker's idle time, taken
+ * at once (shareClear).
  * Then it goes on by perturb and observe: every window
  * it either keeps the setting (and notes its step time) or tries one core
  * more or less for the main thread, or after a fruitless probe either way the
@@ -362,6 +364,22 @@ export const SHARE_MAX_WORKER_BUSY = 0.5;
  */
 export const SHARE_MIN_REST_MS = 1000;
 
+/**
+ * Sharing is taken without a trial where the main thread spends at least this
+ * share of a step timing (unshared) and half of that fits into the first
+ * worker's idle time with room to spare (SHARE_CLEAR_FILL): half the timing
+ * then moves to a thread that waits anyway. A trial judges a window against
+ * other windows, and a bursting network moves both a step's time and a
+ * packet's between them: on CUBA at 40,000 neurons and 1 ms (the main thread
+ * timing 90% of a step, the first worker busy 9-17%) the survey passed sharing
+ * over in two runs of four (a shared window at 149-174 ns a packet against an
+ * unshared one at 136-157), where shared steps were 1.35-1.57x faster than one
+ * thread's and unshared ones about as fast.
+ */
+export const SHARE_CLEAR_TIMING = 0.5;
+/** The share of a step the first worker may be busy, its cores plus half the timing, for sharing to be taken without a trial (at CUBA 4,000 and 1 ms it would be 1.05-1.15). */
+export const SHARE_CLEAR_FILL = 0.9;
+
 /** A balance that starts at `split`, with the timing shared or not; `weights`, each core's work in [0, end) (coreWork), equal by default. */
 export function coreBalance(split: number, end: number, share = false, weights: ArrayLike<number> = new Float64Array(end).fill(1)): CoreBalance {
   const work = new Float64Array(end + 1);
@@ -392,6 +410,18 @@ function shareFits(b: CoreBalance, workerBusy: number, split: number, restMs: nu
   return !(workerBusy * (here > 0 ? there / here : 1) > SHARE_MAX_WORKER_BUSY);
 }
 
+/**
+ * Whether sharing at `split` needs no trial (SHARE_CLEAR_TIMING): the main thread timed for `timing` of a step, and the
+ * first worker was busy for `workerBusy` of it at the current split (both unshared; NaN: not measured, no).
+ */
+function shareClear(b: CoreBalance, workerBusy: number, timing: number, split: number, restMs: number): boolean {
+  if (!(timing >= SHARE_CLEAR_TIMING) || !(workerBusy >= 0) || !shareFits(b, workerBusy, split, restMs)) return false;
+  const here = b.work[b.end] - b.work[b.split];
+  const there = b.work[b.end] - b.work[split];
+  // A share above 1 comes of dividing by a window's fastest part: the timing is then the whole step.
+  return workerBusy * (here > 0 ? there / here : 1) + Math.min(timing, 1) / 2 <= SHARE_CLEAR_FILL;
+}
+
 /** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */
 export function resetBalance(b: CoreBalance, split: number, share: boolean): void {
   // The cores' work stays: it is the image's, not something the balance learnt.
@@ -402,25 +432,32 @@ export function resetBalance(b: CoreBalance, split: number, share: boolean): voi
  * Whether the window under way is complete after `parts` parts whose fastest
  * took `fastest` ms a step: after BALANCE_PARTS, or during the survey as soon
  * as even its fastest part is SURVEY_CUTOFF times slower than the best split
- * surveyed so far (a bad split costs one part, not a window), or during the
+ * surveyed so far (a bad split costs one part, not a window; a shared setting
+ * is not cut short), or during the
  * warm-up after a part of WARMUP_PART_MS (which ends it: balanceWindow).
  */
 export function windowComplete(b: CoreBalance, parts: number, fastest: number): boolean {
   if (parts >= BALANCE_PARTS) return true;
   if (b.warmup > 0) return fastest * BALANCE_STEPS >= WARMUP_PART_MS;
-  return b.surveyNext <= b.survey.length && fastest > SURVEY_CUTOFF * b.surveyBestTime;
+  // A shared setting runs its whole window: it is judged by the time a packet, and one part's step time in a bursting
+  // network says little (CUBA 40,000 at 1 ms: a part shared at 6.0-7.0 ms a step against an unshared best of 4.6, and
+  // whole shared windows at 3.1-3.2 ms once warm; cut after a part, the survey passed sharing over in one run of two).
+  return b.surveyNext <= b.survey.length && !b.share && fastest > SURVEY_CUTOFF * b.surveyBestTime;
 }
 
 /**
  * One window's step time (ms) at the current setting, the share of a step for
  * which the first worker was busy, and its time a packet (ms; NaN: not
- * measured), and the time (ms) the run has left at that step time; moves the
- * split or switches sharing for the next window, or not.
+ * measured), the time (ms) the run has left at that step time, and the share
+ * of a step the main thread spent timing (NaN: not measured); moves the split
+ * or switches sharing for the next window, or not.
  * Sharing is judged by the time a packet where it is known: it is tried only
  * where the timing is a step's bulk, and a bursting network moves its step
- * time by 2x between windows (CUBA 40,000 at 1 ms), far less its time a packet.
+ * time by 2x between windows (CUBA 40,000 at 1 ms), less its time a packet.
+ * Where the timing is most of the main thread's step and the first worker
+ * idles, sharing is taken without a trial (shareClear).
  */
-export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN, restMs = Infinity): void {
+export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN, packetTime = NaN, restMs = Infinity, timing = NaN): void {
   // Once shared, switching back is always tried.
   const mayShare = b.share || shareFits(b, workerBusy, b.split, restMs);
   if (b.warmup > 0) {
@@ -429,6 +466,20 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
   }
   if (b.share && !b.sharedBefore) {
     b.sharedBefore = true;
+    return;
+  }
+  // Unshared with no probe under way (a probe that switched sharing off is judged as any other): sharing without a
+  // trial where it clearly pays. The survey then ends, sharing at split 0 as it would have surveyed it.
+  const surveying = b.surveyNext <= b.survey.length;
+  if (!b.share && b.probe === 0 && shareClear(b, workerBusy, timing, surveying ? 0 : b.split, restMs)) {
+    if (surveying) {
+      b.split = 0;
+      b.surveyBest = { split: 0, share: true };
+      b.surveyNext = b.survey.length + 1;
+    }
+    b.share = true;
+    b.base = NaN;
+    b.basePacket = NaN;
     return;
   }
   if (b.surveyNext <= b.survey.length) {
@@ -532,6 +583,9 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
    */
   private readonly window = Float64Array.of(-1, Infinity, 0, Infinity, 0);
   private windowSteps = 0;
+  /** The main thread's time (ms) timing the steps it sampled in the window under way (BUSY_SAMPLE_STEPS), and their count. */
+  private timingMs = 0;
+  private timingSamples = 0;
   /**
    * The step at which the run under way ends (run()). The balance takes the steps left in it, or the steps run so far
    * where more (a caller that runs many short calls goes on about as long again), as the run's rest.
@@ -674,7 +728,16 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     if (toWorker) {
       this.workerStep = q;
       this.workerTotals = true;
-    } else if (q >= 0) this.timeHere(q);
+    } else if (q >= 0) {
+      // The main thread's timing on one step in BUSY_SAMPLE_STEPS, for the balance (shareClear). Even steps, which it
+      // times whether shared or not: this is step q = t - 1 with q % BUSY_SAMPLE_STEPS === 0.
+      if (t % BUSY_SAMPLE_STEPS === 1) {
+        const start = performance.now();
+        this.timeHere(q);
+        this.timingMs += performance.now() - start;
+        this.timingSamples++;
+      } else this.timeHere(q);
+    }
     // Step t delivers step t - 1's spikes (none at step 0).
     this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentLists[(t + 1) & 1], this.sentCount);
     this.barrier();
@@ -695,7 +758,10 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
           // The first worker's busy time on the steps it sampled over the window (microseconds), as a share of a step.
           const busy = Atomics.exchange(ctl, CTL_BUSY_US, 0);
           const samples = Atomics.exchange(ctl, CTL_BUSY_SAMPLES, 0);
-          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN, w[3] < Infinity ? w[3] : NaN, Math.max(this.runEnd - t, t) * w[1]);
+          const timing = this.timingSamples > 0 ? this.timingMs / this.timingSamples / w[1] : NaN;
+          this.timingMs = 0;
+          this.timingSamples = 0;
+          balanceWindow(this.balance, w[1], samples > 0 ? busy / samples / 1000 / w[1] : NaN, w[3] < Infinity ? w[3] : NaN, Math.max(this.runEnd - t, t) * w[1], timing);
           w[1] = Infinity;
           w[2] = 0;
           w[3] = Infinity;

@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, lendWorker, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_CLEAR_FILL, SHARE_CLEAR_TIMING, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, lendWorker, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -186,12 +186,22 @@ describe('threaded CPU engine', () => {
     balanceWindow(surveying, 0.001);
     balanceWindow(surveying, 0.001);
     expect(windowComplete(surveying, 1, 0.1)).toBe(false);
-    balanceWindow(surveying, 0.01);
+    // (The worker too busy to share: the next setting surveyed is split 0 without sharing.)
+    balanceWindow(surveying, 0.01, SHARE_MAX_WORKER_BUSY * 2);
+    expect({ split: surveying.split, share: surveying.share }).toEqual({ split: 0, share: false });
     expect(windowComplete(surveying, 1, 0.012)).toBe(false);
     expect(windowComplete(surveying, 1, 0.0126)).toBe(true);
     expect(windowComplete(surveying, BALANCE_PARTS - 1, 0.01)).toBe(false);
     expect(windowComplete(surveying, BALANCE_PARTS, 0.01)).toBe(true);
     expect(windowComplete(down, 1, 1)).toBe(false);
+    // A shared setting in the survey runs its whole window, however slow a part (it is judged by the time a packet).
+    const sharing = coreBalance(3, 8);
+    balanceWindow(sharing, 0.001);
+    balanceWindow(sharing, 0.001);
+    balanceWindow(sharing, 0.01);
+    expect(sharing.share).toBe(true);
+    expect(windowComplete(sharing, 1, 1)).toBe(false);
+    expect(windowComplete(sharing, BALANCE_PARTS, 1)).toBe(true);
     // Long steps (CUBA 40,000 at 1 ms: 15 ms): one part of WARMUP_PART_MS ends the warm-up, and the survey starts at once.
     const slow = coreBalance(3, 8);
     expect(windowComplete(slow, 1, WARMUP_PART_MS / BALANCE_STEPS / 2)).toBe(false);
@@ -287,6 +297,44 @@ describe('threaded CPU engine', () => {
     const alone = drive(single, (_, share) => (share ? 4 : 5), 20);
     expect(alone.every((x) => x.startsWith('0'))).toBe(true);
     expect(alone.slice(5).filter((x) => x === '0s').length).toBeGreaterThan(15 * 0.7);
+  });
+
+  it('shares the timing without a trial where the main thread times for most of a step and the first worker idles', () => {
+    // Two windows of warm-up, then the survey's first window, at split 3 of 8 equal cores, unshared.
+    const surveyed = (workerBusy: number, timing: number, restMs = Infinity): CoreBalance => {
+      const b = coreBalance(3, 8);
+      balanceWindow(b, 0.001);
+      balanceWindow(b, 0.001);
+      balanceWindow(b, 0.01, workerBusy, NaN, restMs, timing);
+      return b;
+    };
+    // CUBA 40,000 at 1 ms: timing 90% of a step, the worker busy 10% (16% at split 0): shared at split 0, survey over.
+    const clear = surveyed(0.1, 0.9);
+    expect({ split: clear.split, share: clear.share, done: clear.surveyNext > clear.survey.length }).toEqual({ split: 0, share: true, done: true });
+    // The first shared window is not judged, and the next ones hold sharing, however slow, until a probe tries without.
+    balanceWindow(clear, 0.05, 1, NaN, Infinity, 0.45);
+    balanceWindow(clear, 0.05, 1, NaN, Infinity, 0.45);
+    expect(clear.share).toBe(true);
+    // Otherwise the survey goes on as before, to split 0 shared as a trial: the timing under SHARE_CLEAR_TIMING of a
+    // step; not measured; half of it not fitting the worker's idle time (busy 50% at split 3 is 80% at split 0, as
+    // CUBA 4,000 at 1 ms); or too little of the run left for a first trial.
+    for (const b of [surveyed(0.1, SHARE_CLEAR_TIMING * 0.99), surveyed(0.1, NaN), surveyed(NaN, 0.9)]) {
+      expect({ split: b.split, share: b.share, surveyNext: b.surveyNext }).toEqual({ split: 0, share: true, surveyNext: 2 });
+    }
+    // Busy w at split 3 is 1.6w at split 0, and a timing share above 1 counts as 1 (half of it: 0.5).
+    const full = surveyed(((SHARE_CLEAR_FILL - 0.5) / 1.6) * 1.1, 1.2);
+    expect({ split: full.split, share: full.share, surveyNext: full.surveyNext }).toEqual({ split: 0, share: true, surveyNext: 2 });
+    const fits = surveyed(((SHARE_CLEAR_FILL - 0.5) / 1.6) * 0.9, 1.2);
+    expect(fits.surveyNext).toBe(fits.survey.length + 1);
+    const late = surveyed(0.1, 0.9, SHARE_MIN_REST_MS / 2);
+    expect({ split: late.split, share: late.share }).toEqual({ split: 0, share: false });
+    // After the survey, unshared and no probe under way: sharing is switched on at the split it is at.
+    const after = coreBalance(3, 8, false);
+    after.warmup = 0;
+    after.surveyNext = after.survey.length + 1;
+    after.sharedBefore = true;
+    balanceWindow(after, 0.01, 0.1, NaN, Infinity, 0.9);
+    expect({ split: after.split, share: after.share }).toEqual({ split: 3, share: true });
   });
 
   it('gives the same result while the balance moves the split by itself', async () => {
