@@ -27,6 +27,28 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; se
   return { value, seconds: (performance.now() - start) / 1000 };
 }
 
+/**
+ * Waits until V8's background threads have finished the work the code before left them, at most `maxMs`: until the
+ * process used under a tenth of a CPU over two 10-ms intervals in a row (its own thread sleeps here, and a threaded
+ * engine's workers sleep once they have waited a while). The seconds it waited. Construction leaves TurboFan
+ * compiles of its own functions queued (CUBA 4,000: mapNetwork 136 ms of a background thread, wasmModule 76 ms,
+ * buildFanOuts 41-62 ms, `node --trace-opt`), which otherwise finish during the simulation, where two threads spin
+ * on the machine's two CPUs and each compile takes one from them: a construction's cost, counted as one.
+ */
+export async function settle(maxMs = 2000): Promise<number> {
+  const start = performance.now();
+  const intervalMs = 10;
+  let quiet = 0;
+  let last = process.cpuUsage();
+  while (quiet < 2 && performance.now() - start < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const used = process.cpuUsage(last);
+    last = process.cpuUsage();
+    quiet = (used.user + used.system) / 1000 < intervalMs / 10 ? quiet + 1 : 0;
+  }
+  return (performance.now() - start) / 1000;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
