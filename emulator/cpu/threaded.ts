@@ -107,9 +107,10 @@ export function idleWorkerCount(): number {
 
 /**
  * Loads of a shared counter a thread makes before it sleeps in Atomics.wait at a
- * barrier, each after a pause (PAUSE_DIVISIONS): 4,096, about 0.3 ms. Being
- * woken from a futex took about 16 us on this machine's virtual CPUs, half a
- * CUBA step, so a thread waits out every barrier of a running simulation awake.
+ * barrier, each after a pause (PAUSE_DIVISIONS): 4,096, 0.16-0.3 ms on this
+ * machine (measured at 0.3 ms first, 158-281 us later). Being woken from a
+ * futex took about 16 us on this machine's virtual CPUs, half a CUBA step, so a
+ * thread waits out every barrier of a running simulation awake.
  */
 export const SPIN_LOADS = 1 << 12;
 
