@@ -372,13 +372,13 @@ export const SHARE_MIN_REST_MS = 1000;
  * then moves to a thread that waits anyway. A trial judges a window against
  * other windows, and a bursting network moves both a step's time and a
  * packet's between them: on CUBA at 40,000 neurons and 1 ms (the main thread
- * timing 90% of a step, the first worker busy 9-17%) the survey passed sharing
+ * timing 90% of a step, the first worker busy 7-17%) the survey passed sharing
  * over in two runs of four (a shared window at 149-174 ns a packet against an
  * unshared one at 136-157), where shared steps were 1.35-1.57x faster than one
  * thread's and unshared ones about as fast.
  */
 export const SHARE_CLEAR_TIMING = 0.5;
-/** The share of a step the first worker may be busy, its cores plus half the timing, for sharing to be taken without a trial (at CUBA 4,000 and 1 ms it would be 1.05-1.15). */
+/** The share of a step the first worker may be busy, its cores plus half the timing, for sharing to be taken without a trial (at CUBA 4,000 and 1 ms it came to 1.02-1.19). */
 export const SHARE_CLEAR_FILL = 0.9;
 
 /** A balance that starts at `split`, with the timing shared or not; `weights`, each core's work in [0, end) (coreWork), equal by default. */
