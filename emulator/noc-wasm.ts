@@ -117,6 +117,9 @@ interface Fixed {
   readonly exitTail: number;
   /** What the first pass counted: the most packets a row, a column and an input port get (i32 x 3). */
   readonly needs: number;
+  /** The batch's ready cycles and the cores' free times as route() takes them, doubles per core, which load() checks and converts into ready and free. */
+  readonly readyIn: number;
+  readonly freeIn: number;
   readonly bytes: number;
 }
 
@@ -163,6 +166,8 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
     exitHead: take(4 * perDirection),
     exitTail: take(4 * perDirection),
     needs: take(4 * 3),
+    readyIn: take(8 * cores),
+    freeIn: take(8 * cores),
     // Last, so that every table above has been taken (an object literal's values are evaluated in order).
     bytes: at,
   };
@@ -173,7 +178,7 @@ const result = (fixed: Fixed, name: Result): Code => i(fixed.results + 8 * R[nam
 const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
 
 /** The module's functions, in call-index order. */
-const FUNCTIONS = ['first', 'rest', 'serveRow', 'serveColumn', 'gather', 'mergeRuns', 'leaveAt', 'growSlots'] as const;
+const FUNCTIONS = ['first', 'rest', 'serveRow', 'serveColumn', 'gather', 'mergeRuns', 'leaveAt', 'growSlots', 'load'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 function nocModule(mesh: Mesh): Uint8Array {
@@ -312,6 +317,8 @@ function nocModule(mesh: Mesh): Uint8Array {
         w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(i(F.free), w.get('cc')), w.get('busy'))));
       }, 'cores');
       w.emit(addToF(result(F, 'wait'), w.get('inWait')), storeF(result(F, 'latencySum'), w.get('latencySum')), storeF(result(F, 'latencyMax'), toF(w.get('latencyMax'))));
+      // Every core's free time back as the double route() hands its caller (freeIn).
+      w.if(and(w.get('flags'), i(2)), () => w.upTo('cc', i(0), i(cores), () => w.emit(storeF(at8(i(F.freeIn), w.get('cc')), toF(load(at4(i(F.free), w.get('cc'))))))));
       w.return(w.get('last'));
     },
   );
@@ -692,7 +699,27 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.emit(gSet('slotLength', w.get('size')));
   });
 
-  const byName = new Map([first, rest, serveRow, serveColumn, gather, mergeRuns, leaveAt, growSlots].map((f) => [f.name, f]));
+  // load(flags): the cores' ready cycles (readyIn) into ready, -1 where one is not a whole number in [0, 2^31) (first()
+  // refuses a batch with a packet from such a core); with bit 1 of flags, their free times (freeIn) into free. Gives
+  // 0, or 1 + the first core whose free time is not a whole number in [-2^31, 2^31), before any is converted.
+  const whole = (x: Code, low: number): Code =>
+    and(and([...x, ...ops.f64Const(low), ...ops.f64Ge], [...x, ...ops.f64Const(2 ** 31), ...ops.f64Lt]), [...x, ...ops.f64Trunc, ...x, ...ops.f64Eq]);
+  const loadCores = wasmFunction('load', { flags: I32 }, { c: I32, x: F64 }, [I32], (w) => {
+    w.if(and(w.get('flags'), i(2)), () => {
+      w.upTo('c', i(0), i(cores), () => {
+        w.set('x', loadF(at8(i(F.freeIn), w.get('c'))));
+        w.if([...whole(w.get('x'), -(2 ** 31)), ...ops.i32Eqz], () => w.return(add(w.get('c'), i(1))));
+      });
+      w.upTo('c', i(0), i(cores), () => w.emit(store(at4(i(F.free), w.get('c')), [...loadF(at8(i(F.freeIn), w.get('c'))), ...ops.i32TruncF64S])));
+    });
+    w.upTo('c', i(0), i(cores), () => {
+      w.set('x', loadF(at8(i(F.readyIn), w.get('c'))));
+      w.emit(store(at4(i(F.ready), w.get('c')), select([...w.get('x'), ...ops.i32TruncSatF64S], i(-1), whole(w.get('x'), 0))));
+    });
+    w.return(i(0));
+  });
+
+  const byName = new Map([first, rest, serveRow, serveColumn, gather, mergeRuns, leaveAt, growSlots, loadCores].map((f) => [f.name, f]));
   const functions = FUNCTIONS.map((name) => {
     const f = byName.get(name);
     if (f === undefined) throw new Error(`noc-wasm.ts: no function ${name}`);
@@ -705,6 +732,7 @@ function nocModule(mesh: Mesh): Uint8Array {
 interface NocExports {
   readonly first: (n: number) => number;
   readonly rest: (flags: number) => number;
+  readonly load: (flags: number) => number;
 }
 
 /** Whether `profile`'s NoC latencies are whole cycles that fit the module's i32 times: the WebAssembly NoC can run it. */
@@ -740,6 +768,9 @@ export class WasmMeshNoc extends MeshNoc {
   private i32 = new Int32Array(0);
   private u16 = new Uint16Array(0);
   private f64 = new Float64Array(0);
+  /** The cores' ready cycles and free times as route() hands them to load() and takes them back (Fixed.readyIn, freeIn). */
+  private readyIn = new Float64Array(0);
+  private freeIn = new Float64Array(0);
 
   constructor(profile: ChipProfile, coreSlots: ArrayLike<number>, capacity = 0) {
     super(profile, coreSlots);
@@ -818,6 +849,8 @@ export class WasmMeshNoc extends MeshNoc {
     const F = this.mesh.fixed;
     this.load = new Float64Array(this.buffer, F.load, this.linkCount);
     this.loadDiff = new Float64Array(this.buffer, F.loadDiff, this.mesh.tileLinks);
+    this.readyIn = new Float64Array(this.buffer, F.readyIn, this.cores);
+    this.freeIn = new Float64Array(this.buffer, F.freeIn, this.cores);
     this.arrays = this.packetViews();
     return this.buffer;
   }
@@ -840,22 +873,19 @@ export class WasmMeshNoc extends MeshNoc {
         u16[dst16 + p] = dst[p];
       }
     }
-    // A ready time that is not a whole cycle below 2^31 is marked -1: the module refuses it if a packet leaves then.
-    const ready = F.ready >> 2;
-    for (let c = 0; c < this.cores; c++) {
-      const r = coreReady[c];
-      i32[ready + c] = (r | 0) === r && r >= 0 ? r : -1;
-    }
+    // The cores' ready cycles and free times go in whole (a copy) and load() checks and converts them: a ready time
+    // that is not a whole cycle below 2^31 is marked -1, and the module refuses it if a packet leaves then. Three
+    // loops over the cores here were 7.9% of a step at CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance.md).
+    if (coreReady.length === this.cores) this.readyIn.set(coreReady);
+    else for (let c = 0; c < this.cores; c++) this.readyIn[c] = c < coreReady.length ? coreReady[c] : NaN;
     if (deliver) {
       const w = this.work32;
       if (!worked) for (let p = 0; p < n; p++) i32[w + p] = work[p];
-      const at = F.free >> 2;
-      for (let c = 0; c < this.cores; c++) {
-        const f = free[c];
-        if ((f | 0) !== f) throw new RangeError(`MeshNoc: core ${c} is free at ${f}, not a whole cycle below 2^31`);
-        i32[at + c] = f;
-      }
+      if (free.length === this.cores) this.freeIn.set(free);
+      else for (let c = 0; c < this.cores; c++) this.freeIn[c] = c < free.length ? free[c] : NaN;
     }
+    const unfree = this.exports.load(deliver ? 2 : 0);
+    if (unfree > 0) throw new RangeError(`MeshNoc: core ${unfree - 1} is free at ${free[unfree - 1]}, not a whole cycle below 2^31`);
     if (this.exports.first(n) < 0) throw notWhole(batch);
     const links = this.linkNeeds();
     if (links !== this.links) this.layout(this.batchCapacity, this.withOutputs, links);
@@ -878,9 +908,10 @@ export class WasmMeshNoc extends MeshNoc {
         order[p] = this.i32[o + p];
       }
     }
+    // rest() left every core's free time as a double in freeIn.
     if (deliver) {
-      const at = F.free >> 2;
-      for (let c = 0; c < this.cores; c++) free[c] = this.i32[at + c];
+      if (free.length === this.cores) free.set(this.freeIn);
+      else for (let c = 0; c < free.length && c < this.cores; c++) free[c] = this.freeIn[c];
     }
     return last;
   }

@@ -106,8 +106,23 @@ describe('WasmMeshNoc', () => {
     const free = new Float64Array(8);
     free[3] = 1.5;
     expect(() => noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toThrow(/core 3 is free at 1.5, not a whole cycle/);
-    free[3] = 1;
+    // Checked in the module (load): at or past 2^31, or not a number, is refused too; a whole negative time is not.
+    for (const bad of [2 ** 31, Number.NaN]) {
+      free[3] = bad;
+      expect(() => noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toThrow(/core 3 is free at .*, not a whole cycle/);
+    }
+    free[3] = -(2 ** 31);
+    free[5] = 1;
     expect(noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toBe(14 - 4);
+    // Every core's free time comes back, the target's after its delivery, as noc.ts's MeshNoc gives them.
+    const js = new MeshNoc(profile, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const jsFree = Float64Array.from(free.map((f, c) => (c === 7 ? 0 : f)));
+    free[7] = 0;
+    noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free);
+    js.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), jsFree);
+    expect(Array.from(free)).toEqual(Array.from(jsFree));
+    expect(free[7]).toBeGreaterThan(0);
+    expect(free[3]).toBe(-(2 ** 31));
   });
 
   it('is what meshNoc gives where the latencies are whole cycles, and noc.ts\'s MeshNoc where they are not', () => {
