@@ -701,20 +701,24 @@ function nocModule(mesh: Mesh): Uint8Array {
 
   // load(flags): the cores' ready cycles (readyIn) into ready, -1 where one is not a whole number in [0, 2^31) (first()
   // refuses a batch with a packet from such a core); with bit 1 of flags, their free times (freeIn) into free. Gives
-  // 0, or 1 + the first core whose free time is not a whole number in [-2^31, 2^31), before any is converted.
-  const whole = (x: Code, low: number): Code =>
-    and(and([...x, ...ops.f64Const(low), ...ops.f64Ge], [...x, ...ops.f64Const(2 ** 31), ...ops.f64Lt]), [...x, ...ops.f64Trunc, ...x, ...ops.f64Eq]);
-  const loadCores = wasmFunction('load', { flags: I32 }, { c: I32, x: F64 }, [I32], (w) => {
+  // 0, or 1 + the first core whose free time is not a whole number in [-2^31, 2^31) (free is scratch: route()'s
+  // caller keeps its own). A double is such a number when it is its own saturating conversion to i32, back.
+  const loadCores = wasmFunction('load', { flags: I32 }, { c: I32, x: F64, t: I32 }, [I32], (w) => {
+    const convert = (from: number, c: Code): void => {
+      w.set('x', loadF(at8(i(from), c)));
+      w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
+    };
+    const whole: Code = [...w.get('t'), ...ops.f64FromI32, ...w.get('x'), ...ops.f64Eq];
     w.if(and(w.get('flags'), i(2)), () => {
       w.upTo('c', i(0), i(cores), () => {
-        w.set('x', loadF(at8(i(F.freeIn), w.get('c'))));
-        w.if([...whole(w.get('x'), -(2 ** 31)), ...ops.i32Eqz], () => w.return(add(w.get('c'), i(1))));
+        convert(F.freeIn, w.get('c'));
+        w.if([...whole, ...ops.i32Eqz], () => w.return(add(w.get('c'), i(1))));
+        w.emit(store(at4(i(F.free), w.get('c')), w.get('t')));
       });
-      w.upTo('c', i(0), i(cores), () => w.emit(store(at4(i(F.free), w.get('c')), [...loadF(at8(i(F.freeIn), w.get('c'))), ...ops.i32TruncF64S])));
     });
     w.upTo('c', i(0), i(cores), () => {
-      w.set('x', loadF(at8(i(F.readyIn), w.get('c'))));
-      w.emit(store(at4(i(F.ready), w.get('c')), select([...w.get('x'), ...ops.i32TruncSatF64S], i(-1), whole(w.get('x'), 0))));
+      convert(F.readyIn, w.get('c'));
+      w.emit(store(at4(i(F.ready), w.get('c')), select(w.get('t'), i(-1), and(whole, ge(w.get('t'), i(0))))));
     });
     w.return(i(0));
   });

@@ -92,13 +92,9 @@ export const ops = {
   f64Store: (offset: number): Code => [0x39, 3, ...uleb(offset)],
   f64Add: [0xa0],
   f64Sub: [0xa1],
-  /** f64.eq, f64.lt and f64.ge: an i32 0 or 1 (false where either operand is NaN); f64.trunc: rounded toward zero. */
+  /** f64.eq: an i32 0 or 1 (0 where either operand is NaN). */
   f64Eq: [0x61],
-  f64Lt: [0x63],
-  f64Ge: [0x66],
-  f64Trunc: [0x9d],
-  /** i32.trunc_f64_s: a double in i32's range, toward zero (it traps outside it); i32.trunc_sat_f64_s: the same, saturating (NaN: 0), never trapping. */
-  i32TruncF64S: [0xaa],
+  /** i32.trunc_sat_f64_s: a double toward zero, saturating at i32's range (NaN: 0), never trapping. */
   i32TruncSatF64S: [0xfc, 0x02],
   /** f64.convert_i32_s: a signed i32 as a double. */
   f64FromI32: [0xb7],
