@@ -880,13 +880,11 @@ export class WasmMeshNoc extends MeshNoc {
     // The cores' ready cycles and free times go in whole (a copy) and load() checks and converts them: a ready time
     // that is not a whole cycle below 2^31 is marked -1, and the module refuses it if a packet leaves then. Three
     // loops over the cores here were 7.9% of a step at CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance.md).
-    if (coreReady.length === this.cores) this.readyIn.set(coreReady);
-    else for (let c = 0; c < this.cores; c++) this.readyIn[c] = c < coreReady.length ? coreReady[c] : NaN;
+    perCore(this.readyIn, coreReady);
     if (deliver) {
       const w = this.work32;
       if (!worked) for (let p = 0; p < n; p++) i32[w + p] = work[p];
-      if (free.length === this.cores) this.freeIn.set(free);
-      else for (let c = 0; c < this.cores; c++) this.freeIn[c] = c < free.length ? free[c] : NaN;
+      perCore(this.freeIn, free);
     }
     const unfree = this.exports.load(deliver ? 2 : 0);
     if (unfree > 0) throw new RangeError(`MeshNoc: core ${unfree - 1} is free at ${free[unfree - 1]}, not a whole cycle below 2^31`);
@@ -955,6 +953,12 @@ export class WasmMeshNoc extends MeshNoc {
   override bufferBytes(): number {
     return this.memory.buffer.byteLength;
   }
+}
+
+/** `values` per core into `to` (one a core): a copy, or NaN (which load() refuses) past the cores `values` has. */
+function perCore(to: Float64Array, values: Float64Array): void {
+  if (values.length === to.length) to.set(values);
+  else for (let c = 0; c < to.length; c++) to[c] = c < values.length ? values[c] : NaN;
 }
 
 /** The NoC for `profile`: in WebAssembly where its latencies are whole cycles, else noc.ts's. */

@@ -80,13 +80,11 @@ export const ops = {
   i64LtS: [0x53],
   i64Or: [0x84],
   i64Shl: [0x86],
-  i64ShrS: [0x87],
   /** i64.const of a 32-bit integer (sleb's range). */
   i64Const: (n: number): Code => [0x42, ...sleb(n)],
-  /** i64.extend_i32_s and _u: an i32 widened, by its sign or with zeros; i32.wrap_i64: an i64's low 32 bits. */
+  /** i64.extend_i32_s and _u: an i32 widened, by its sign or with zeros. */
   i64FromI32: [0xac],
   i64FromU32: [0xad],
-  i32FromI64: [0xa7],
   /** f64.load and f64.store at address + offset, 8-byte alignment. */
   f64Load: (offset: number): Code => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number): Code => [0x39, 3, ...uleb(offset)],

@@ -406,9 +406,14 @@ const inRange = (b: CoreBalance, split: number): boolean => split >= 0 && split 
  */
 function shareFits(b: CoreBalance, workerBusy: number, split: number, restMs: number): boolean {
   if (!b.sharedBefore && !(restMs >= SHARE_MIN_REST_MS)) return false;
+  return !(busyAt(b, workerBusy, split) > SHARE_MAX_WORKER_BUSY);
+}
+
+/** The first worker's busy share at `split`, from `workerBusy` at the current split, scaled by its cores' work there. */
+function busyAt(b: CoreBalance, workerBusy: number, split: number): number {
   const here = b.work[b.end] - b.work[b.split];
   const there = b.work[b.end] - b.work[split];
-  return !(workerBusy * (here > 0 ? there / here : 1) > SHARE_MAX_WORKER_BUSY);
+  return workerBusy * (here > 0 ? there / here : 1);
 }
 
 /**
@@ -417,10 +422,8 @@ function shareFits(b: CoreBalance, workerBusy: number, split: number, restMs: nu
  */
 function shareClear(b: CoreBalance, workerBusy: number, timing: number, split: number, restMs: number): boolean {
   if (!(timing >= SHARE_CLEAR_TIMING) || !(workerBusy >= 0) || !shareFits(b, workerBusy, split, restMs)) return false;
-  const here = b.work[b.end] - b.work[b.split];
-  const there = b.work[b.end] - b.work[split];
   // A share above 1 comes of dividing by a window's fastest part: the timing is then the whole step.
-  return workerBusy * (here > 0 ? there / here : 1) + Math.min(timing, 1) / 2 <= SHARE_CLEAR_FILL;
+  return busyAt(b, workerBusy, split) + Math.min(timing, 1) / 2 <= SHARE_CLEAR_FILL;
 }
 
 /** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */
@@ -732,12 +735,13 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     } else if (q >= 0) {
       // The main thread's timing on one step in BUSY_SAMPLE_STEPS, for the balance (shareClear). Even steps, which it
       // times whether shared or not: this is step q = t - 1 with q % BUSY_SAMPLE_STEPS === 0.
-      if (t % BUSY_SAMPLE_STEPS === 1) {
-        const start = performance.now();
-        this.timeHere(q);
+      const sample = t % BUSY_SAMPLE_STEPS === 1;
+      const start = sample ? performance.now() : 0;
+      this.timeHere(q);
+      if (sample) {
         this.timingMs += performance.now() - start;
         this.timingSamples++;
-      } else this.timeHere(q);
+      }
     }
     // Step t delivers step t - 1's spikes (none at step 0).
     this.compute.run(0, split, t, this.inboxNow, this.inboxStartNow, this.countNow, this.seed, this.sentLists[(t + 1) & 1], this.sentCount);
