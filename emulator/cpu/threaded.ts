@@ -293,7 +293,9 @@ const BALANCE_REST_MAX = 32;
  * more or less for the main thread, or after a fruitless probe either way the
  * other choice of sharing, keeping the move when its window was faster and
  * taking it back otherwise; after a fruitless round it waits a while (longer
- * each time, up to BALANCE_REST_MAX windows) before the next. Both threads
+ * each time, up to BALANCE_REST_MAX windows) before the next, which probes
+ * two cores either way, then four, and so on up to half the splits, then one
+ * again (CoreBalance.stride). Both threads
  * finishing together is not the goal: two hardware threads of one core slow
  * each other down more when both run the neuron kernel than when one times
  * the NoC (docs/performance.md). Only speed depends on it.
@@ -311,11 +313,18 @@ export interface CoreBalance {
   base: number;
   /** The same window's time a packet (ms; NaN when not measured): sharing is judged on it, which the network's activity moves less than a step's time. */
   basePacket: number;
-  /** The move on trial (+1: the main thread took a core, -1: gave one, FLIP: sharing switched), 0 when none. */
+  /** The move on trial (+k: the main thread took k cores, -k: gave k, FLIP: sharing switched), 0 when none. */
   probe: number;
-  /** The direction of the next probe of the split, and whether the next probe switches sharing instead. */
+  /** The direction of the next probe of the split (+1 or -1), and whether the next probe switches sharing instead. */
   direction: number;
   flipNext: boolean;
+  /**
+   * Cores a probe of the split moves: 1, doubled for the next round after a round that found nothing, up to
+   * strideMax (then back to 1), and 1 again once a longer probe was faster. A search by single cores stops where the next core
+   * either way is slower: at CUBA 4,000 and 0.1 ms split 1 was slower than split 0 and split 2 faster (6.53, 6.22 and
+   * 5.91 us a step, the best 5.21 at split 4), and a quarter of fresh runs stayed at split 0 for the whole run.
+   */
+  stride: number;
   /** Probes in a row that found nothing, windows left before the next probe, and the rest after the next fruitless round. */
   failures: number;
   rest: number;
@@ -343,8 +352,11 @@ export interface BalanceSetting {
   readonly share: boolean;
 }
 
-/** CoreBalance.probe of a switch of sharing. */
-const FLIP = 2;
+/** CoreBalance.probe of a switch of sharing: no move of the split. */
+const FLIP = Number.POSITIVE_INFINITY;
+
+/** The longest probe: half the splits there are, so that one way or the other always stays in range. */
+const strideMax = (b: CoreBalance): number => Math.max(1, Math.floor((b.end - 1) / 2));
 /**
  * Sharing is tried (surveyed, or switched on by a probe) only where the first
  * worker is busy for at most this share of a step: half the timing must fit
@@ -389,7 +401,7 @@ export function coreBalance(split: number, end: number, share = false, weights: 
   for (let k = 0; k < end; k = k === 0 ? 1 : 2 * k) if (k !== split) survey.push({ split: k, share: false });
   if (end - 1 > 0 && end - 1 !== split && !survey.some((x) => x.split === end - 1)) survey.push({ split: end - 1, share: false });
   return {
-    split, share, end, work, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, failures: 0, rest: 0, restNext: 1,
+    split, share, end, work, base: NaN, basePacket: NaN, probe: 0, direction: -1, flipNext: false, stride: 1, failures: 0, rest: 0, restNext: 1,
     survey, warmup: BALANCE_WARMUP, sharedBefore: share, surveyNext: 1, surveyBest: survey[0], surveyBestTime: Infinity, surveyBestUnshared: Infinity, surveyBestUnsharedPacket: Infinity,
   };
 }
@@ -519,21 +531,27 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
       // Faster: keep it, and try the same way at once (the split's way after a switch).
       b.base = stepTime;
       b.basePacket = packetTime;
-      if (tried !== FLIP) b.direction = tried;
+      if (tried !== FLIP) {
+        b.direction = Math.sign(tried);
+        // A longer probe jumped over a slower split: the search goes on from there a core at a time.
+        b.stride = 1;
+      }
       b.failures = 0;
       b.restNext = 1;
     } else {
       if (tried === FLIP) b.share = !b.share;
       else {
         b.split -= tried;
-        b.direction = -tried;
+        b.direction = -Math.sign(tried);
       }
       b.failures++;
-      // After both ways, the switch of sharing; a round that found nothing rests before the next probe.
+      // After both ways, the switch of sharing. A round that found nothing rests before the next probe, and the next
+      // round probes at twice the stride (back to 1 after strideMax).
       const roundDone = tried === FLIP || b.failures >= 2 || !inRange(b, b.split - tried);
       if (roundDone && tried !== FLIP && mayShare) b.flipNext = true;
       else if (roundDone) {
         b.failures = 0;
+        b.stride = 2 * b.stride <= strideMax(b) ? 2 * b.stride : 1;
         b.rest = b.restNext;
         b.restNext = Math.min(2 * b.restNext, BALANCE_REST_MAX);
       }
@@ -553,7 +571,7 @@ export function balanceWindow(b: CoreBalance, stepTime: number, workerBusy = NaN
     b.probe = FLIP;
     return;
   }
-  let move = b.direction;
+  let move = b.direction * b.stride;
   if (!inRange(b, b.split + move)) move = -move;
   if (!inRange(b, b.split + move)) {
     // One core for the worker: nowhere to move the split, but sharing can still switch.

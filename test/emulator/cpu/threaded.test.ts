@@ -228,6 +228,12 @@ describe('threaded CPU engine', () => {
       const seen = drive(b, unshared((split) => 20 + Math.abs(split - 3)), 400);
       expect(seen.slice(100).filter((x) => x === '3').length).toBeGreaterThan(300 * 0.9);
     }
+    // A slower split beside the one it is at (CUBA 4,000 at 0.1 ms, us a step by split): probes of two cores get over it,
+    // one at a time walk on to the best. From split 0, as a survey in a slow stretch of the machine left it.
+    const bumpy = [6.22, 6.53, 5.91, 5.63, 5.21, 5.41, 5.89, 6.39, 6.94, 7.5];
+    const trapped = Object.assign(coreBalance(0, 10), { warmup: 0 });
+    trapped.surveyNext = trapped.survey.length + 1;
+    expect(drive(trapped, unshared((split) => bumpy[split]), 200).slice(100).filter((x) => x === '4').length).toBeGreaterThan(100 * 0.9);
     // Sharing faster (the timing most of a step), best with 2 cores on the main thread: the survey shares at split 0, the probes walk to 2.
     const shared = drive(coreBalance(5, 8), (split, share) => (share ? 10 + Math.abs(split - 2) : 20 + split), 400);
     expect(shared[3]).toBe('0s');
