@@ -1,7 +1,7 @@
 // The mesh NoC's route() (noc.ts MeshNoc, whose header states the algorithm) as
 // a WebAssembly module. In V8 the NoC was half of a step of CUBA at 4,000
 // neurons and 1 ms, 18-24 ns a packet in each of its three parts
-// (docs/performance.md); the same move made delivery about 3x faster. The
+// (docs/performance-log.md); the same move made delivery about 3x faster. The
 // module walks noc.ts's passes in the same order over the same data, with every
 // time an i32 (whole cycles below 2^31, as noc.ts's header requires) and every
 // running sum a double, so its arrivals, order, deliveries and totals are
@@ -879,7 +879,7 @@ export class WasmMeshNoc extends MeshNoc {
     }
     // The cores' ready cycles and free times go in whole (a copy) and load() checks and converts them: a ready time
     // that is not a whole cycle below 2^31 is marked -1, and the module refuses it if a packet leaves then. Three
-    // loops over the cores here were 7.9% of a step at CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance.md).
+    // loops over the cores here were 7.9% of a step at CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance-log.md).
     perCore(this.readyIn, coreReady);
     if (deliver) {
       const w = this.work32;

@@ -1,5 +1,5 @@
 // Where the CPU backend's step time goes between threads and in the NoC model,
-// on CUBA 4,000 (docs/performance.md, item (n)):
+// on CUBA 4,000 (docs/performance-log.md, item (n)):
 //  - `threads`: one and two threads, warmed up, then alternating runs in one
 //    process (steady state: the CUBA cases also count V8's warm-up), medians;
 //    the split the two-thread engine's balance settled on; and the step time

@@ -723,7 +723,7 @@ const SLOT_OPS = 3;
  * Per core, per slot: what a spike of it sends, summed over its routes (SLOT_WORDS each): the hops east-west,
  * north-south and chip-to-chip, as isa/profile.ts routeHops counts them, and the synaptic ops on the target cores.
  * Routes never change, so a spike's sums are its slot's: send adds them once a spike (a route's four position reads
- * were a tenth of a CUBA step at 4,000 neurons and 1 ms, docs/performance.md item (xx); its ops, read and added per
+ * were a tenth of a CUBA step at 4,000 neurons and 1 ms, docs/performance-log.md item (xx); its ops, read and added per
  * route, most of what send did per packet, tenth session).
  */
 function routeSumsBySlot(image: ChipImage, fan: FanOuts, tables: readonly SynapseTable[]): Int32Array[] {

@@ -1,7 +1,7 @@
 // Delivery by source (fan-out.ts deliverSent) as a WebAssembly kernel over the
 // chip memory. In JavaScript a synapse's add into its delay slot cost about 2 ns
 // (two bounds-checked loads and a store), and a step of CUBA at 4,000 neurons
-// and 1 ms spent a fifth of its time there (docs/performance.md item (ww)). The
+// and 1 ms spent a fifth of its time there (docs/performance-log.md item (ww)). The
 // kernel walks the same tables the same way and adds the same wrapping sums,
 // so the delay slots hold the same words, for routes with their synapse lists
 // and for routes that are crossbar rows alike (fan-out.ts). It reads them from

@@ -1,7 +1,7 @@
 // The plain LIF step (emulator/cpu/kernels.ts lifStepPlain: the CUBA LIF of
 // isa/fixed.ts without an adaptive threshold) as a WebAssembly SIMD kernel,
 // four neurons per instruction: the step loop's largest cost in JavaScript
-// (V8 does not vectorise), about five times faster here (docs/performance.md).
+// (V8 does not vectorise), about five times faster here (docs/performance-log.md).
 // It works on the chip's state arrays in place, so they live in the kernel's
 // linear memory (cpuChipMemory in cpu.ts). Every lane does exactly the scalar
 // arithmetic, so results agree to the bit; a group's last (size mod 4) neurons
@@ -10,7 +10,7 @@
 // (w)). The module is compiled for one layout of that memory:
 // each array's byte offset is its accesses' constant offset, so that an access
 // is one instruction, where an address computed in the loop cost V8 one more
-// and a register (docs/performance.md item (s)). A third kernel, lifTable,
+// and a register (docs/performance-log.md item (s)). A third kernel, lifTable,
 // updates many cores in one call from a table of their arguments in the same
 // memory: where a core holds a few neurons, a call per core cost more than its
 // neurons (item (ll)); a core of several plain groups takes their arguments
@@ -302,7 +302,7 @@ export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0,
  * repetitions, a test's twins) share one. More than the last one: a benchmark alternates one thread (a plain memory)
  * with two (a shared one), and with only the last kept, every engine assembled its module anew. Assembling runs
  * `four` and its kin, whose TurboFan compile, once they were hot, took 0.63 s of a background thread, in the middle
- * of a two-thread run whose threads it slowed (docs/performance.md, tenth session).
+ * of a two-thread run whose threads it slowed (docs/performance-log.md, tenth session).
  */
 const compiled = new Map<string, WebAssembly.Module>();
 /** Modules kept: a process that builds many layouts (the test suite) keeps the latest. */

@@ -79,7 +79,7 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/emulato
  * Workers lent to no engine: a disposed engine's workers wait here for the next engine of this process, as an
  * OpenMP runtime keeps its threads between parallel regions. They keep the code V8 compiled for them: a fresh worker
  * compiles its step loop during its first few thousand steps, and that compiling takes the CPU its partner spins on
- * (docs/performance.md, tenth session). Unref'd: they do not keep the process alive.
+ * (docs/performance-log.md, tenth session). Unref'd: they do not keep the process alive.
  */
 const idleWorkers: Worker[] = [];
 
@@ -117,9 +117,10 @@ export const SPIN_LOADS = 1 << 12;
 /**
  * Dependent divisions between two loads of a spin: JavaScript's stand-in for
  * x86's `pause`. A tight loop of loads takes issue slots from a hardware thread
- * that shares the core, where the thread it waits for may be running: on this
- * machine a bare spin in another process slowed a one-thread CUBA run by 40%, a
- * spin of divisions by nothing measurable (docs/performance.md). The divider's
+ * that shares the core, where the thread it waits for may be running: where the
+ * two virtual CPUs shared a core, a bare spin in another process slowed a
+ * one-thread CUBA run by 40%, a spin of divisions by nothing measurable
+ * (docs/performance-log.md, item (n)). The divider's
  * latency, not its throughput, sets the pace: a pause takes about 70 ns.
  */
 const PAUSE_DIVISIONS = 8;
@@ -295,10 +296,12 @@ const BALANCE_REST_MAX = 32;
  * taking it back otherwise; after a fruitless round it waits a while (longer
  * each time, up to BALANCE_REST_MAX windows) before the next, which probes
  * two cores either way, then four, and so on up to half the splits, then one
- * again (CoreBalance.stride). Both threads
- * finishing together is not the goal: two hardware threads of one core slow
- * each other down more when both run the neuron kernel than when one times
- * the NoC (docs/performance.md). Only speed depends on it.
+ * again (CoreBalance.stride). Both threads finishing together is not the
+ * goal: the balance goes by the step time it measures, which also counts what
+ * the threads cost each other (where the two virtual CPUs shared one core,
+ * item (n), they slowed each other most when both ran the neuron kernel; on
+ * the twelfth session's machine two one-thread runs side by side each ran
+ * 1-3% slower than alone; docs/performance-log.md). Only speed depends on it.
  */
 export interface CoreBalance {
   /** The main thread's cores are [0, split). */
@@ -373,7 +376,7 @@ export const SHARE_MAX_WORKER_BUSY = 0.5;
  * CUBA at 4,000 neurons and 1 ms (10,000 steps, 0.2-0.3 s on two threads) a
  * probe of sharing took two windows of 65 and 101 ms against 11 unshared, and
  * that worker's busy share, read from one step in 16, came out at 0.45 in a
- * slow window and let the probe through (docs/performance.md item (vv)).
+ * slow window and let the probe through (docs/performance-log.md item (vv)).
  */
 export const SHARE_MIN_REST_MS = 1000;
 

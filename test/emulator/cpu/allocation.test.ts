@@ -1,6 +1,6 @@
 // The step loop allocates nothing on the JavaScript heap: a step's objects
 // would cost a garbage collection every few thousand steps and time in every
-// one (docs/performance.md). Measured as the growth of V8's young generation
+// one (docs/performance-log.md). Measured as the growth of V8's young generation
 // across a run of many steps, after a full collection, on one thread and on
 // the threaded engine's main thread.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
@@ -48,7 +48,7 @@ describe('the CPU step loop', () => {
       try {
         // Past the balance's survey (its first 5,000 or so steps here): a split that hands the main thread a core
         // whose path it has not run yet deoptimises that code, and V8 allocates in bursts of 10-100 kB meanwhile
-        // (docs/performance.md): measured from step 3,000 on, a clean clone's run once failed at a median of 9.7.
+        // (docs/performance-log.md): measured from step 3,000 on, a clean clone's run once failed at a median of 9.7.
         await e.run(10000);
         // The NoC's chain passes used to allocate about 2.3 kB a step; one heap number a step would be 16 bytes.
         expect(await bytesPerStep((n) => e.run(n), 500, 2000, 7)).toBeLessThan(8);
