@@ -287,7 +287,7 @@ const BALANCE_REST_MAX = 32;
  * shareFits), and judged by the time a packet (balanceWindow),
  * from the second window on that ever shared it (the first worker's timing
  * code is still cold in the first); or, where the main thread times for most
- * of a step and half of that fits into the first worker's idle time, taken
+ * of a step and the first worker's cores take well under half as long, taken
  * at once (shareClear).
  * Then it goes on by perturb and observe: every window
  * it either keeps the setting (and notes its step time) or tries one core
@@ -382,9 +382,9 @@ export const SHARE_MIN_REST_MS = 1000;
 
 /**
  * Sharing is taken without a trial where the main thread spends at least this
- * share of a step timing (unshared) and half of that fits into the first
- * worker's idle time with room to spare (SHARE_CLEAR_FILL): half the timing
- * then moves to a thread that waits anyway. A trial judges a window against
+ * share of a step timing (unshared) and the first worker's cores take well
+ * under half of that (SHARE_CLEAR_FILL): half the timing then moves to a
+ * thread that waits anyway. A trial judges a window against
  * other windows, and a bursting network moves both a step's time and a
  * packet's between them: on CUBA at 40,000 neurons and 1 ms (the main thread
  * timing 90% of a step, the first worker busy 7-17%) the survey passed sharing
@@ -393,8 +393,18 @@ export const SHARE_MIN_REST_MS = 1000;
  * thread's and unshared ones about as fast.
  */
 export const SHARE_CLEAR_TIMING = 0.5;
-/** The share of a step the first worker may be busy, its cores plus half the timing, for sharing to be taken without a trial (at CUBA 4,000 and 1 ms it came to 1.02-1.19). */
-export const SHARE_CLEAR_FILL = 0.9;
+/**
+ * How much of half the timing the first worker's cores may take for sharing to be taken without a trial. With the
+ * main thread timing T and the worker's cores taking W, both before the barrier, an unshared step is max(T, W) plus
+ * what the main thread does after it, and a shared one, on average, max(W + T/2, T/2) plus the same: sharing pays
+ * where W < T/2. The rule was first the worker's share plus half the timing's at most 0.9 of a step, which counts
+ * the part after the barrier as room it is not: on CUBA 40,000 at 0.1 ms (the worker busy 0.50 of a step, the
+ * timing 0.54) it shared in the survey, where steps were 12% slower shared than unshared (601 against 528 us,
+ * split 0 forced, 500-step chunks alternating). Half the bound, W at most T/4, leaves room for a window's noise:
+ * there W/T came out at 0.33-1.01 from one window to the next, and at CUBA 40,000 and 1 ms at 0.05-0.19, which
+ * shares at once under either rule.
+ */
+export const SHARE_CLEAR_FILL = 0.5;
 
 /** A balance that starts at `split`, with the timing shared or not; `weights`, each core's work in [0, end) (coreWork), equal by default. */
 export function coreBalance(split: number, end: number, share = false, weights: ArrayLike<number> = new Float64Array(end).fill(1)): CoreBalance {
@@ -438,7 +448,7 @@ function busyAt(b: CoreBalance, workerBusy: number, split: number): number {
 function shareClear(b: CoreBalance, workerBusy: number, timing: number, split: number, restMs: number): boolean {
   if (!(timing >= SHARE_CLEAR_TIMING) || !(workerBusy >= 0) || !shareFits(b, workerBusy, split, restMs)) return false;
   // A share above 1 comes of dividing by a window's fastest part: the timing is then the whole step.
-  return busyAt(b, workerBusy, split) + Math.min(timing, 1) / 2 <= SHARE_CLEAR_FILL;
+  return busyAt(b, workerBusy, split) <= (SHARE_CLEAR_FILL * Math.min(timing, 1)) / 2;
 }
 
 /** Puts the split at `split` and sharing at `share`, and forgets what the balance learnt (a test, or a caller, moved it). */

@@ -328,10 +328,15 @@ describe('threaded CPU engine', () => {
       expect({ split: b.split, share: b.share, surveyNext: b.surveyNext }).toEqual({ split: 0, share: true, surveyNext: 2 });
     }
     // Busy w at split 3 is 1.6w at split 0, and a timing share above 1 counts as 1 (half of it: 0.5).
-    const full = surveyed(((SHARE_CLEAR_FILL - 0.5) / 1.6) * 1.1, 1.2);
+    const full = surveyed((SHARE_CLEAR_FILL / 2 / 1.6) * 1.1, 1.2);
     expect({ split: full.split, share: full.share, surveyNext: full.surveyNext }).toEqual({ split: 0, share: true, surveyNext: 2 });
-    const fits = surveyed(((SHARE_CLEAR_FILL - 0.5) / 1.6) * 0.9, 1.2);
+    const fits = surveyed((SHARE_CLEAR_FILL / 2 / 1.6) * 0.9, 1.2);
     expect(fits.surveyNext).toBe(fits.survey.length + 1);
+    // CUBA 40,000 at 0.1 ms: the worker busy half a step at split 0 and the timing 0.54 (the survey's window at split
+    // 1), where unshared steps were faster. Its cores take more than half the timing: no sharing without a trial.
+    const even = surveyed(0.49 / 1.6, 0.54);
+    expect({ split: even.split, share: even.share }).toEqual({ split: 0, share: true });
+    expect(even.surveyNext).toBe(2);
     const late = surveyed(0.1, 0.9, SHARE_MIN_REST_MS / 2);
     expect({ split: late.split, share: late.share }).toEqual({ split: 0, share: false });
     // After the survey, unshared and no probe under way: sharing is switched on at the split it is at.
