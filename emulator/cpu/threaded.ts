@@ -323,9 +323,10 @@ export interface CoreBalance {
   flipNext: boolean;
   /**
    * Cores a probe of the split moves: 1, doubled for the next round after a round that found nothing, up to
-   * strideMax (then back to 1), and 1 again once a longer probe was faster. A search by single cores stops where the next core
-   * either way is slower: at CUBA 4,000 and 0.1 ms split 1 was slower than split 0 and split 2 faster (6.53, 6.22 and
-   * 5.91 us a step, the best 5.21 at split 4), and a quarter of fresh runs stayed at split 0 for the whole run.
+   * strideMax (then back to 1), and 1 again once a longer probe was faster. A search by single cores stops where
+   * the next core either way is slower: at CUBA 4,000 and 0.1 ms split 1 was slower than split 0 and split 2 faster
+   * (6.53, 6.22 and 5.91 us a step, the best 5.21 at split 4), and a quarter of fresh runs stayed at split 0 for the
+   * whole run.
    */
   stride: number;
   /** Probes in a row that found nothing, windows left before the next probe, and the rest after the next fruitless round. */
