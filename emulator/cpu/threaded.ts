@@ -276,9 +276,11 @@ const BALANCE_REST_MAX = 32;
  * settings, one window each (the split it starts at, then split 0 with the
  * timing shared, then the splits 0, 1, 2, 4, 8 ... and the last with the
  * timing on the main thread; a setting that is clearly slower is left after
- * one part of its window), and takes the fastest: the step time need not fall
- * steadily towards the best split (on CUBA at 1 ms splits 1-3 were about equal
- * and 0 was 15% faster), which a local search alone would miss. Sharing the
+ * one part of its window), runs the unshared ones close to the fastest again
+ * in the reverse order (extendSurvey), and takes the fastest: the step time
+ * need not fall steadily towards the best split (on CUBA at 1 ms splits 1-3
+ * were about equal and 0 was 15% faster), which a local search alone would
+ * miss. Sharing the
  * timing wins where it is most of a step (CUBA at 40,000 neurons and 1 ms) and
  * loses where it is not: a worker that times a step after its cores is late
  * for the next step's. So a shared setting is surveyed or probed only where
