@@ -176,6 +176,8 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
 const result = (fixed: Fixed, name: Result): Code => i(fixed.results + 8 * R[name]);
 /** `a < b ? b : a`, over two locals' reads. */
 const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
+/** Whether the double x is the whole number t, its saturating conversion to i32 (so a whole number in [-2^31, 2^31)). */
+const wholeOf = (t: Code, x: Code): Code => [...t, ...ops.f64FromI32, ...x, ...ops.f64Eq];
 
 /** The module's functions, in call-index order. */
 const FUNCTIONS = ['first', 'rest', 'serveRow', 'serveColumn', 'gather', 'mergeRuns', 'leaveAt', 'growSlots', 'load'] as const;
@@ -201,17 +203,42 @@ function nocModule(mesh: Mesh): Uint8Array {
     w.emit(store(at4(i(F.tail), link), p));
   };
 
-  // first(n): the first pass over the batch (noc.ts route's), then the most packets a row, a column and an input port get (Fixed.needs); -1 where a source's ready time is not whole.
+  // first(n, flags): the first pass over the batch (noc.ts route's), then the most packets a row, a column and an input
+  // port get (Fixed.needs); -1 where a source's ready time is not whole, -2 - d where target d's free time is not. With
+  // bit 2 of flags it converts the packets' sources' ready cycles and (bit 1) their targets' free times itself, as load()
+  // does every core's: where a step has fewer packets than the chip has cores (CUBA 40,000 at 0.1 ms: about 4,300 packets
+  // over 8,000 cores), those per-core passes were most of what the conversion cost.
   const first = wasmFunction(
     'first',
-    { n: I32 },
-    { p: I32, s: I32, d: I32, r: I32, xs: I32, ys: I32, xd: I32, yd: I32, cx: I32, cy: I32, free: I32, enter: I32, link: I32, dir: I32, earliest: I32, need: I32, k: I32, ew: F64, ns: F64, chip: F64, wait: F64 },
+    { n: I32, flags: I32 },
+    {
+      p: I32, s: I32, d: I32, r: I32, xs: I32, ys: I32, xd: I32, yd: I32, cx: I32, cy: I32, free: I32, enter: I32, link: I32, dir: I32, earliest: I32, need: I32, k: I32,
+      t: I32, x: F64, ew: F64, ns: F64, chip: F64, wait: F64,
+    },
     [I32],
     (w) => {
       const abs = (v: Code): Code => select(sub(i(0), v), v, lt(v, i(0)));
       w.set('earliest', i(0x7fffffff));
       // A batch with a source not ready at a whole cycle is refused before anything changes (the lists would keep its requests).
-      w.upTo('p', i(0), w.get('n'), () => w.if(lt(load(at4(i(F.ready), load16(at2(g('src'), w.get('p'))))), i(0)), () => w.return(i(-1))));
+      w.if(
+        and(w.get('flags'), i(4)),
+        () =>
+          w.upTo('p', i(0), w.get('n'), () => {
+            w.set('s', load16(at2(g('src'), w.get('p'))));
+            w.set('x', loadF(at8(i(F.readyIn), w.get('s'))));
+            w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
+            w.if([...and(wholeOf(w.get('t'), w.get('x')), ge(w.get('t'), i(0))), ...ops.i32Eqz], () => w.return(i(-1)));
+            w.emit(store(at4(i(F.ready), w.get('s')), w.get('t')));
+            w.if(and(w.get('flags'), i(2)), () => {
+              w.set('d', load16(at2(g('dst'), w.get('p'))));
+              w.set('x', loadF(at8(i(F.freeIn), w.get('d'))));
+              w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
+              w.if([...wholeOf(w.get('t'), w.get('x')), ...ops.i32Eqz], () => w.return(sub(i(-2), w.get('d'))));
+              w.emit(store(at4(i(F.free), w.get('d')), w.get('t')));
+            });
+          }),
+        () => w.upTo('p', i(0), w.get('n'), () => w.if(lt(load(at4(i(F.ready), load16(at2(g('src'), w.get('p'))))), i(0)), () => w.return(i(-1)))),
+      );
       w.emit(fill(i(F.portFree), i(0), i(4 * cores)));
       w.upTo('p', i(0), w.get('n'), () => {
         w.set('s', load16(at2(g('src'), w.get('p'))));
@@ -314,11 +341,10 @@ function nocModule(mesh: Mesh): Uint8Array {
           w.set('last', max(w.get('last'), w.get('next')));
           w.set('busy', add(max(w.get('next'), w.get('busy')), load(at4(g('work'), w.get('p')))));
         });
-        w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(i(F.free), w.get('cc')), w.get('busy'))));
+        // The core's free time back as the double route() hands its caller (freeIn); a core without packets keeps its own.
+        w.if(and(w.get('flags'), i(2)), () => w.emit(store(at4(i(F.free), w.get('cc')), w.get('busy')), storeF(at8(i(F.freeIn), w.get('cc')), toF(w.get('busy')))));
       }, 'cores');
       w.emit(addToF(result(F, 'wait'), w.get('inWait')), storeF(result(F, 'latencySum'), w.get('latencySum')), storeF(result(F, 'latencyMax'), toF(w.get('latencyMax'))));
-      // Every core's free time back as the double route() hands its caller (freeIn).
-      w.if(and(w.get('flags'), i(2)), () => w.upTo('cc', i(0), i(cores), () => w.emit(storeF(at8(i(F.freeIn), w.get('cc')), toF(load(at4(i(F.free), w.get('cc'))))))));
       w.return(w.get('last'));
     },
   );
@@ -708,7 +734,7 @@ function nocModule(mesh: Mesh): Uint8Array {
       w.set('x', loadF(at8(i(from), c)));
       w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
     };
-    const whole: Code = [...w.get('t'), ...ops.f64FromI32, ...w.get('x'), ...ops.f64Eq];
+    const whole = wholeOf(w.get('t'), w.get('x'));
     w.if(and(w.get('flags'), i(2)), () => {
       w.upTo('c', i(0), i(cores), () => {
         convert(F.freeIn, w.get('c'));
@@ -734,7 +760,7 @@ function nocModule(mesh: Mesh): Uint8Array {
 
 /** The module's exports. */
 interface NocExports {
-  readonly first: (n: number) => number;
+  readonly first: (n: number, flags: number) => number;
   readonly rest: (flags: number) => number;
   readonly load: (flags: number) => number;
 }
@@ -877,18 +903,25 @@ export class WasmMeshNoc extends MeshNoc {
         u16[dst16 + p] = dst[p];
       }
     }
-    // The cores' ready cycles and free times go in whole (a copy) and load() checks and converts them: a ready time
-    // that is not a whole cycle below 2^31 is marked -1, and the module refuses it if a packet leaves then. Three
-    // loops over the cores here were 7.9% of a step at CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance-log.md).
+    // The cores' ready cycles and free times go in whole (a copy), and the module checks and converts them: a ready
+    // time that is not a whole cycle below 2^31 is refused where a packet leaves then, a free time where a packet
+    // arrives (or, where load() converts every core, anywhere). Three loops over the cores here were 7.9% of a step at
+    // CUBA 40,000 and 0.1 ms (8,000 cores, docs/performance-log.md); with fewer packets than cores, first() converts
+    // the packets' cores only (load() took 68 us of a 990-us step there, twelfth session).
     perCore(this.readyIn, coreReady);
     if (deliver) {
       const w = this.work32;
       if (!worked) for (let p = 0; p < n; p++) i32[w + p] = work[p];
       perCore(this.freeIn, free);
     }
-    const unfree = this.exports.load(deliver ? 2 : 0);
-    if (unfree > 0) throw new RangeError(`MeshNoc: core ${unfree - 1} is free at ${free[unfree - 1]}, not a whole cycle below 2^31`);
-    if (this.exports.first(n) < 0) throw notWhole(batch);
+    const fewer = n < this.cores;
+    if (!fewer) {
+      const unfree = this.exports.load(deliver ? 2 : 0);
+      if (unfree > 0) throw unwhole(unfree - 1, free);
+    }
+    const firstPass = this.exports.first(n, (deliver ? 2 : 0) | (fewer ? 4 : 0));
+    if (firstPass === -1) throw notWhole(batch);
+    if (firstPass < -1) throw unwhole(-2 - firstPass, free);
     const links = this.linkNeeds();
     if (links !== this.links) this.layout(this.batchCapacity, this.withOutputs, links);
     const last = this.exports.rest((outputs ? 1 : 0) | (deliver ? 2 : 0));
@@ -953,6 +986,11 @@ export class WasmMeshNoc extends MeshNoc {
   override bufferBytes(): number {
     return this.memory.buffer.byteLength;
   }
+}
+
+/** The error of a free time that is not a whole cycle below 2^31 (load() and first() refuse it). */
+function unwhole(core: number, free: Float64Array): RangeError {
+  return new RangeError(`MeshNoc: core ${core} is free at ${free[core]}, not a whole cycle below 2^31`);
 }
 
 /** `values` per core into `to` (one a core): a copy, or NaN (which load() refuses) past the cores `values` has. */

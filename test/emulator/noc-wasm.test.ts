@@ -102,18 +102,27 @@ describe('WasmMeshNoc', () => {
   it('refuses a core free at a fraction of a cycle, as a ready time', () => {
     const profile = tinyBoard(1);
     const noc = new WasmMeshNoc(profile, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const b: PacketBatch = { count: 1, src: Uint16Array.of(0), dst: Uint16Array.of(7), coreReady: new Float64Array(8) };
+    const noWork = new Int32Array(8).fill(2);
+    // As many packets as cores: load() converts every core's free time, and refuses any that is not whole.
+    const all: PacketBatch = { count: 8, src: new Uint16Array(8), dst: Uint16Array.of(1, 2, 3, 4, 5, 6, 7, 7), coreReady: new Float64Array(8) };
     const free = new Float64Array(8);
-    free[3] = 1.5;
-    expect(() => noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toThrow(/core 3 is free at 1.5, not a whole cycle/);
-    // Checked in the module (load): at or past 2^31, or not a number, is refused too; a whole negative time is not.
-    for (const bad of [2 ** 31, Number.NaN]) {
-      free[3] = bad;
-      expect(() => noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toThrow(/core 3 is free at .*, not a whole cycle/);
+    free[0] = 1.5;
+    expect(() => noc.route(all, new Float64Array(0), new Int32Array(0), noWork, free)).toThrow(/core 0 is free at 1.5, not a whole cycle/);
+    // Fewer packets than cores: first() converts the targets' free times only, and refuses a target's that is not whole
+    // (at or past 2^31, or not a number, too; a whole negative time is taken). The others go back as they came.
+    const b: PacketBatch = { count: 1, src: Uint16Array.of(0), dst: Uint16Array.of(7), coreReady: new Float64Array(8) };
+    for (const bad of [1.5, 2 ** 31, Number.NaN]) {
+      free.fill(0);
+      free[7] = bad;
+      expect(() => noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toThrow(/core 7 is free at .*, not a whole cycle/);
     }
+    free.fill(0);
+    free[0] = 1.5;
     free[3] = -(2 ** 31);
     free[5] = 1;
     expect(noc.route(b, new Float64Array(0), new Int32Array(0), Int32Array.of(2), free)).toBe(14 - 4);
+    expect([free[0], free[3], free[5]]).toEqual([1.5, -(2 ** 31), 1]);
+    free[0] = 0;
     // Every core's free time comes back, the target's after its delivery, as noc.ts's MeshNoc gives them.
     const js = new MeshNoc(profile, [0, 1, 2, 3, 4, 5, 6, 7]);
     const jsFree = Float64Array.from(free.map((f, c) => (c === 7 ? 0 : f)));
