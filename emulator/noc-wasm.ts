@@ -993,7 +993,7 @@ function unwhole(core: number, free: Float64Array): RangeError {
   return new RangeError(`MeshNoc: core ${core} is free at ${free[core]}, not a whole cycle below 2^31`);
 }
 
-/** `values` per core into `to` (one a core): a copy, or NaN (which load() refuses) past the cores `values` has. */
+/** `values` per core into `to` (one a core): a copy, or NaN (which load() and first() refuse) past the cores `values` has. */
 function perCore(to: Float64Array, values: Float64Array): void {
   if (values.length === to.length) to.set(values);
   else for (let c = 0; c < to.length; c++) to[c] = c < values.length ? values[c] : NaN;
