@@ -176,8 +176,18 @@ function fixedLayout(cores: number, links: number, tileLinks: number, perDirecti
 const result = (fixed: Fixed, name: Result): Code => i(fixed.results + 8 * R[name]);
 /** `a < b ? b : a`, over two locals' reads. */
 const max = (a: Code, b: Code): Code => select(b, a, lt(a, b));
-/** Whether the double x is the whole number t, its saturating conversion to i32 (so a whole number in [-2^31, 2^31)). */
-const wholeOf = (t: Code, x: Code): Code => [...t, ...ops.f64FromI32, ...x, ...ops.f64Eq];
+/**
+ * Core c's double in the per-core table at `from` (readyIn, freeIn) into the local x, and its saturating conversion to
+ * i32 into t: load() for every core, first() for a batch's cores.
+ */
+const convertCore = (w: Emitter<'x' | 't'>, from: number, c: Code): void => {
+  w.set('x', loadF(at8(i(from), c)));
+  w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
+};
+/** Whether x is the whole number t, its conversion (convertCore): a whole number in [-2^31, 2^31), as a free time must be. */
+const whole = (w: Emitter<'x' | 't'>): Code => [...w.get('t'), ...ops.f64FromI32, ...w.get('x'), ...ops.f64Eq];
+/** Whether x is also not negative, as a ready cycle must be. */
+const wholeReady = (w: Emitter<'x' | 't'>): Code => and(whole(w), ge(w.get('t'), i(0)));
 
 /** The module's functions, in call-index order. */
 const FUNCTIONS = ['first', 'rest', 'serveRow', 'serveColumn', 'gather', 'mergeRuns', 'leaveAt', 'growSlots', 'load'] as const;
@@ -225,15 +235,13 @@ function nocModule(mesh: Mesh): Uint8Array {
         () =>
           w.upTo('p', i(0), w.get('n'), () => {
             w.set('s', load16(at2(g('src'), w.get('p'))));
-            w.set('x', loadF(at8(i(F.readyIn), w.get('s'))));
-            w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
-            w.if([...and(wholeOf(w.get('t'), w.get('x')), ge(w.get('t'), i(0))), ...ops.i32Eqz], () => w.return(i(-1)));
+            convertCore(w, F.readyIn, w.get('s'));
+            w.if([...wholeReady(w), ...ops.i32Eqz], () => w.return(i(-1)));
             w.emit(store(at4(i(F.ready), w.get('s')), w.get('t')));
             w.if(and(w.get('flags'), i(2)), () => {
               w.set('d', load16(at2(g('dst'), w.get('p'))));
-              w.set('x', loadF(at8(i(F.freeIn), w.get('d'))));
-              w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
-              w.if([...wholeOf(w.get('t'), w.get('x')), ...ops.i32Eqz], () => w.return(sub(i(-2), w.get('d'))));
+              convertCore(w, F.freeIn, w.get('d'));
+              w.if([...whole(w), ...ops.i32Eqz], () => w.return(sub(i(-2), w.get('d'))));
               w.emit(store(at4(i(F.free), w.get('d')), w.get('t')));
             });
           }),
@@ -730,21 +738,16 @@ function nocModule(mesh: Mesh): Uint8Array {
   // 0, or 1 + the first core whose free time is not a whole number in [-2^31, 2^31) (free is scratch: route()'s
   // caller keeps its own). A double is such a number when it is its own saturating conversion to i32, back.
   const loadCores = wasmFunction('load', { flags: I32 }, { c: I32, x: F64, t: I32 }, [I32], (w) => {
-    const convert = (from: number, c: Code): void => {
-      w.set('x', loadF(at8(i(from), c)));
-      w.set('t', [...w.get('x'), ...ops.i32TruncSatF64S]);
-    };
-    const whole = wholeOf(w.get('t'), w.get('x'));
     w.if(and(w.get('flags'), i(2)), () => {
       w.upTo('c', i(0), i(cores), () => {
-        convert(F.freeIn, w.get('c'));
-        w.if([...whole, ...ops.i32Eqz], () => w.return(add(w.get('c'), i(1))));
+        convertCore(w, F.freeIn, w.get('c'));
+        w.if([...whole(w), ...ops.i32Eqz], () => w.return(add(w.get('c'), i(1))));
         w.emit(store(at4(i(F.free), w.get('c')), w.get('t')));
       });
     });
     w.upTo('c', i(0), i(cores), () => {
-      convert(F.readyIn, w.get('c'));
-      w.emit(store(at4(i(F.ready), w.get('c')), select(w.get('t'), i(-1), and(whole, ge(w.get('t'), i(0))))));
+      convertCore(w, F.readyIn, w.get('c'));
+      w.emit(store(at4(i(F.ready), w.get('c')), select(w.get('t'), i(-1), wholeReady(w))));
     });
     w.return(i(0));
   });
