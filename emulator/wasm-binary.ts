@@ -153,6 +153,9 @@ export const simdOps = {
   shrS: simd(0xac),
   shrU: simd(0xad),
   add: simd(0xae),
+  sub: simd(0xb1),
+  /** i32x4.mul: the low 32 bits of each lane's product. */
+  mul: simd(0xb5),
   /** i32x4.dot_i16x8_s: per 32-bit lane, the sum of the products of its two signed 16-bit halves. */
   dotI16: simd(0xba),
   minS: simd(0xb6),

@@ -16,6 +16,8 @@
 // neurons (item (ll)); a core of several plain groups takes their arguments
 // from a table of groups (item (tt)). It leaves each core's step counts in the
 // chip's stats (STATS_WORDS a core), where the step reads them (item (pp)).
+// Groups whose decays are all small (time constants of 16 steps or more, CUBA at
+// 0.1 ms) take a decay of one multiply (decayFast, item (lll)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from '../wasm-binary.js';
@@ -53,6 +55,26 @@ const decay = (x: Local, k: Local): Code => [
   ...get(x), ...ops.i32Const(31), ...v.shrS, ...ops.i32Const(32 - DECAY_BITS), ...v.shrU, ...v.add,
   ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
 ];
+/**
+ * The largest decay d (of isa/fixed.ts decay: x * (4096 - d) / 4096) for which decayFast is exact over the
+ * state range: |x| d plus 4095 must stay below 2^31 for every |x| up to STATE_MAX. 255: time constants of
+ * about 16 steps or more (CUBA at 0.1 ms: d = 20, 81 and 41 for tau_m, tau_e and tau_i).
+ */
+export const FAST_DECAY_MAX = Math.floor((2 ** 31 - DECAY_ONE) / STATE_MAX);
+
+/**
+ * decay(x, d) as x - q, q being x d / 2^12 rounded up for x >= 0 and down for x < 0: x k / 2^12 rounded toward zero
+ * (k = 4096 - d) is x - ceil(x d / 2^12) for x >= 0 and x - floor(x d / 2^12) for x < 0, and x d fits a lane where d
+ * is at most FAST_DECAY_MAX. A multiply, an add of 4095 where x >= 0 and a shift, against decay's two dot products
+ * and their halves, in the three decays that are most of the kernel's arithmetic. `d` holds d, not k.
+ */
+const decayFast = (x: Local, d: Local): Code => [
+  ...get(x),
+  ...get(x), ...get(d), ...v.mul,
+  ...v.i32x4(DECAY_ONE - 1), ...get(x), ...ops.i32Const(31), ...v.shrS, ...v.andNot, ...v.add,
+  ...ops.i32Const(DECAY_BITS), ...v.shrS,
+  ...v.sub,
+];
 const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ...v.minS];
 const ZERO = v.i32x4(0);
 const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
@@ -78,7 +100,7 @@ const put = (addr: Local, offset: number, value: Local, part: boolean): Code =>
  * instruction) and the delay slot at `accAt` + lane. With `part`, the group's
  * last 1-3 neurons (`rem` of them; `valid` and `validBits` mark their lanes).
  */
-const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean, part = false): Code => [
+const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean, fast: boolean, part = false): Code => [
   // The step's delay slot and the state.
   ...get('accAt'), ...v.load(o.accum + lane), ...set('inE'),
   ...get('accAt'), ...v.load(o.accumInh + lane), ...set('inI'),
@@ -101,9 +123,9 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
   ...put('accAt', o.accum + lane, 'cleared', part),
   ...put('accAt', o.accumInh + lane, 'cleared', part),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
-  ...decay('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
-  ...decay('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
-  ...decay('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(biased ? [...get('BIAS'), ...v.add] : []), ...clamp, ...set('v1'),
+  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
+  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
+  ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(biased ? [...get('BIAS'), ...v.add] : []), ...clamp, ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold (v1 > VTH, which holds the threshold less one), reset and start the period.
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.gtS, ...tee('fire'), ...get('refractoryNow'), ...v.or, ...set('resetNow'),
@@ -139,19 +161,19 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
  * `rem` stored. Lanes past the group are read (they lie inside the memory: the
  * next array follows each one) and not written.
  */
-const tail = (o: ArrayOffsets, countActive: boolean, biased: boolean): Code => [
+const tail = (o: ArrayOffsets, countActive: boolean, biased: boolean, fast: boolean): Code => [
   ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(2), ...ops.i32ShrU, ...tee('rem'),
   ...ops.if,
   ...v.i32x4Lanes([0, 1, 2, 3]), ...get('rem'), ...v.splat, ...v.ltS, ...set('valid'),
   ...ops.i32Const(1), ...get('rem'), ...ops.i32Shl, ...ops.i32Const(1), ...ops.i32Sub, ...set('validBits'),
-  ...four(o, 0, countActive, biased, true),
+  ...four(o, 0, countActive, biased, fast, true),
   ...ops.end,
 ];
 
-const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: boolean): Code => [
+const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: boolean, fast: boolean): Code => [
   ...ops.block, ...ops.loop,
   ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(4 * width), ...ops.i32LtS, ...ops.brIf(1),
-  ...Array.from({ length: width / 4 }, (_, j) => four(o, 16 * j, countActive, biased)).flat(),
+  ...Array.from({ length: width / 4 }, (_, j) => four(o, 16 * j, countActive, biased, fast)).flat(),
   ...get('at'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('at'),
   ...get('accAt'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('accAt'),
   ...ops.br(0),
@@ -161,20 +183,33 @@ const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: bool
 /** Neurons per turn of the kernel's main loop; a group's last (its size mod UNROLL) neurons go through a loop of four and the tail. */
 const UNROLL = 8;
 
+/** The decay parameter `k` (4096 - d) into the vector `to`: as k, or for decayFast as d. */
+const splatDecay = (k: Local, to: Local, fast: boolean): Code => (fast ? [...ops.i32Const(DECAY_ONE), ...get(k), ...ops.i32Sub, ...v.splat, ...set(to)] : splat(k, to));
+
+/** Whether a group's three decays are all within decayFast's reach: the kernels take it there (fastDecays in the table kernel). */
+export const fastDecay = (du: number, duInh: number, dv: number): boolean => du <= FAST_DECAY_MAX && duInh <= FAST_DECAY_MAX && dv <= FAST_DECAY_MAX;
+
+/** fastDecay in the table kernel, from the group's `kE`, `kI`, `kV` (each 4096 - d): an i32 of 0 or 1. */
+const fastDecays: Code = [
+  ...get('kE'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS,
+  ...get('kI'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS, ...ops.i32And,
+  ...get('kV'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS, ...ops.i32And,
+];
+
 /**
  * The kernel: neurons [first, end), state at byte offset 4 first, delay slot
  * at 4 (base + first). `countActive` false for a group with a bias, where every
- * update is active.
+ * update is active; `fast` where every decay is within decayFast's reach.
  */
-const bodyCore = (o: ArrayOffsets, countActive: boolean): Code => [
-  ...splat('kE', 'KE'), ...splat('kI', 'KI'), ...splat('kV', 'KV'), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
+const bodyCore = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code => [
+  ...splatDecay('kE', 'KE', fast), ...splatDecay('kI', 'KI', fast), ...splatDecay('kV', 'KV', fast), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
   ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
   ...get('first'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
   ...get('end'), ...ops.i32Const(2), ...ops.i32Shl, ...set('stop'),
   ...get('base'), ...get('first'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
-  ...loop(o, UNROLL, countActive, !countActive),
-  ...loop(o, 4, countActive, !countActive),
-  ...tail(o, countActive, !countActive),
+  ...loop(o, UNROLL, countActive, !countActive, fast),
+  ...loop(o, 4, countActive, !countActive, fast),
+  ...tail(o, countActive, !countActive, fast),
   ...(countActive
     ? [
       // Active updates: the lanes run less those counted inactive.
@@ -185,7 +220,7 @@ const bodyCore = (o: ArrayOffsets, countActive: boolean): Code => [
     ]
     : []),
 ];
-const body = (o: ArrayOffsets, countActive: boolean): Code => [...bodyCore(o, countActive), ...get('count')];
+const body = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code => [...bodyCore(o, countActive, fast), ...get('count')];
 
 /**
  * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words. The first is 1 where the
@@ -256,10 +291,10 @@ const tableBody = (o: ArrayOffsets, table: number, groups: number, stats: number
   ...GROUP_ARGS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(groups + 4 * k), ...set(name)]),
   ...ZERO, ...set('inactive'),
   ...get('bias'), ...ops.i32Eqz, ...ops.if,
-  ...bodyCore(o, true),
+  ...fastDecays, ...ops.if, ...bodyCore(o, true, true), ...ops.else, ...bodyCore(o, true, false), ...ops.end,
   ...get('active'), ...ops.globalGet(ACTIVE_GLOBAL), ...ops.i32Add, ...set('active'),
   ...ops.else,
-  ...bodyCore(o, false),
+  ...fastDecays, ...ops.if, ...bodyCore(o, false, true), ...ops.else, ...bodyCore(o, false, false), ...ops.end,
   ...get('active'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('active'),
   ...ops.end,
   ...get('neurons'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('neurons'),
@@ -292,7 +327,13 @@ const kernel = (name: string, code: Code): WasmFunction => ({
 export function lifSimdModule(shared: boolean, offsets: ArrayOffsets, table = 0, groups = 0, stats = 0): Uint8Array {
   return wasmModule(
     shared,
-    [kernel('lif', body(offsets, true)), kernel('lifBiased', body(offsets, false)), kernel('lifTable', tableBody(offsets, table, groups, stats))],
+    [
+      kernel('lif', body(offsets, true, false)),
+      kernel('lifBiased', body(offsets, false, false)),
+      kernel('lifFast', body(offsets, true, true)),
+      kernel('lifBiasedFast', body(offsets, false, true)),
+      kernel('lifTable', tableBody(offsets, table, groups, stats)),
+    ],
     ['active'],
   );
 }
@@ -393,13 +434,16 @@ export function lifSimdStep(arrays: LifSimdArrays): LifStep {
 function lifStepOf(instance: WebAssembly.Instance): LifStep {
   const lif = instance.exports.lif as WasmLif;
   const lifBiased = instance.exports.lifBiased as WasmLif;
+  const lifFast = instance.exports.lifFast as WasmLif;
+  const lifBiasedFast = instance.exports.lifBiasedFast as WasmLif;
   const active = instance.exports.active as WebAssembly.Global;
   return (out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, shift) => {
     if (end <= first) {
       out[1] = 0;
       return;
     }
-    const kernel = bias === 0 ? lif : lifBiased;
+    const fast = fastDecay(du, duInh, dv);
+    const kernel = bias === 0 ? (fast ? lifFast : lif) : fast ? lifBiasedFast : lifBiased;
     out[0] = kernel(first, end, base, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, shift, out[0]);
     out[1] = bias === 0 ? active.value : end - first;
   };

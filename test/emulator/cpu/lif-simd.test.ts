@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
-import { COMPILED_KEPT, STATS_WORDS, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
-import { STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
+import { COMPILED_KEPT, FAST_DECAY_MAX, STATS_WORDS, fastDecay, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
+import { DECAY_ONE, STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
 /** A chip memory of `neurons` slots and two delay slots, and a plain copy of it for lifStepPlain. */
@@ -141,6 +141,47 @@ describe('lifSimdStep', () => {
     }
   });
 
+  it('takes the multiply-and-shift decay up to d = FAST_DECAY_MAX, the largest d for which |x| d + 4095 fits 31 bits at STATE_MAX', () => {
+    expect(FAST_DECAY_MAX * STATE_MAX + DECAY_ONE - 1).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect((FAST_DECAY_MAX + 1) * STATE_MAX + DECAY_ONE - 1).toBeGreaterThan(2 ** 31 - 1);
+    expect(fastDecay(FAST_DECAY_MAX, 0, FAST_DECAY_MAX)).toBe(true);
+    expect(fastDecay(FAST_DECAY_MAX, FAST_DECAY_MAX + 1, 0)).toBe(false);
+  });
+
+  it('agrees with lifStepPlain on decays within and just past FAST_DECAY_MAX, at the ends of the state range', () => {
+    // States at the range's ends and at the 12-bit boundaries, where rounding toward zero differs from flooring.
+    const edges = [STATE_MAX, STATE_MIN, STATE_MAX - 1, STATE_MIN + 1, 4096, -4096, 4095, -4095, 4097, -4097, 1, -1, 0];
+    const n = 4 * edges.length + 3;
+    const draw = (k: number, i: number): number => (random32(3, 11, k, i) % (2 * STATE_MAX + 1)) - STATE_MAX;
+    const decaySets: readonly (readonly [number, number, number])[] = [[0, 0, 0], [1, FAST_DECAY_MAX, 17], [FAST_DECAY_MAX, FAST_DECAY_MAX, FAST_DECAY_MAX], [FAST_DECAY_MAX + 1, FAST_DECAY_MAX, 3], [2, 5, FAST_DECAY_MAX + 1]];
+    for (const [du, duInh, dv] of decaySets) {
+      for (const bias of [0, -3]) {
+        const { simd, plain } = twins(n, false);
+        for (let i = 0; i < n; i++) {
+          const x = (k: number): number => (i < 3 * edges.length ? edges[(i + k * 5) % edges.length] : draw(k, i));
+          simd.uE[i] = plain.uE[i] = x(0);
+          simd.uI[i] = plain.uI[i] = x(1);
+          simd.v[i] = plain.v[i] = x(2);
+        }
+        const step = lifSimdStep(simd);
+        for (let t = 0; t < 6; t++) {
+          const base = (t % 2) * n;
+          for (let i = 0; i < n; i++) {
+            simd.accum[base + i] = plain.accum[base + i] = t % 2 === 0 ? 0 : draw(10 + t, i) >> 8;
+            simd.accumInh[base + i] = plain.accumInh[base + i] = t % 2 === 0 ? 0 : -Math.abs(draw(20 + t, i) >> 8);
+          }
+          const fast = Int32Array.of(0, 0);
+          const slow = Int32Array.of(0, 0);
+          // A threshold above the range: nothing fires, so each step's state is the decays' work alone.
+          step(fast, base, 1, n, du, duInh, dv, STATE_MAX + 1, 0, bias, 2, 0);
+          lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, slow, base, 1, n, du, duInh, dv, STATE_MAX + 1, 0, bias, 2, 0);
+          expect(Array.from(fast)).toEqual(Array.from(slow));
+          for (const key of ['uE', 'uI', 'v', 'ref'] as const) expect(Array.from(simd[key])).toEqual(Array.from(plain[key]));
+        }
+      }
+    }
+  });
+
   it('refuses state arrays outside its memory', () => {
     const { simd, plain } = twins(8, false);
     expect(() => lifSimdStep({ ...simd, v: plain.v })).toThrow(/views into the kernel memory/);
@@ -154,7 +195,7 @@ describe('lifSimdKernels: the table kernel', () => {
     const slots = [2, 3, 2];
     const stateStart = Int32Array.of(0, 40, 203, 211);
     const accumStart = Int32Array.of(0, 80, 569, 585);
-    const layout = { stateStart, accumStart, n: Int32Array.from(n), slots: Int32Array.from(slots), groupStart: Int32Array.of(0, 2, 3, 4), neurons: 211, accums: 585 };
+    const layout = { stateStart, accumStart, n: Int32Array.from(n), slots: Int32Array.from(slots), groupStart: Int32Array.of(0, 2, 4, 5), neurons: 211, accums: 585 };
     const chip = cpuChipMemory(layout, false);
     const plain = { uE: new Int32Array(211), uI: new Int32Array(211), v: new Int32Array(211), ref: new Int32Array(211), accum: new Int32Array(585), accumInh: new Int32Array(585), spiked: new Uint32Array(211) };
     const draw = (k: number, i: number, range: number): number => (random32(9, 31, k, i) % (2 * range + 1)) - range;
@@ -162,10 +203,11 @@ describe('lifSimdKernels: the table kernel', () => {
       chip.v[i] = plain.v[i] = draw(1, i, 2 * UNIT);
       chip.ref[i] = plain.ref[i] = i % 9 === 0 ? 2 : 0;
     }
-    // Per core its groups (first and end state slots, du, duInh, dv, vth, reset, bias, refractory).
+    // Per core its groups (first and end state slots, du, duInh, dv, vth, reset, bias, refractory); the second group
+    // of each core has every decay within FAST_DECAY_MAX (CUBA's at 0.1 ms: 81, 41, 20), which the kernel takes apart.
     const groups = [
-      [[0, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 0, 4], [38, 40, 100, 3000, 4095, UNIT >> 1, 17, 0, 2]],
-      [[40, 203, 2000, 50, 300, UNIT, 0, 3000, 1]],
+      [[0, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 0, 4], [38, 40, 100, 30, FAST_DECAY_MAX, UNIT >> 1, 17, 0, 2]],
+      [[40, 150, 2000, 50, 300, UNIT, 0, 3000, 1], [150, 203, 81, 41, 20, UNIT, 0, 3000, 3]],
     ] as const;
     groups.forEach((core, c) => {
       core.forEach(([first, end, du, duInh, dv, vth, reset, bias, refractory], j) => {
