@@ -17,7 +17,10 @@
 // from a table of groups (item (tt)). It leaves each core's step counts in the
 // chip's stats (STATS_WORDS a core), where the step reads them (item (pp)).
 // Groups whose decays are all small (time constants of 16 steps or more, CUBA at
-// 0.1 ms) take a decay of one multiply (decayFast, item (lll)).
+// 0.1 ms) take a decay of one multiply (decayFast, item (lll)). In the table
+// kernel, groups that reset to 0 and whose delay-slot sums cannot leave the
+// state range (input-bound.ts) skip the inputs' clamps and reset with one
+// and-not (Variant.lean).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from '../wasm-binary.js';
@@ -28,7 +31,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step', 'group', 'groupEnd', 'neurons'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step', 'group', 'groupEnd', 'neurons', 'lean'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -76,6 +79,18 @@ const decayFast = (x: Local, d: Local): Code => [
   ...v.sub,
 ];
 const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ...v.minS];
+
+/**
+ * Which body a group runs. `countActive`: count the active updates (a group without a bias; with one every update is
+ * active). `fast`: every decay within decayFast's reach. `lean`: the reset is 0 and no delay-slot sum can leave the
+ * state range (input-bound.ts), so an input's clamp changes nothing and is left out, and a reset is an and-not: six
+ * vector instructions fewer in about fifty (10% of the kernel's time, docs/performance-log.md item (mmm)).
+ */
+interface Variant {
+  readonly countActive: boolean;
+  readonly fast: boolean;
+  readonly lean: boolean;
+}
 const ZERO = v.i32x4(0);
 const splat = (from: Local, to: Local): Code => [...get(from), ...v.splat, ...set(to)];
 
@@ -100,7 +115,7 @@ const put = (addr: Local, offset: number, value: Local, part: boolean): Code =>
  * instruction) and the delay slot at `accAt` + lane. With `part`, the group's
  * last 1-3 neurons (`rem` of them; `valid` and `validBits` mark their lanes).
  */
-const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boolean, fast: boolean, part = false): Code => [
+const four = (o: ArrayOffsets, lane: number, { countActive, fast, lean }: Variant, part = false): Code => [
   // The step's delay slot and the state.
   ...get('accAt'), ...v.load(o.accum + lane), ...set('inE'),
   ...get('accAt'), ...v.load(o.accumInh + lane), ...set('inI'),
@@ -122,17 +137,18 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
   // Clear the step's delay slot.
   ...put('accAt', o.accum + lane, 'cleared', part),
   ...put('accAt', o.accumInh + lane, 'cleared', part),
-  // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts).
-  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...clamp, ...v.add, ...clamp, ...set('e1'),
-  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...clamp, ...v.add, ...clamp, ...set('i1'),
-  ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(biased ? [...get('BIAS'), ...v.add] : []), ...clamp, ...set('v1'),
+  // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts); a lean group's are in range already.
+  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...(lean ? [] : clamp), ...v.add, ...clamp, ...set('e1'),
+  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...(lean ? [] : clamp), ...v.add, ...clamp, ...set('i1'),
+  ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(countActive ? [] : [...get('BIAS'), ...v.add]), ...clamp, ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold (v1 > VTH, which holds the threshold less one), reset and start the period.
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.gtS, ...tee('fire'), ...get('refractoryNow'), ...v.or, ...set('resetNow'),
   ...get('fire'), ...get('refractoryNow'), ...v.andNot, ...set('fire'),
   ...put('at', o.uE + lane, 'e1', part),
   ...put('at', o.uI + lane, 'i1', part),
-  ...get('RESET'), ...get('v1'), ...get('resetNow'), ...v.bitselect, ...set('vNew'),
+  // A bit-select is three instructions on x86; a reset to 0 is one (v1 and not resetNow).
+  ...(lean ? [...get('v1'), ...get('resetNow'), ...v.andNot] : [...get('RESET'), ...get('v1'), ...get('resetNow'), ...v.bitselect]), ...set('vNew'),
   ...put('at', o.v + lane, 'vNew', part),
   // A lane's count is never negative (zero at first, and the period is, isa/image/validate.ts), so a firing lane's is 0:
   // r + refractoryNow (true is -1) + the period where it fires is r - 1, the period, or r.
@@ -161,19 +177,19 @@ const four = (o: ArrayOffsets, lane: number, countActive: boolean, biased: boole
  * `rem` stored. Lanes past the group are read (they lie inside the memory: the
  * next array follows each one) and not written.
  */
-const tail = (o: ArrayOffsets, countActive: boolean, biased: boolean, fast: boolean): Code => [
+const tail = (o: ArrayOffsets, variant: Variant): Code => [
   ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(2), ...ops.i32ShrU, ...tee('rem'),
   ...ops.if,
   ...v.i32x4Lanes([0, 1, 2, 3]), ...get('rem'), ...v.splat, ...v.ltS, ...set('valid'),
   ...ops.i32Const(1), ...get('rem'), ...ops.i32Shl, ...ops.i32Const(1), ...ops.i32Sub, ...set('validBits'),
-  ...four(o, 0, countActive, biased, fast, true),
+  ...four(o, 0, variant, true),
   ...ops.end,
 ];
 
-const loop = (o: ArrayOffsets, width: number, countActive: boolean, biased: boolean, fast: boolean): Code => [
+const loop = (o: ArrayOffsets, width: number, variant: Variant): Code => [
   ...ops.block, ...ops.loop,
   ...get('stop'), ...get('at'), ...ops.i32Sub, ...ops.i32Const(4 * width), ...ops.i32LtS, ...ops.brIf(1),
-  ...Array.from({ length: width / 4 }, (_, j) => four(o, 16 * j, countActive, biased, fast)).flat(),
+  ...Array.from({ length: width / 4 }, (_, j) => four(o, 16 * j, variant)).flat(),
   ...get('at'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('at'),
   ...get('accAt'), ...ops.i32Const(4 * width), ...ops.i32Add, ...set('accAt'),
   ...ops.br(0),
@@ -196,21 +212,17 @@ const fastDecays: Code = [
   ...get('kV'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS, ...ops.i32And,
 ];
 
-/**
- * The kernel: neurons [first, end), state at byte offset 4 first, delay slot
- * at 4 (base + first). `countActive` false for a group with a bias, where every
- * update is active; `fast` where every decay is within decayFast's reach.
- */
-const bodyCore = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code => [
-  ...splatDecay('kE', 'KE', fast), ...splatDecay('kI', 'KI', fast), ...splatDecay('kV', 'KV', fast), ...splat('vth', 'VTH'), ...splat('reset', 'RESET'),
-  ...splat('bias', 'BIAS'), ...splat('refractory', 'REFRACTORY'),
+/** The kernel: neurons [first, end), state at byte offset 4 first, delay slot at 4 (base + first), as `variant` runs them. */
+const bodyCore = (o: ArrayOffsets, variant: Variant): Code => [
+  ...splatDecay('kE', 'KE', variant.fast), ...splatDecay('kI', 'KI', variant.fast), ...splatDecay('kV', 'KV', variant.fast), ...splat('vth', 'VTH'),
+  ...(variant.lean ? [] : splat('reset', 'RESET')), ...(variant.countActive ? [] : splat('bias', 'BIAS')), ...splat('refractory', 'REFRACTORY'),
   ...get('first'), ...ops.i32Const(2), ...ops.i32Shl, ...set('at'),
   ...get('end'), ...ops.i32Const(2), ...ops.i32Shl, ...set('stop'),
   ...get('base'), ...get('first'), ...ops.i32Add, ...ops.i32Const(2), ...ops.i32Shl, ...set('accAt'),
-  ...loop(o, UNROLL, countActive, !countActive, fast),
-  ...loop(o, 4, countActive, !countActive, fast),
-  ...tail(o, countActive, !countActive, fast),
-  ...(countActive
+  ...loop(o, UNROLL, variant),
+  ...loop(o, 4, variant),
+  ...tail(o, variant),
+  ...(variant.countActive
     ? [
       // Active updates: the lanes run less those counted inactive.
       ...get('end'), ...get('first'), ...ops.i32Sub,
@@ -220,7 +232,8 @@ const bodyCore = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code =>
     ]
     : []),
 ];
-const body = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code => [...bodyCore(o, countActive, fast), ...get('count')];
+/** An exported group kernel's body: any reset and any inputs (never lean). */
+const body = (o: ArrayOffsets, countActive: boolean, fast: boolean): Code => [...bodyCore(o, { countActive, fast, lean: false }), ...get('count')];
 
 /**
  * The table of cores (CpuChipMemory.table): per core TABLE_WORDS words. The first is 1 where the
@@ -243,10 +256,11 @@ const tableWord = (table: number, field: (typeof TABLE_FIELDS)[number]): number 
 /**
  * The table of groups (CpuChipMemory.groupTable): per group of the chip GROUP_WORDS words, the
  * kernel's arguments for it in this order (its first and end state slot, its decays as 4096 - d,
- * its threshold less one, reset, bias and refractory period), filled for the table kernel's cores.
+ * its threshold less one, reset, bias and refractory period, and 1 where it runs lean: Variant),
+ * filled for the table kernel's cores.
  */
 export const GROUP_WORDS = 16;
-const GROUP_ARGS = ['first', 'end', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory'] as const;
+const GROUP_ARGS = ['first', 'end', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'lean'] as const;
 const GROUP_SHIFT = Math.log2(4 * GROUP_WORDS);
 if (!Number.isInteger(GROUP_SHIFT) || GROUP_ARGS.length > GROUP_WORDS) throw new Error('emulator/cpu/lif-simd.ts: GROUP_WORDS must hold the arguments in a power of two bytes');
 
@@ -264,6 +278,12 @@ export const STAT_INPUTS = 3;
 /** A core's stats' byte offset is the core shifted by this. */
 const STATS_SHIFT = Math.log2(4 * STATS_WORDS);
 if (!Number.isInteger(STATS_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: STATS_WORDS must make a power of two bytes');
+
+/** The group's body by its decays (fastDecays) and its lean word, for a group without a bias (countActive) or with one. */
+const byDecay = (o: ArrayOffsets, countActive: boolean): Code => {
+  const byLean = (fast: boolean): Code => [...get('lean'), ...ops.if, ...bodyCore(o, { countActive, fast, lean: true }), ...ops.else, ...bodyCore(o, { countActive, fast, lean: false }), ...ops.end];
+  return [...fastDecays, ...ops.if, ...byLean(true), ...ops.else, ...byLean(false), ...ops.end];
+};
 
 /**
  * The table kernel: the cores [first, end) whose table entries are marked, each group of each as
@@ -291,10 +311,10 @@ const tableBody = (o: ArrayOffsets, table: number, groups: number, stats: number
   ...GROUP_ARGS.flatMap((name, k) => [...get('entry'), ...ops.i32Load(groups + 4 * k), ...set(name)]),
   ...ZERO, ...set('inactive'),
   ...get('bias'), ...ops.i32Eqz, ...ops.if,
-  ...fastDecays, ...ops.if, ...bodyCore(o, true, true), ...ops.else, ...bodyCore(o, true, false), ...ops.end,
+  ...byDecay(o, true),
   ...get('active'), ...ops.globalGet(ACTIVE_GLOBAL), ...ops.i32Add, ...set('active'),
   ...ops.else,
-  ...fastDecays, ...ops.if, ...bodyCore(o, false, true), ...ops.else, ...bodyCore(o, false, false), ...ops.end,
+  ...byDecay(o, false),
   ...get('active'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('active'),
   ...ops.end,
   ...get('neurons'), ...get('end'), ...get('first'), ...ops.i32Sub, ...ops.i32Add, ...set('neurons'),
@@ -379,9 +399,15 @@ export function setTableEntry(table: Int32Array, c: number, groupFirst: number, 
   });
 }
 
-/** Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of state slots. */
-export function setGroupEntry(groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number): void {
-  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory];
+/**
+ * Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of
+ * state slots, and whether it runs lean: `bounded` (no delay-slot sum of its neurons can leave the state range,
+ * input-bound.ts) and a reset of 0.
+ */
+export function setGroupEntry(
+  groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, bounded: boolean,
+): void {
+  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, bounded && reset === 0 ? 1 : 0];
   args.forEach((x, k) => {
     groupTable[g * GROUP_WORDS + k] = x;
   });

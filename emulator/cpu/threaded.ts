@@ -176,6 +176,8 @@ export interface WorkerSetup {
   /** Where the delivery kernel's tables lie in the chip memory's arena, where the engine placed them (deliver-wasm.ts): each worker makes its own instance. */
   readonly deliver: DeliverPlan | undefined;
   readonly layout: CpuChipLayout;
+  /** Per group of the chip: whether its inputs stay in the state range (input-bound.ts): the worker's image has no synapses to tell. */
+  readonly bounded: Uint8Array;
   readonly first: number;
   readonly end: number;
   /** Where a worker whose step throws writes the error (FAILURE_BYTES, shared). */
@@ -735,6 +737,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         sentLists,
         deliver: arena?.plan,
         layout: this.layout,
+        bounded: this.bounded,
         first: k === 0 ? 0 : first,
         end,
         movable: k === 0,

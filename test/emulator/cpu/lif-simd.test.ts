@@ -189,59 +189,103 @@ describe('lifSimdStep', () => {
 });
 
 describe('lifSimdKernels: the table kernel', () => {
-  it('updates each marked core group by group as lifStepPlain does, works out the delay slot row from the step, and leaves each core\'s counts in its stats', () => {
-    // Three cores: two plain groups (as CUBA's excitatory and inhibitory neurons sharing a core), one biased group, and one left to the caller.
-    const n = [40, 163, 8];
-    const slots = [2, 3, 2];
-    const stateStart = Int32Array.of(0, 40, 203, 211);
-    const accumStart = Int32Array.of(0, 80, 569, 585);
-    const layout = { stateStart, accumStart, n: Int32Array.from(n), slots: Int32Array.from(slots), groupStart: Int32Array.of(0, 2, 4, 5), neurons: 211, accums: 585 };
+  // Four cores: two plain groups each (as CUBA's excitatory and inhibitory neurons sharing a core), and one left to the
+  // caller. Per group its first and end state slots, du, duInh, dv, vth, reset, bias and refractory period; the second
+  // group of each has every decay within FAST_DECAY_MAX (CUBA's at 0.1 ms: 81, 41, 20), which the kernel takes apart.
+  // Cores 1 and 2 reset to 0 (with a bias and without): where their inputs are bounded, they run lean.
+  const n = [40, 163, 96, 8];
+  const slots = [2, 3, 2, 2];
+  const stateStart = Int32Array.of(0, 40, 203, 299, 307);
+  const accumStart = Int32Array.of(0, 80, 569, 761, 777);
+  const neurons = 307;
+  const accums = 777;
+  const layout = { stateStart, accumStart, n: Int32Array.from(n), slots: Int32Array.from(slots), groupStart: Int32Array.of(0, 2, 4, 6, 7), neurons, accums };
+  const groups = [
+    [[0, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 0, 4], [38, 40, 100, 30, FAST_DECAY_MAX, UNIT >> 1, 17, 0, 2]],
+    [[40, 150, 2000, 50, 300, UNIT, 0, 3000, 1], [150, 203, 81, 41, 20, UNIT, 0, 3000, 3]],
+    [[203, 260, 700, 300, 100, UNIT, 0, 0, 2], [260, 299, 81, 41, 20, UNIT >> 1, 0, 0, 1]],
+  ] as const;
+
+  /** The chip memory with every group's entry (`bounded` for all) and a plain copy for lifStepPlain. */
+  function setUp(bounded: boolean): { chip: CpuChipMemory; plain: Pick<CpuChipMemory, 'uE' | 'uI' | 'v' | 'ref' | 'accum' | 'accumInh' | 'spiked'> } {
     const chip = cpuChipMemory(layout, false);
-    const plain = { uE: new Int32Array(211), uI: new Int32Array(211), v: new Int32Array(211), ref: new Int32Array(211), accum: new Int32Array(585), accumInh: new Int32Array(585), spiked: new Uint32Array(211) };
-    const draw = (k: number, i: number, range: number): number => (random32(9, 31, k, i) % (2 * range + 1)) - range;
-    for (let i = 0; i < 211; i++) {
+    const plain = { uE: new Int32Array(neurons), uI: new Int32Array(neurons), v: new Int32Array(neurons), ref: new Int32Array(neurons), accum: new Int32Array(accums), accumInh: new Int32Array(accums), spiked: new Uint32Array(neurons) };
+    for (let i = 0; i < neurons; i++) {
       chip.v[i] = plain.v[i] = draw(1, i, 2 * UNIT);
       chip.ref[i] = plain.ref[i] = i % 9 === 0 ? 2 : 0;
     }
-    // Per core its groups (first and end state slots, du, duInh, dv, vth, reset, bias, refractory); the second group
-    // of each core has every decay within FAST_DECAY_MAX (CUBA's at 0.1 ms: 81, 41, 20), which the kernel takes apart.
-    const groups = [
-      [[0, 38, 900, 409, 200, UNIT, -(UNIT >> 2), 0, 4], [38, 40, 100, 30, FAST_DECAY_MAX, UNIT >> 1, 17, 0, 2]],
-      [[40, 150, 2000, 50, 300, UNIT, 0, 3000, 1], [150, 203, 81, 41, 20, UNIT, 0, 3000, 3]],
-    ] as const;
     groups.forEach((core, c) => {
       core.forEach(([first, end, du, duInh, dv, vth, reset, bias, refractory], j) => {
-        setGroupEntry(chip.groupTable, layout.groupStart[c] + j, first, end, du, duInh, dv, vth, reset, bias, refractory);
+        setGroupEntry(chip.groupTable, layout.groupStart[c] + j, first, end, du, duInh, dv, vth, reset, bias, refractory, bounded);
       });
       setTableEntry(chip.table, c, layout.groupStart[c], layout.groupStart[c] + core.length, stateStart[c], accumStart[c] - stateStart[c], n[c], slots[c]);
     });
-    chip.stats.fill(-7);
-    const { table } = lifSimdKernels(chip);
-    let spikes = 0;
-    for (let t = 0; t < 40; t++) {
-      for (let i = 0; i < 585; i++) {
-        chip.accum[i] = plain.accum[i] = i % 5 === 0 ? 0 : Math.abs(draw(4 + t, i, UNIT));
-        chip.accumInh[i] = plain.accumInh[i] = i % 3 === 0 ? 0 : -Math.abs(draw(60 + t, i, UNIT >> 1));
-      }
-      table(0, 3, t);
-      groups.forEach((core, c) => {
-        const base = accumStart[c] + (t % slots[c]) * n[c] - stateStart[c];
-        const out = Int32Array.of(stateStart[c], 0);
-        let active = 0;
-        for (const [first, end, du, duInh, dv, vth, reset, bias, refractory] of core) {
-          lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, stateStart[c]);
-          active += out[1];
-        }
-        const count = out[0] - stateStart[c];
-        const neurons = core.reduce((sum, [first, end]) => sum + end - first, 0);
-        expect(Array.from(chip.stats.subarray(c * STATS_WORDS, (c + 1) * STATS_WORDS))).toEqual([count, active, neurons - active, 0]);
-        expect(Array.from(chip.spiked.subarray(stateStart[c], out[0]))).toEqual(Array.from(plain.spiked.subarray(stateStart[c], out[0])));
-        spikes += count;
-      });
-      for (const key of ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh'] as const) expect(Array.from(chip[key])).toEqual(Array.from(plain[key]));
-      // The unmarked core is the caller's: neither its state nor its stats are touched.
-      expect(Array.from(chip.stats.subarray(2 * STATS_WORDS))).toEqual([-7, -7, -7, -7]);
+    return { chip, plain };
+  }
+  const draw = (k: number, i: number, range: number): number => (random32(9, 31, k, i) % (2 * range + 1)) - range;
+
+  /** lifStepPlain over core c's groups at step t into `plain`: its spike count and active updates. */
+  function reference(plain: ReturnType<typeof setUp>['plain'], c: number, t: number): { count: number; active: number } {
+    const base = accumStart[c] + (t % slots[c]) * n[c] - stateStart[c];
+    const out = Int32Array.of(stateStart[c], 0);
+    let active = 0;
+    for (const [first, end, du, duInh, dv, vth, reset, bias, refractory] of groups[c]) {
+      lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, out, base, first, end, du, duInh, dv, vth, reset, bias, refractory, stateStart[c]);
+      active += out[1];
     }
-    expect(spikes).toBeGreaterThan(40);
+    return { count: out[0] - stateStart[c], active };
+  }
+
+  for (const bounded of [false, true]) {
+    it(`updates each marked core group by group as lifStepPlain does, works out the delay slot row from the step, and leaves each core's counts in its stats (inputs ${bounded ? 'bounded: lean where the reset is 0' : 'not bounded'})`, () => {
+      const { chip, plain } = setUp(bounded);
+      chip.stats.fill(-7);
+      const { table } = lifSimdKernels(chip);
+      let spikes = 0;
+      for (let t = 0; t < 40; t++) {
+        // Inputs well inside the state range, as bounded promises.
+        for (let i = 0; i < accums; i++) {
+          chip.accum[i] = plain.accum[i] = i % 5 === 0 ? 0 : Math.abs(draw(4 + t, i, UNIT));
+          chip.accumInh[i] = plain.accumInh[i] = i % 3 === 0 ? 0 : -Math.abs(draw(60 + t, i, UNIT >> 1));
+        }
+        table(0, 4, t);
+        groups.forEach((core, c) => {
+          const { count, active } = reference(plain, c, t);
+          const total = core.reduce((sum, [first, end]) => sum + end - first, 0);
+          expect(Array.from(chip.stats.subarray(c * STATS_WORDS, (c + 1) * STATS_WORDS))).toEqual([count, active, total - active, 0]);
+          expect(Array.from(chip.spiked.subarray(stateStart[c], stateStart[c] + count))).toEqual(Array.from(plain.spiked.subarray(stateStart[c], stateStart[c] + count)));
+          spikes += count;
+        });
+        for (const key of ['uE', 'uI', 'v', 'ref', 'accum', 'accumInh'] as const) expect(Array.from(chip[key])).toEqual(Array.from(plain[key]));
+        // The unmarked core is the caller's: neither its state nor its stats are touched.
+        expect(Array.from(chip.stats.subarray(3 * STATS_WORDS))).toEqual([-7, -7, -7, -7]);
+      }
+      expect(spikes).toBeGreaterThan(40);
+    });
+  }
+
+  it('runs lean only where the inputs are bounded and the reset is 0: there an input past the state range is not clamped', () => {
+    // One step whose inputs are the 32-bit extremes, which bounded promises never happens: the lean groups (cores 1
+    // and 2) add them to the decayed currents unclamped, which wraps, so their currents part from lifStepPlain's; the
+    // others agree.
+    const currents = (bounded: boolean): readonly boolean[] => {
+      const { chip, plain } = setUp(bounded);
+      for (let i = 0; i < neurons; i++) {
+        chip.uE[i] = plain.uE[i] = UNIT;
+        chip.uI[i] = plain.uI[i] = -UNIT;
+      }
+      for (let i = 0; i < accums; i++) {
+        chip.accum[i] = plain.accum[i] = 0x7fffffff;
+        chip.accumInh[i] = plain.accumInh[i] = -0x80000000;
+      }
+      lifSimdKernels(chip).table(0, 4, 0);
+      return groups.map((_, c) => {
+        reference(plain, c, 0);
+        const range = [stateStart[c], stateStart[c + 1]] as const;
+        return ['uE', 'uI'].every((key) => Array.from(chip[key as 'uE' | 'uI'].subarray(...range)).join() === Array.from(plain[key as 'uE' | 'uI'].subarray(...range)).join());
+      });
+    };
+    expect(currents(false)).toEqual([true, true, true]);
+    expect(currents(true)).toEqual([true, false, false]);
   });
 });
