@@ -17,7 +17,7 @@ import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
 import { chipMemoryPlan, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
 import { buildSynapseTable, type SynapseTable } from './synapse-table.js';
-import { boundedGroups } from './input-bound.js';
+import { inputBounds, type InputBounds } from './input-bound.js';
 import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
 import { buildFanOuts, deliveryRows, deliverSent, inboxRouteCount, routeOps, routeTables, sentSpikes, type FanOuts, type RouteTables, type SentSpikes } from './fan-out.js';
 import { StepTiming } from './timing.js';
@@ -599,9 +599,9 @@ export class CpuChipCompute {
 
   /**
    * `cores[k]` is core first + k; its arrays must be views into `chip` as `layout` places them (cpuCoreViews).
-   * `bounded`: per group of the chip, whether its inputs stay in the state range (input-bound.ts boundedGroups).
+   * `bounds`: per group of the chip, the most its neurons' delay slots can hold in a step (input-bound.ts inputBounds).
    */
-  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, bounded: Uint8Array, deliver?: DeliverKernel) {
+  constructor(cores: readonly CpuCore[], first: number, chip: CpuChipMemory, layout: CpuChipLayout, fan: FanOuts, routes: RouteTables, bounds: InputBounds, deliver?: DeliverKernel) {
     this.cores = cores;
     this.first = first;
     this.chip = chip;
@@ -641,7 +641,7 @@ export class CpuChipCompute {
         const g0 = layout.groupStart[c];
         this.tabled[i] = 1;
         for (let j = 0; j < g.count; j++) {
-          setGroupEntry(chip.groupTable, g0 + j, s0 + g.first[j], s0 + g.first[j] + g.size[j], g.du[j], g.duInh[j], g.dv[j], g.vth[j], g.reset[j], g.bias[j], g.refractory[j], bounded[g0 + j] === 1);
+          setGroupEntry(chip.groupTable, g0 + j, s0 + g.first[j], s0 + g.first[j] + g.size[j], g.du[j], g.duInh[j], g.dv[j], g.vth[j], g.reset[j], g.bias[j], g.refractory[j], bounds.excitatory[g0 + j], bounds.inhibitory[g0 + j]);
         }
         setTableEntry(chip.table, c, g0, g0 + g.count, s0, layout.accumStart[c] - s0, layout.n[c], layout.slots[c]);
       }
@@ -766,8 +766,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
   private readonly denseCounters: Float64Array;
   /** Phases 1 and 2 over the chip's state arrays, and where each core's part of them lies. */
   protected readonly compute: CpuChipCompute;
-  /** Per group of the chip: whether its inputs stay in the state range (boundedGroups); the threaded engine's workers take it too. */
-  protected readonly bounded: Uint8Array;
+  /** Per group of the chip: the most its neurons' delay slots can hold in a step (inputBounds); the threaded engine's workers take them too. */
+  protected readonly inputBounds: InputBounds;
   protected readonly layout: CpuChipLayout;
   /** Per core: the step's spikes, updates and input spikes, as compute leaves them (CpuChipMemory.stats). */
   private readonly stats: Int32Array;
@@ -887,8 +887,8 @@ export class CpuEmulatorImpl implements CpuEmulator {
     this.sent = sent ?? placed?.sentLists[0] ?? sentSpikes(layout.neurons);
     this.imageWords = image.cores.map((core) => core.synapses);
     const routes = placed?.routes ?? builtRoutes;
-    this.bounded = boundedGroups(image, layout.groupStart);
-    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, this.bounded, placed?.kernel);
+    this.inputBounds = inputBounds(image, layout.groupStart);
+    this.compute = new CpuChipCompute(this.cores, 0, chip, layout, this.fan, routes, this.inputBounds, placed?.kernel);
     this.stats = chip.stats;
     this.learning = image.learning === undefined ? undefined : new CpuLearning(image, image.learning, this.cores, this.seed);
     const capacity = Math.max(1, packetCapacity);

@@ -1,32 +1,35 @@
-// Which neuron groups' delay-slot sums stay inside the state range, whatever
-// spikes. The neuron step clamps each input to the range before adding it
-// (isa/fixed.ts), and the kernel can leave that clamp out where it provably
-// changes nothing (lif-simd.ts Variant.lean). A delay slot of neuron i only
-// ever sums the weights of i's synapses, each at most once per packet its axon
-// takes in the step the slot belongs to, and an axon takes at most one packet a
-// step per route that reaches it (a slot spikes at most once a step). So the
-// excitatory slot is at most the sum, over i's synapses of weight w >= 0, of
-// w times the routes to the synapse's axon, and the inhibitory slot at least
-// the like sum of the negative weights. Where both sums are within STATE_MAX,
-// the clamps are no-ops. Learning changes weights as it runs: an image that
-// learns has no bounded group.
-import { STATE_MAX } from '../../isa/fixed.js';
+// The most a neuron's delay slots can hold in one step, whatever spikes: the
+// kernel leaves out the clamps that provably change nothing (lif-simd.ts
+// leanGroup). A delay slot of neuron i only ever sums the weights of i's
+// synapses, each once per packet its axon takes in the step the slot belongs
+// to, and an axon takes at most one packet a step per route that reaches it (a
+// slot spikes at most once a step). So the excitatory slot is at most the sum,
+// over i's synapses of weight w > 0, of w times the routes to the synapse's
+// axon, and the inhibitory slot at least the like sum of the negative weights.
+// Learning changes weights as it runs: an image that learns has no bound.
 import type { ChipImage } from '../../isa/image/types.js';
 import { synapseTarget, synapseWeight } from '../../isa/synapse.js';
+
+/** Per group of the chip (core c's groups from groupStart[c], cpuChipLayout): the largest such sum over its neurons, for each sign (as magnitudes); Infinity where there is no bound, 0 for a group that is not neurons. */
+export interface InputBounds {
+  readonly excitatory: Float64Array;
+  readonly inhibitory: Float64Array;
+}
 
 /** The routes to one axon counted exactly below this; at it, as many as could be. */
 const MANY = 255;
 
-/**
- * Per group of the chip (core c's groups from groupStart[c], cpuChipLayout), 1 where the group holds neurons and no
- * delay-slot sum of any of them can leave [-STATE_MAX, STATE_MAX], else 0.
- */
-export function boundedGroups(image: ChipImage, groupStart: Int32Array): Uint8Array {
-  const bounded = new Uint8Array(groupStart[image.cores.length]);
-  if (image.learning !== undefined) return bounded;
+export function inputBounds(image: ChipImage, groupStart: Int32Array): InputBounds {
+  const groups = groupStart[image.cores.length];
+  const bounds = { excitatory: new Float64Array(groups), inhibitory: new Float64Array(groups) };
+  if (image.learning !== undefined) {
+    bounds.excitatory.fill(Infinity);
+    bounds.inhibitory.fill(Infinity);
+    return bounds;
+  }
   // Per core and axon: the routes that reach it, the most packets it can take in one step, counted up to MANY.
-  // A byte an axon: at CUBA 40,000 (30 M axons) this pass is most of the 0.6-0.8 s the bound takes, a route a
-  // cache miss, and wider counts only made it slower.
+  // A byte an axon: at CUBA 40,000 (30 M axons) this pass is most of the 0.6-1.1 s the bounds take, a route a
+  // cache miss.
   const routes = image.cores.map((core) => new Uint8Array(core.axonStart.length - 1));
   for (const core of image.cores) {
     const { routeCore, routeAxon } = core;
@@ -55,10 +58,15 @@ export function boundedGroups(image: ChipImage, groupStart: Int32Array): Uint8Ar
     }
     core.groups.forEach((g, j) => {
       if (g.kind !== 'neurons') return;
-      let within = true;
-      for (let i = g.first; i < g.first + g.count && within; i++) within = excitatory[i] <= STATE_MAX && inhibitory[i] <= STATE_MAX;
-      bounded[groupStart[c] + j] = within ? 1 : 0;
+      let e = 0;
+      let i = 0;
+      for (let k = g.first; k < g.first + g.count; k++) {
+        e = Math.max(e, excitatory[k]);
+        i = Math.max(i, inhibitory[k]);
+      }
+      bounds.excitatory[groupStart[c] + j] = e;
+      bounds.inhibitory[groupStart[c] + j] = i;
     });
   });
-  return bounded;
+  return bounds;
 }

@@ -18,9 +18,8 @@
 // chip's stats (STATS_WORDS a core), where the step reads them (item (pp)).
 // Groups whose decays are all small (time constants of 16 steps or more, CUBA at
 // 0.1 ms) take a decay of one multiply (decayFast, item (lll)). In the table
-// kernel, groups that reset to 0 and whose delay-slot sums cannot leave the
-// state range (input-bound.ts) skip the inputs' clamps and reset with one
-// and-not (Variant.lean).
+// kernel, groups whose clamps provably change nothing leave them out
+// (leanGroup, item (mmm)).
 import { DECAY_BITS, DECAY_ONE, STATE_MAX, STATE_MIN } from '../../isa/fixed.js';
 import type { CpuChipMemory } from './cpu.js';
 import { I32, V128, ops, simdOps as v, wasmModule, type Code, type WasmFunction } from '../wasm-binary.js';
@@ -82,9 +81,9 @@ const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ..
 
 /**
  * Which body a group runs. `countActive`: count the active updates (a group without a bias; with one every update is
- * active). `fast`: every decay within decayFast's reach. `lean`: the reset is 0 and no delay-slot sum can leave the
- * state range (input-bound.ts), so an input's clamp changes nothing and is left out, and a reset is an and-not: six
- * vector instructions fewer in about fifty (10% of the kernel's time, docs/performance-log.md item (mmm)).
+ * active). `fast`: every decay within decayFast's reach. `lean`: leanGroup holds, so the currents and their inputs
+ * take no clamp, the voltage only the lower one, and a reset is an and-not: eleven vector instructions fewer in about
+ * fifty (docs/performance-log.md item (mmm)).
  */
 interface Variant {
   readonly countActive: boolean;
@@ -137,10 +136,12 @@ const four = (o: ArrayOffsets, lane: number, { countActive, fast, lean }: Varian
   // Clear the step's delay slot.
   ...put('accAt', o.accum + lane, 'cleared', part),
   ...put('accAt', o.accumInh + lane, 'cleared', part),
-  // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts); a lean group's are in range already.
-  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...(lean ? [] : clamp), ...v.add, ...clamp, ...set('e1'),
-  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...(lean ? [] : clamp), ...v.add, ...clamp, ...set('i1'),
-  ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(countActive ? [] : [...get('BIAS'), ...v.add]), ...clamp, ...set('v1'),
+  // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts); a lean group's never leave the range
+  // (leanGroup), nor does its voltage rise past it without firing.
+  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('e1'),
+  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('i1'),
+  ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(countActive ? [] : [...get('BIAS'), ...v.add]),
+  ...(lean ? [...v.i32x4(STATE_MIN), ...v.maxS] : clamp), ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold (v1 > VTH, which holds the threshold less one), reset and start the period.
   ...get('r'), ...ZERO, ...v.gtS, ...set('refractoryNow'),
   ...get('v1'), ...get('VTH'), ...v.gtS, ...tee('fire'), ...get('refractoryNow'), ...v.or, ...set('resetNow'),
@@ -201,6 +202,21 @@ const UNROLL = 8;
 
 /** The decay parameter `k` (4096 - d) into the vector `to`: as k, or for decayFast as d. */
 const splatDecay = (k: Local, to: Local, fast: boolean): Code => (fast ? [...ops.i32Const(DECAY_ONE), ...get(k), ...ops.i32Sub, ...v.splat, ...set(to)] : splat(k, to));
+
+/**
+ * Whether a group can run lean (Variant): reset 0, threshold and bias within the state range, and currents that cannot
+ * saturate, given the most its neurons' delay slots can hold in a step (input-bound.ts, as magnitudes). The currents
+ * start at 0 (only the voltage has an initial value) and the excitatory one only takes sums >= 0, so it stays >= 0; a
+ * decay keeps at most (4096 - d) / 4096 of it, so a current never above S = B 4096 / d stays at most S (1 - d / 4096) +
+ * B = S after the next step: where S <= STATE_MAX neither its clamps nor its input's ever act (likewise the inhibitory
+ * current, <= 0). The voltage's sum then stays inside 32 bits, and above STATE_MAX it is above the threshold too, so the
+ * neuron fires and resets to 0 whether it was clamped or not: only its lower clamp acts.
+ */
+export function leanGroup(du: number, duInh: number, vth: number, reset: number, bias: number, excitatory: number, inhibitory: number): boolean {
+  // most 4096 / d > STATE_MAX, multiplied out: exact in doubles wherever the two sides are near.
+  const saturates = (d: number, most: number): boolean => most > 0 && most * DECAY_ONE > STATE_MAX * d;
+  return reset === 0 && vth <= STATE_MAX && Math.abs(bias) <= STATE_MAX && !saturates(du, excitatory) && !saturates(duInh, inhibitory);
+}
 
 /** Whether a group's three decays are all within decayFast's reach: the kernels take it there (fastDecays in the table kernel). */
 export const fastDecay = (du: number, duInh: number, dv: number): boolean => du <= FAST_DECAY_MAX && duInh <= FAST_DECAY_MAX && dv <= FAST_DECAY_MAX;
@@ -401,13 +417,15 @@ export function setTableEntry(table: Int32Array, c: number, groupFirst: number, 
 
 /**
  * Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of
- * state slots, and whether it runs lean: `bounded` (no delay-slot sum of its neurons can leave the state range,
- * input-bound.ts) and a reset of 0.
+ * state slots, and whether it runs lean (leanGroup), from the most its neurons' delay slots can hold in a step, each
+ * sign's as a magnitude (input-bound.ts; Infinity: no bound).
  */
 export function setGroupEntry(
-  groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number, bounded: boolean,
+  groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number,
+  excitatory: number, inhibitory: number,
 ): void {
-  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, bounded && reset === 0 ? 1 : 0];
+  const lean = leanGroup(du, duInh, vth, reset, bias, excitatory, inhibitory);
+  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, lean ? 1 : 0];
   args.forEach((x, k) => {
     groupTable[g * GROUP_WORDS + k] = x;
   });

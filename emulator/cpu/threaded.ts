@@ -33,6 +33,7 @@ import { Worker } from 'node:worker_threads';
 import { CpuEmulatorImpl, cpuChipLayout, cpuChipMemoryWithArena, createCpuEmulator, type CpuChipLayout, type CpuChipMemory, type CpuEmulator } from './cpu.js';
 import { allocateShared, buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { buildFanOuts, inboxRouteCount, routeTables, sentSpikes, type FanOuts, type SentSpikes } from './fan-out.js';
+import type { InputBounds } from './input-bound.js';
 import type { DeliverPlan, PlacedArena } from './deliver-wasm.js';
 import type { ChipImage } from '../../isa/image/types.js';
 import type { CreateEmulator, NocStats, RunOptions } from '../interface.js';
@@ -176,8 +177,8 @@ export interface WorkerSetup {
   /** Where the delivery kernel's tables lie in the chip memory's arena, where the engine placed them (deliver-wasm.ts): each worker makes its own instance. */
   readonly deliver: DeliverPlan | undefined;
   readonly layout: CpuChipLayout;
-  /** Per group of the chip: whether its inputs stay in the state range (input-bound.ts): the worker's image has no synapses to tell. */
-  readonly bounded: Uint8Array;
+  /** Per group of the chip: the most its neurons' delay slots can hold in a step (input-bound.ts): the worker's image has no synapses to tell. */
+  readonly inputBounds: InputBounds;
   readonly first: number;
   readonly end: number;
   /** Where a worker whose step throws writes the error (FAILURE_BYTES, shared). */
@@ -737,7 +738,7 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
         sentLists,
         deliver: arena?.plan,
         layout: this.layout,
-        bounded: this.bounded,
+        inputBounds: this.inputBounds,
         first: k === 0 ? 0 : first,
         end,
         movable: k === 0,

@@ -38,7 +38,7 @@ function build(setup: WorkerSetup): Engine {
   for (let c = first; c < end; c++) cores.push(new CpuCore(setup.image, c, false, setup.tables[c], layout.slots[c], cpuCoreViews(memory, layout, c)));
   const routes = routeTables(setup.image);
   const deliver = setup.deliver === undefined ? undefined : deliverKernel(setup.deliver, memory.memory, memory.arenaStart, memory.accum, memory.accumInh);
-  const compute = new CpuChipCompute(cores, first, memory, layout, setup.fan, routes, setup.bounded, deliver);
+  const compute = new CpuChipCompute(cores, first, memory, layout, setup.fan, routes, setup.inputBounds, deliver);
   return { setup, compute, routes, timing: undefined, noLearn: new Float64Array(setup.image.cores.length) };
 }
 

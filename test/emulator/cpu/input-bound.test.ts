@@ -1,8 +1,8 @@
-// Which groups' delay-slot sums stay in the state range (emulator/cpu/input-bound.ts): the bound is
-// each slot's weights times the routes to their axons, against STATE_MAX, for either sign.
+// The most a neuron's delay slots can hold in a step (emulator/cpu/input-bound.ts): each slot's weights
+// times the routes to their axons, for either sign, the largest of each group.
 import { describe, expect, it } from 'vitest';
 import { cpuChipLayout } from '../../../emulator/cpu/cpu.js';
-import { boundedGroups } from '../../../emulator/cpu/input-bound.js';
+import { inputBounds } from '../../../emulator/cpu/input-bound.js';
 import { STATE_MAX } from '../../../isa/fixed.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { chipImage, lif, type AxonSpec, type RouteSpec } from '../build.js';
@@ -28,40 +28,44 @@ function image(routes: readonly (readonly number[])[]): ChipImage {
   ]);
 }
 
-const bounded = (img: ChipImage): number[] => Array.from(boundedGroups(img, cpuChipLayout(img).groupStart));
+/** Per group of the image (core 0's A, B and inputs, core 1's inputs): [excitatory, inhibitory] bounds. */
+const bounds = (img: ChipImage): number[][] => {
+  const { excitatory, inhibitory } = inputBounds(img, cpuChipLayout(img).groupStart);
+  return Array.from(excitatory, (e, g) => [e, inhibitory[g]]);
+};
+const TWO = (BIG.weight << BIG.exp) + (SMALL.weight << SMALL.exp);
 
-describe('boundedGroups', () => {
-  it('bounds a slot by its weights times the routes to their axons, for each sign, up to STATE_MAX', () => {
-    expect((BIG.weight << BIG.exp) + (SMALL.weight << SMALL.exp)).toBe(STATE_MAX - 511);
-    // One route to each axon: both slots within the range; core 1's inputs are not neurons.
-    expect(bounded(image([[0, 1, 2, 3]]))).toEqual([1, 1, 0, 0]);
-    // A second route to axon 1 (from another input) adds SMALL to slot 0 again: group A is out, B in.
-    expect(bounded(image([[0, 1, 2, 3], [1]]))).toEqual([0, 1, 0, 0]);
-    // Two routes from one slot count twice as well; a second route to axon 3 takes B out.
-    expect(bounded(image([[0, 1, 2, 3, 3]]))).toEqual([1, 0, 0, 0]);
+describe('inputBounds', () => {
+  it('bounds a slot by its weights times the routes to their axons, for each sign, the largest of a group', () => {
+    expect(TWO).toBe(STATE_MAX - 511);
+    // One route to each axon: slot 0 of A takes both positive weights, slot 4 of B both negative; inputs have none.
+    expect(bounds(image([[0, 1, 2, 3]]))).toEqual([[TWO, 0], [0, TWO], [0, 0], [0, 0]]);
+    // A second route to axon 1 (from another input) adds SMALL to slot 0 again.
+    expect(bounds(image([[0, 1, 2, 3], [1]]))[0]).toEqual([TWO + (SMALL.weight << SMALL.exp), 0]);
+    // Two routes from one slot count twice as well.
+    expect(bounds(image([[0, 1, 2, 3, 3]]))[1]).toEqual([0, TWO + (SMALL.weight << SMALL.exp)]);
   });
 
-  it('takes a slot whose sum can reach STATE_MAX exactly, and not one more', () => {
-    expect(bounded(image([[5, 6, 7, 8]]))).toEqual([1, 1, 0, 0]);
-    expect(bounded(image([[5, 6, 7, 8, 9]]))).toEqual([1, 0, 0, 0]);
+  it('sums a slot to STATE_MAX exactly, and one more', () => {
+    expect(bounds(image([[5, 6, 7, 8]]))[1]).toEqual([STATE_MAX, 0]);
+    expect(bounds(image([[5, 6, 7, 8, 9]]))[1]).toEqual([STATE_MAX + 1, 0]);
   });
 
   it('counts the routes to an axon up to 254, and takes 255 or more as no bound', () => {
-    // Axon 9 adds 1 to slot 6: 254 routes to it keep slot 6 in range; at 255 the count stops and B is out.
-    expect(bounded(image([Array<number>(254).fill(9)]))).toEqual([1, 1, 0, 0]);
-    expect(bounded(image([Array<number>(255).fill(9)]))).toEqual([1, 0, 0, 0]);
+    // Axon 9 adds 1 to slot 6.
+    expect(bounds(image([Array<number>(254).fill(9)]))[1]).toEqual([254, 0]);
+    expect(bounds(image([Array<number>(255).fill(9)]))[1]).toEqual([Infinity, 0]);
   });
 
   it('counts only the axons a route reaches', () => {
-    // Axon 4 adds BIG to slot 5 of group B: with a route to it and to axon 2, slot 5 holds BIG alone (in range)...
-    expect(bounded(image([[4, 2]]))).toEqual([1, 1, 0, 0]);
-    // ...and with a second route, twice BIG (out).
-    expect(bounded(image([[4, 2], [4]]))).toEqual([1, 0, 0, 0]);
+    // Axon 4 adds BIG to slot 5 of group B, axon 2 takes BIG from slot 4: B's largest of each sign.
+    expect(bounds(image([[4, 2]]))[1]).toEqual([BIG.weight << BIG.exp, BIG.weight << BIG.exp]);
+    expect(bounds(image([[4, 2], [4]]))[1]).toEqual([2 * (BIG.weight << BIG.exp), BIG.weight << BIG.exp]);
   });
 
   it('bounds no group of an image that learns (learning changes the weights)', () => {
     const img = image([[0]]);
-    expect(bounded(img)).toEqual([1, 1, 0, 0]);
-    expect(bounded({ ...img, learning: {} as NonNullable<ChipImage['learning']> })).toEqual([0, 0, 0, 0]);
+    expect(bounds(img)[0]).toEqual([BIG.weight << BIG.exp, 0]);
+    expect(bounds({ ...img, learning: {} as NonNullable<ChipImage['learning']> })).toEqual(Array.from({ length: 4 }, () => [Infinity, Infinity]));
   });
 });

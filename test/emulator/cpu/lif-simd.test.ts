@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
-import { COMPILED_KEPT, FAST_DECAY_MAX, STATS_WORDS, fastDecay, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
+import { COMPILED_KEPT, FAST_DECAY_MAX, STATS_WORDS, fastDecay, leanGroup, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
@@ -192,7 +192,8 @@ describe('lifSimdKernels: the table kernel', () => {
   // Four cores: two plain groups each (as CUBA's excitatory and inhibitory neurons sharing a core), and one left to the
   // caller. Per group its first and end state slots, du, duInh, dv, vth, reset, bias and refractory period; the second
   // group of each has every decay within FAST_DECAY_MAX (CUBA's at 0.1 ms: 81, 41, 20), which the kernel takes apart.
-  // Cores 1 and 2 reset to 0 (with a bias and without): where their inputs are bounded, they run lean.
+  // Cores 1 and 2 reset to 0 (with a bias and without): where their inputs are bounded (the inputs below keep within
+  // UNIT and UNIT / 2 a step), they run lean.
   const n = [40, 163, 96, 8];
   const slots = [2, 3, 2, 2];
   const stateStart = Int32Array.of(0, 40, 203, 299, 307);
@@ -206,7 +207,7 @@ describe('lifSimdKernels: the table kernel', () => {
     [[203, 260, 700, 300, 100, UNIT, 0, 0, 2], [260, 299, 81, 41, 20, UNIT >> 1, 0, 0, 1]],
   ] as const;
 
-  /** The chip memory with every group's entry (`bounded` for all) and a plain copy for lifStepPlain. */
+  /** The chip memory with every group's entry (bounded by UNIT and UNIT / 2, or not at all) and a plain copy for lifStepPlain. */
   function setUp(bounded: boolean): { chip: CpuChipMemory; plain: Pick<CpuChipMemory, 'uE' | 'uI' | 'v' | 'ref' | 'accum' | 'accumInh' | 'spiked'> } {
     const chip = cpuChipMemory(layout, false);
     const plain = { uE: new Int32Array(neurons), uI: new Int32Array(neurons), v: new Int32Array(neurons), ref: new Int32Array(neurons), accum: new Int32Array(accums), accumInh: new Int32Array(accums), spiked: new Uint32Array(neurons) };
@@ -216,7 +217,7 @@ describe('lifSimdKernels: the table kernel', () => {
     }
     groups.forEach((core, c) => {
       core.forEach(([first, end, du, duInh, dv, vth, reset, bias, refractory], j) => {
-        setGroupEntry(chip.groupTable, layout.groupStart[c] + j, first, end, du, duInh, dv, vth, reset, bias, refractory, bounded);
+        setGroupEntry(chip.groupTable, layout.groupStart[c] + j, first, end, du, duInh, dv, vth, reset, bias, refractory, bounded ? UNIT : Infinity, bounded ? UNIT >> 1 : Infinity);
       });
       setTableEntry(chip.table, c, layout.groupStart[c], layout.groupStart[c] + core.length, stateStart[c], accumStart[c] - stateStart[c], n[c], slots[c]);
     });
@@ -243,7 +244,7 @@ describe('lifSimdKernels: the table kernel', () => {
       const { table } = lifSimdKernels(chip);
       let spikes = 0;
       for (let t = 0; t < 40; t++) {
-        // Inputs well inside the state range, as bounded promises.
+        // Inputs within the bounds.
         for (let i = 0; i < accums; i++) {
           chip.accum[i] = plain.accum[i] = i % 5 === 0 ? 0 : Math.abs(draw(4 + t, i, UNIT));
           chip.accumInh[i] = plain.accumInh[i] = i % 3 === 0 ? 0 : -Math.abs(draw(60 + t, i, UNIT >> 1));
@@ -265,7 +266,7 @@ describe('lifSimdKernels: the table kernel', () => {
   }
 
   it('runs lean only where the inputs are bounded and the reset is 0: there an input past the state range is not clamped', () => {
-    // One step whose inputs are the 32-bit extremes, which bounded promises never happens: the lean groups (cores 1
+    // One step whose inputs are the 32-bit extremes, which the bounds promise never happens: the lean groups (cores 1
     // and 2) add them to the decayed currents unclamped, which wraps, so their currents part from lifStepPlain's; the
     // others agree.
     const currents = (bounded: boolean): readonly boolean[] => {
@@ -287,5 +288,67 @@ describe('lifSimdKernels: the table kernel', () => {
     };
     expect(currents(false)).toEqual([true, true, true]);
     expect(currents(true)).toEqual([true, false, false]);
+  });
+});
+
+describe('leanGroup', () => {
+  it('takes a group whose currents, from 0, stay within the state range at the most input a step: B 4096 / d <= STATE_MAX', () => {
+    // B = 2047 and d = 1: 8,384,512; B = 2048: 8,388,608, one past STATE_MAX.
+    expect(leanGroup(1, 1, UNIT, 0, 0, 2047, 2047)).toBe(true);
+    expect(leanGroup(1, 1, UNIT, 0, 0, 2048, 0)).toBe(false);
+    expect(leanGroup(1, 1, UNIT, 0, 0, 0, 2048)).toBe(false);
+    // Exactly at STATE_MAX: d = 4096 keeps nothing, so the current is the step's input.
+    expect(leanGroup(DECAY_ONE, DECAY_ONE, UNIT, 0, 0, STATE_MAX, STATE_MAX)).toBe(true);
+    expect(leanGroup(DECAY_ONE, DECAY_ONE, UNIT, 0, 0, STATE_MAX + 1, 0)).toBe(false);
+    // No decay: a current with input grows without end; one without input stays 0.
+    expect(leanGroup(0, 5, UNIT, 0, 0, 1, 0)).toBe(false);
+    expect(leanGroup(0, 5, UNIT, 0, 0, 0, 1)).toBe(true);
+    expect(leanGroup(5, 5, UNIT, 0, 0, Infinity, 0)).toBe(false);
+  });
+
+  it('takes only a reset of 0, a threshold and a bias within the state range', () => {
+    expect(leanGroup(5, 5, STATE_MAX, 0, STATE_MIN, 1, 1)).toBe(true);
+    expect(leanGroup(5, 5, UNIT, 1, 0, 1, 1)).toBe(false);
+    expect(leanGroup(5, 5, STATE_MAX + 1, 0, 0, 1, 1)).toBe(false);
+    expect(leanGroup(5, 5, UNIT, 0, STATE_MAX + 1, 1, 1)).toBe(false);
+  });
+
+  it('runs a lean group as lifStepPlain does where its currents sit at their bound and its voltage passes STATE_MAX', () => {
+    // One core of 13 neurons, d = 1 for the currents and 2047 the most input a step (their bound, 8,384,512, just
+    // inside the range); the voltage near the top: decayed, plus the current, past STATE_MAX, which fires at either
+    // threshold, clamped (lifStepPlain) or not (lean).
+    for (const vth of [UNIT, STATE_MAX]) {
+      const layout = { stateStart: Int32Array.of(0, 13), accumStart: Int32Array.of(0, 26), n: Int32Array.of(13), slots: Int32Array.of(2), groupStart: Int32Array.of(0, 1), neurons: 13, accums: 26 };
+      const chip = cpuChipMemory(layout, false);
+      const plain = { uE: new Int32Array(13), uI: new Int32Array(13), v: new Int32Array(13), ref: new Int32Array(13), accum: new Int32Array(26), accumInh: new Int32Array(26), spiked: new Uint32Array(13) };
+      expect(leanGroup(1, 1, vth, 0, 0, 2047, 2047)).toBe(true);
+      setGroupEntry(chip.groupTable, 0, 0, 13, 1, 1, 1, vth, 0, 0, 1, 2047, 2047);
+      setTableEntry(chip.table, 0, 0, 1, 0, 0, 13, 2);
+      const { table } = lifSimdKernels(chip);
+      // Every fourth neuron from the first has its inhibitory current at its bound as well; every fourth from the second
+      // only that, with its voltage at the bottom, where the lower clamp, which a lean group keeps, holds it.
+      for (let i = 0; i < 13; i++) {
+        const low = i % 4 === 1;
+        chip.uE[i] = plain.uE[i] = low ? 0 : 8_384_512 - 97 * i;
+        chip.uI[i] = plain.uI[i] = i % 4 < 2 ? -8_384_512 : 0;
+        chip.v[i] = plain.v[i] = low ? STATE_MIN + 10 : STATE_MAX - 1000 * i;
+      }
+      let fired = 0;
+      for (let t = 0; t < 6; t++) {
+        const row = (t % 2) * 13;
+        for (let i = 0; i < 13; i++) {
+          chip.accum[row + i] = plain.accum[row + i] = (i * 157 + t * 31) % 2048;
+          chip.accumInh[row + i] = plain.accumInh[row + i] = -((i * 73 + t) % 2048);
+        }
+        table(0, 1, t);
+        const out = Int32Array.of(0, 0);
+        lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, out, row, 0, 13, 1, 1, 1, vth, 0, 0, 1, 0);
+        fired += out[0];
+        expect(Array.from(chip.spiked.subarray(0, out[0]))).toEqual(Array.from(plain.spiked.subarray(0, out[0])));
+        for (const key of ['uE', 'uI', 'v', 'ref'] as const) expect(Array.from(chip[key])).toEqual(Array.from(plain[key]));
+      }
+      expect(fired).toBeGreaterThan(6);
+      expect(chip.v[1]).toBe(STATE_MIN);
+    }
   });
 });
