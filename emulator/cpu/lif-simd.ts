@@ -41,6 +41,9 @@ const set = (n: Local): Code => ops.localSet(INDEX.get(n)!);
 const tee = (n: Local): Code => ops.localTee(INDEX.get(n)!);
 const ACTIVE_GLOBAL = 0;
 
+/** What a decay may assume of x's sign: in a lean group the excitatory current is never negative and the inhibitory one never positive (leanGroup), which spares the decays the work of finding it. */
+type Sign = 'any' | 'nonNegative' | 'nonPositive';
+
 /**
  * decay(x, d) of isa/fixed.ts with k = ONE - d: x times k / 2^12 rounded toward
  * zero, computed on x's two's-complement halves hi = x >> 12 (arithmetic) and
@@ -51,10 +54,11 @@ const ACTIVE_GLOBAL = 0;
  * product (one pmaddwd on x86) is each exact 32-bit product; the signed dot
  * takes hi's sign from its low half, and its high half meets k's zeros.
  */
-const decay = (x: Local, k: Local): Code => [
+const decay = (x: Local, k: Local, sign: Sign = 'any'): Code => [
   ...get(x), ...ops.i32Const(DECAY_BITS), ...v.shrS, ...get(k), ...v.dotI16,
   ...get(x), ...v.i32x4(DECAY_ONE - 1), ...v.and, ...get(k), ...v.dotI16,
-  ...get(x), ...ops.i32Const(31), ...v.shrS, ...ops.i32Const(32 - DECAY_BITS), ...v.shrU, ...v.add,
+  // The bias: 0 for x >= 0, 4095 for x < 0 (also right for x = 0, whose halves are 0).
+  ...(sign === 'nonNegative' ? [] : sign === 'nonPositive' ? [...v.i32x4(DECAY_ONE - 1), ...v.add] : [...get(x), ...ops.i32Const(31), ...v.shrS, ...ops.i32Const(32 - DECAY_BITS), ...v.shrU, ...v.add]),
   ...ops.i32Const(DECAY_BITS), ...v.shrS, ...v.add,
 ];
 /**
@@ -70,10 +74,11 @@ export const FAST_DECAY_MAX = Math.floor((2 ** 31 - DECAY_ONE) / STATE_MAX);
  * is at most FAST_DECAY_MAX. A multiply, an add of 4095 where x >= 0 and a shift, against decay's two dot products
  * and their halves, in the three decays that are most of the kernel's arithmetic. `d` holds d, not k.
  */
-const decayFast = (x: Local, d: Local): Code => [
+const decayFast = (x: Local, d: Local, sign: Sign = 'any'): Code => [
   ...get(x),
   ...get(x), ...get(d), ...v.mul,
-  ...v.i32x4(DECAY_ONE - 1), ...get(x), ...ops.i32Const(31), ...v.shrS, ...v.andNot, ...v.add,
+  // Rounded up where x >= 0 (add 4095, then floor), down where x < 0 (also right for x = 0).
+  ...(sign === 'nonPositive' ? [] : sign === 'nonNegative' ? [...v.i32x4(DECAY_ONE - 1), ...v.add] : [...v.i32x4(DECAY_ONE - 1), ...get(x), ...ops.i32Const(31), ...v.shrS, ...v.andNot, ...v.add]),
   ...ops.i32Const(DECAY_BITS), ...v.shrS,
   ...v.sub,
 ];
@@ -82,8 +87,8 @@ const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ..
 /**
  * Which body a group runs. `countActive`: count the active updates (a group without a bias; with one every update is
  * active). `fast`: every decay within decayFast's reach. `lean`: leanGroup holds, so the currents and their inputs
- * take no clamp, the voltage only the lower one, and a reset is an and-not: eleven vector instructions fewer in about
- * fifty (docs/performance-log.md item (mmm)).
+ * take no clamp, the voltage only the lower one, a reset is an and-not, and the currents' decays skip their sign's
+ * work (Sign): sixteen vector instructions fewer in about fifty (docs/performance-log.md items (mmm), (nnn)).
  */
 interface Variant {
   readonly countActive: boolean;
@@ -138,8 +143,8 @@ const four = (o: ArrayOffsets, lane: number, { countActive, fast, lean }: Varian
   ...put('accAt', o.accumInh + lane, 'cleared', part),
   // Inputs are clamped first, so every sum stays inside 32 bits (isa/fixed.ts); a lean group's never leave the range
   // (leanGroup), nor does its voltage rise past it without firing.
-  ...(fast ? decayFast : decay)('e0', 'KE'), ...get('inE'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('e1'),
-  ...(fast ? decayFast : decay)('i0', 'KI'), ...get('inI'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('i1'),
+  ...(fast ? decayFast : decay)('e0', 'KE', lean ? 'nonNegative' : 'any'), ...get('inE'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('e1'),
+  ...(fast ? decayFast : decay)('i0', 'KI', lean ? 'nonPositive' : 'any'), ...get('inI'), ...(lean ? [...v.add] : [...clamp, ...v.add, ...clamp]), ...set('i1'),
   ...(fast ? decayFast : decay)('v0', 'KV'), ...get('e1'), ...v.add, ...get('i1'), ...v.add, ...(countActive ? [] : [...get('BIAS'), ...v.add]),
   ...(lean ? [...v.i32x4(STATE_MIN), ...v.maxS] : clamp), ...set('v1'),
   // Refractory lanes reset and count down; the others fire at threshold (v1 > VTH, which holds the threshold less one), reset and start the period.
