@@ -30,7 +30,7 @@ type ArrayName = (typeof ARRAYS)[number];
 export type ArrayOffsets = Readonly<Record<ArrayName, number>>;
 
 const PARAMS = ['first', 'end', 'base', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'shift', 'count'] as const;
-const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step', 'group', 'groupEnd', 'neurons', 'lean'] as const;
+const SCALARS = ['at', 'accAt', 'stop', 'mask', 'lane', 'rem', 'validBits', 'core', 'coreEnd', 'entry', 'active', 'step', 'group', 'groupEnd', 'neurons', 'lean', 'fast'] as const;
 const VECTORS = ['e0', 'i0', 'v0', 'r', 'inE', 'inI', 'e1', 'i1', 'v1', 'refractoryNow', 'fire', 'resetNow', 'inactive', 'valid', 'vNew', 'rNew',
   'KE', 'KI', 'KV', 'VTH', 'RESET', 'BIAS', 'REFRACTORY', 'lanesOr', 'cleared'] as const;
 type Local = (typeof PARAMS)[number] | (typeof SCALARS)[number] | (typeof VECTORS)[number];
@@ -224,15 +224,20 @@ export function leanGroup(du: number, duInh: number, vth: number, reset: number,
   return reset === 0 && vth <= STATE_MAX && Math.abs(bias) <= STATE_MAX && !saturates(du, excitatory) && !saturates(duInh, inhibitory);
 }
 
-/** Whether a group's three decays are all within decayFast's reach: the kernels take it there (fastDecays in the table kernel). */
+/** Whether a group's three decays are all within decayFast's reach over the whole state range: the group kernels take it there. */
 export const fastDecay = (du: number, duInh: number, dv: number): boolean => du <= FAST_DECAY_MAX && duInh <= FAST_DECAY_MAX && dv <= FAST_DECAY_MAX;
 
-/** fastDecay in the table kernel, from the group's `kE`, `kI`, `kV` (each 4096 - d): an i32 of 0 or 1. */
-const fastDecays: Code = [
-  ...get('kE'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS,
-  ...get('kI'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS, ...ops.i32And,
-  ...get('kV'), ...ops.i32Const(DECAY_ONE - FAST_DECAY_MAX), ...ops.i32GeS, ...ops.i32And,
-];
+/**
+ * Whether the table kernel takes decayFast for a group: fastDecay, or, in a lean group, a current's decay past
+ * FAST_DECAY_MAX where its product still fits a lane. decayFast needs |x| d + 4095 < 2^31, and a lean group's current
+ * never passes S = B 4096 / d (leanGroup), so |x| d is at most B 4096, whatever d: where the most its delay slot holds
+ * in a step, B, is below 2^19, its decay is exact as one multiply (CUBA at 1 ms: d = 742 and 390 for the currents, whose
+ * B is at most about 440,000 at 40,000 neurons, and 200 for the voltage). The voltage's own decay still needs d <= 255.
+ */
+export function fastGroup(du: number, duInh: number, dv: number, lean: boolean, excitatory: number, inhibitory: number): boolean {
+  const current = (d: number, most: number): boolean => d <= FAST_DECAY_MAX || (lean && most * DECAY_ONE + DECAY_ONE - 1 < 2 ** 31);
+  return dv <= FAST_DECAY_MAX && current(du, excitatory) && current(duInh, inhibitory);
+}
 
 /** The kernel: neurons [first, end), state at byte offset 4 first, delay slot at 4 (base + first), as `variant` runs them. */
 const bodyCore = (o: ArrayOffsets, variant: Variant): Code => [
@@ -278,11 +283,11 @@ const tableWord = (table: number, field: (typeof TABLE_FIELDS)[number]): number 
 /**
  * The table of groups (CpuChipMemory.groupTable): per group of the chip GROUP_WORDS words, the
  * kernel's arguments for it in this order (its first and end state slot, its decays as 4096 - d,
- * its threshold less one, reset, bias and refractory period, and 1 where it runs lean: Variant),
- * filled for the table kernel's cores.
+ * its threshold less one, reset, bias and refractory period, and 1 where it runs lean and where it
+ * takes decayFast: Variant), filled for the table kernel's cores.
  */
 export const GROUP_WORDS = 16;
-const GROUP_ARGS = ['first', 'end', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'lean'] as const;
+const GROUP_ARGS = ['first', 'end', 'kE', 'kI', 'kV', 'vth', 'reset', 'bias', 'refractory', 'lean', 'fast'] as const;
 const GROUP_SHIFT = Math.log2(4 * GROUP_WORDS);
 if (!Number.isInteger(GROUP_SHIFT) || GROUP_ARGS.length > GROUP_WORDS) throw new Error('emulator/cpu/lif-simd.ts: GROUP_WORDS must hold the arguments in a power of two bytes');
 
@@ -301,10 +306,10 @@ export const STAT_INPUTS = 3;
 const STATS_SHIFT = Math.log2(4 * STATS_WORDS);
 if (!Number.isInteger(STATS_SHIFT)) throw new Error('emulator/cpu/lif-simd.ts: STATS_WORDS must make a power of two bytes');
 
-/** The group's body by its decays (fastDecays) and its lean word, for a group without a bias (countActive) or with one. */
+/** The group's body by its fast and lean words (fastGroup, leanGroup), for a group without a bias (countActive) or with one. */
 const byDecay = (o: ArrayOffsets, countActive: boolean): Code => {
   const byLean = (fast: boolean): Code => [...get('lean'), ...ops.if, ...bodyCore(o, { countActive, fast, lean: true }), ...ops.else, ...bodyCore(o, { countActive, fast, lean: false }), ...ops.end];
-  return [...fastDecays, ...ops.if, ...byLean(true), ...ops.else, ...byLean(false), ...ops.end];
+  return [...get('fast'), ...ops.if, ...byLean(true), ...ops.else, ...byLean(false), ...ops.end];
 };
 
 /**
@@ -423,15 +428,16 @@ export function setTableEntry(table: Int32Array, c: number, groupFirst: number, 
 
 /**
  * Group g's entry in the table of groups: the arguments lifSimdStep's kernel would take for a plain group [first, end) of
- * state slots, and whether it runs lean (leanGroup), from the most its neurons' delay slots can hold in a step, each
- * sign's as a magnitude (input-bound.ts; Infinity: no bound).
+ * state slots, and whether it runs lean (leanGroup) and takes decayFast (fastGroup), from the most its neurons' delay
+ * slots can hold in a step, each sign's as a magnitude (input-bound.ts; Infinity: no bound).
  */
 export function setGroupEntry(
   groupTable: Int32Array, g: number, first: number, end: number, du: number, duInh: number, dv: number, vth: number, reset: number, bias: number, refractory: number,
   excitatory: number, inhibitory: number,
 ): void {
   const lean = leanGroup(du, duInh, vth, reset, bias, excitatory, inhibitory);
-  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, lean ? 1 : 0];
+  const fast = fastGroup(du, duInh, dv, lean, excitatory, inhibitory);
+  const args = [first, end, DECAY_ONE - du, DECAY_ONE - duInh, DECAY_ONE - dv, below(vth), reset, bias, refractory, lean ? 1 : 0, fast ? 1 : 0];
   args.forEach((x, k) => {
     groupTable[g * GROUP_WORDS + k] = x;
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuChipMemory, type CpuChipMemory } from '../../../emulator/cpu/cpu.js';
 import { lifStepPlain } from '../../../emulator/cpu/kernels.js';
-import { COMPILED_KEPT, FAST_DECAY_MAX, STATS_WORDS, fastDecay, leanGroup, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
+import { COMPILED_KEPT, FAST_DECAY_MAX, STATS_WORDS, fastDecay, fastGroup, leanGroup, lifSimdAssembled, lifSimdKernels, lifSimdModule, lifSimdStep, setGroupEntry, setTableEntry } from '../../../emulator/cpu/lif-simd.js';
 import { DECAY_ONE, STATE_MAX, STATE_MIN, UNIT } from '../../../isa/fixed.js';
 import { random32 } from '../../../isa/random.js';
 
@@ -350,5 +350,55 @@ describe('leanGroup', () => {
       expect(fired).toBeGreaterThan(6);
       expect(chip.v[1]).toBe(STATE_MIN);
     }
+  });
+});
+
+describe('fastGroup', () => {
+  // B = 2^19 - 1: B 4096 + 4095 = 2^31 - 1, the most a lane holds.
+  const B = 2 ** 19 - 1;
+
+  it('takes decayFast for a lean group\'s current past FAST_DECAY_MAX where the most its slot holds is below 2^19', () => {
+    expect(fastGroup(742, 390, 200, true, B, B)).toBe(true);
+    expect(fastGroup(742, 390, 200, true, B + 1, 0)).toBe(false);
+    expect(fastGroup(742, 390, 200, true, 0, B + 1)).toBe(false);
+    // Not lean: only decays within FAST_DECAY_MAX, as fastDecay.
+    expect(fastGroup(742, 390, 200, false, 1, 1)).toBe(false);
+    expect(fastGroup(FAST_DECAY_MAX, FAST_DECAY_MAX, FAST_DECAY_MAX, false, Infinity, Infinity)).toBe(true);
+    // The voltage is not bounded: its decay must be within FAST_DECAY_MAX.
+    expect(fastGroup(5, 5, FAST_DECAY_MAX + 1, true, 1, 1)).toBe(false);
+  });
+
+  it('runs a lean group whose current decays pass FAST_DECAY_MAX as lifStepPlain does, its currents at their bound', () => {
+    // CUBA's decays at 1 ms; B just below 2^19 for each current, so x d reaches 2^31 - 4096 at the bound.
+    const [du, duInh, dv] = [742, 390, 200];
+    expect(leanGroup(du, duInh, UNIT, 0, 300, B, B)).toBe(true);
+    expect(fastGroup(du, duInh, dv, true, B, B)).toBe(true);
+    const bound = (d: number): number => Math.floor((B * DECAY_ONE) / d);
+    const n = 11;
+    const layout = { stateStart: Int32Array.of(0, n), accumStart: Int32Array.of(0, 2 * n), n: Int32Array.of(n), slots: Int32Array.of(2), groupStart: Int32Array.of(0, 1), neurons: n, accums: 2 * n };
+    const chip = cpuChipMemory(layout, false);
+    const plain = { uE: new Int32Array(n), uI: new Int32Array(n), v: new Int32Array(n), ref: new Int32Array(n), accum: new Int32Array(2 * n), accumInh: new Int32Array(2 * n), spiked: new Uint32Array(n) };
+    setGroupEntry(chip.groupTable, 0, 0, n, du, duInh, dv, UNIT, 0, 300, 2, B, B);
+    setTableEntry(chip.table, 0, 0, 1, 0, 0, n, 2);
+    const { table } = lifSimdKernels(chip);
+    for (let i = 0; i < n; i++) {
+      chip.uE[i] = plain.uE[i] = bound(du) - 3 * i;
+      chip.uI[i] = plain.uI[i] = -(bound(duInh) - 5 * i);
+      chip.v[i] = plain.v[i] = (i - 5) * UNIT;
+    }
+    for (let t = 0; t < 8; t++) {
+      const row = (t % 2) * n;
+      for (let i = 0; i < n; i++) {
+        chip.accum[row + i] = plain.accum[row + i] = t % 3 === 0 ? B : (i * 7919 + t) % (B + 1);
+        chip.accumInh[row + i] = plain.accumInh[row + i] = -(t % 3 === 1 ? B : (i * 104729 + t) % (B + 1));
+      }
+      table(0, 1, t);
+      const out = Int32Array.of(0, 0);
+      lifStepPlain(plain.uE, plain.uI, plain.v, plain.ref, plain.accum, plain.accumInh, plain.spiked, out, row, 0, n, du, duInh, dv, UNIT, 0, 300, 2, 0);
+      expect(Array.from(chip.spiked.subarray(0, out[0]))).toEqual(Array.from(plain.spiked.subarray(0, out[0])));
+      for (const key of ['uE', 'uI', 'v', 'ref'] as const) expect(Array.from(chip[key])).toEqual(Array.from(plain[key]));
+    }
+    // The currents stayed near their bound, where x d is near 2^31.
+    expect(Math.max(...Array.from(chip.uE)) * du).toBeGreaterThan(2 ** 30);
   });
 });
