@@ -86,10 +86,10 @@ const clamp: Code = [...v.i32x4(STATE_MIN), ...v.maxS, ...v.i32x4(STATE_MAX), ..
 
 /**
  * Which body a group runs. `countActive`: count the active updates (a group without a bias; with one every update is
- * active). `fast`: every decay within decayFast's reach (fastDecay; fastGroup in the table kernel). `lean`: leanGroup holds, so the currents and their inputs
- * take no clamp, the voltage only the lower one, a reset is an and-not, and the currents' decays skip their sign's
- * work (Sign): sixteen vector instructions fewer of the 43 (52 with the two-halves decay) that four neurons of a
- * biased group took (docs/performance-log.md items (mmm), (nnn)).
+ * active). `fast`: every decay within decayFast's reach (fastDecay; fastGroup in the table kernel). `lean`: leanGroup
+ * holds, so the currents and their inputs take no clamp, the voltage only the lower one, a reset is an and-not, and
+ * the currents' decays skip their sign's work (Sign): sixteen vector instructions fewer of the 43 (52 with the
+ * two-halves decay) that four neurons of a biased group took (docs/performance-log.md items (mmm), (nnn)).
  */
 interface Variant {
   readonly countActive: boolean;
