@@ -15,7 +15,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
+import { chipMemoryPlan, coreGap, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
 import { buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { inputBounds, type InputBounds } from './input-bound.js';
 import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
@@ -126,7 +126,8 @@ export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly sl
  * into them): with thousands of small cores, a step over per-core arrays spent
  * its time fetching each core's dozen array objects, not on the neurons.
  * Core c's neurons start at stateStart[c], its accumulators at accumStart[c]
- * (CpuChipLayout); cpuCoreViews gives one core's part, the same record.
+ * (CpuChipLayout, with a gap after a large core's part: memory.ts coreGap);
+ * cpuCoreViews gives one core's part, the same record.
  */
 export interface CpuChipMemory extends CpuCoreMemory {
   /** The WebAssembly memory the arrays are views into: the SIMD neuron kernel (lif-simd.ts) works on them in place. */
@@ -141,6 +142,7 @@ export interface CpuChipMemory extends CpuCoreMemory {
 }
 
 export interface CpuChipLayout {
+  /** Per core (and one past the last): where its part of each state array starts, and of the delay slots; a part is n[c] (or n[c] slots[c]) long, and may be followed by free slots (memory.ts coreGap). */
   readonly stateStart: Int32Array;
   readonly accumStart: Int32Array;
   /** Per core: neurons n and delay slots (cpuCoreShape). */
@@ -163,8 +165,8 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
     const shape = cpuCoreShape(core);
     n[c] = shape.n;
     slots[c] = shape.slots;
-    stateStart[c + 1] = stateStart[c] + shape.n;
-    accumStart[c + 1] = accumStart[c] + shape.n * shape.slots;
+    stateStart[c + 1] = stateStart[c] + shape.n + coreGap(shape.n);
+    accumStart[c + 1] = accumStart[c] + shape.n * shape.slots + coreGap(shape.n);
     groupStart[c + 1] = groupStart[c] + core.groups.length;
   });
   return { stateStart, accumStart, n, slots, groupStart, neurons: stateStart[cores], accums: accumStart[cores] };
@@ -230,9 +232,9 @@ export function cpuChipMemoryWithArena(layout: CpuChipLayout, shared: boolean, f
 /** Core c's part of the chip's state arrays. */
 export function cpuCoreViews(chip: CpuChipMemory, layout: CpuChipLayout, c: number): CpuCoreMemory {
   const s0 = layout.stateStart[c];
-  const s1 = layout.stateStart[c + 1];
+  const s1 = s0 + layout.n[c];
   const a0 = layout.accumStart[c];
-  const a1 = layout.accumStart[c + 1];
+  const a1 = a0 + layout.n[c] * layout.slots[c];
   return {
     uE: chip.uE.subarray(s0, s1),
     uI: chip.uI.subarray(s0, s1),

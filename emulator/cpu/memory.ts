@@ -48,6 +48,17 @@ export const SLOT_WORDS = 4;
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
 /** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
+/**
+ * Slots left free after the part of a core of n neurons, in each state array and after its delay slots: 512 bytes
+ * where the core has at least 256 neurons, none below. The threaded engine splits the cores between threads at a
+ * boundary that moves, and with these gaps CUBA 4,000 at 0.1 ms ran 0.88-0.93 of its two-thread step time (splits
+ * 3-4; one thread unchanged; gaps of 192 bytes gained nothing), at 0.12 bytes a synapse (docs/performance-log.md
+ * item (ppp)). Measured, not explained: the likeliest cause is the hardware's prefetch running past the end of one
+ * thread's last core into lines the other thread writes. Small cores go without: a gap after each of CUBA 40,000's
+ * five-neuron cores would take 30 MB.
+ */
+export const coreGap = (n: number): number => (n >= 256 ? 128 : 0);
+
 export const WASM_PAGE = 65536;
 /** Pages a 32-bit WebAssembly memory can hold (4 GiB). */
 export const WASM_MAX_PAGES = 65536;
@@ -139,7 +150,9 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
   let axonBytes = fan.palette.byteLength + fan.delay.byteLength;
   let routeBytes = 0;
   let neurons = 0;
-  let accums = 0;
+  // The chip memory's arrays as cpuChipLayout lays them out, with the gaps after large cores.
+  let slots = 0;
+  let accumSlots = 0;
   image.cores.forEach((core, c) => {
     const n = core.neuronCount;
     let maxDelay = 1;
@@ -156,12 +169,13 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
     routeBytes += core.routeStart.byteLength + SLOT_WORDS * 4 * (core.routeStart.length - 1) + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
     neurons += n;
-    accums += (maxDelay + 1) * n;
+    slots += n + coreGap(n);
+    accumSlots += (maxDelay + 1) * n + coreGap(n);
   });
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
-  // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a neuron).
-  const neuronBytes = chipMemoryPlan(neurons, accums, image.cores.length, groups).pages * WASM_PAGE + (4 + 6) * neurons + arenaBytes;
+  // The chip memory's pages, each core's spike counts (4 bytes a neuron) and the sent list (fan-out.ts SentSpikes: 6 bytes a slot of the layout).
+  const neuronBytes = chipMemoryPlan(slots, accumSlots, image.cores.length, groups).pages * WASM_PAGE + 4 * neurons + 6 * slots + arenaBytes;
   const { chipsX, chipsY } = chipGrid(image.profile.board.chips);
   const links = chipsX * image.profile.mesh.tilesX * chipsY * image.profile.mesh.tilesY * 4 + 2 * image.cores.length;
   // The packet buffers (the threaded engine's shared inboxes hold every route to an inbox), the NoC's links, per-core tables.
