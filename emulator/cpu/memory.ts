@@ -47,18 +47,18 @@ export const SLOT_WORDS = 4;
 /** Per group in the flat compute table: kind (Uint8), index (Int32), 9 parameters (Int32). */
 const GROUP_BYTES = 1 + 4 + 9 * 4;
 
-/** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
 /**
  * Slots left free after the part of a core of n neurons, in each state array and after its delay slots: 512 bytes
  * where the core has at least 256 neurons, none below. The threaded engine splits the cores between threads at a
- * boundary that moves, and with these gaps CUBA 4,000 at 0.1 ms ran 0.88-0.93 of its two-thread step time (splits
- * 3-4; one thread unchanged; gaps of 192 bytes gained nothing), at 0.12 bytes a synapse (docs/performance-log.md
- * item (ppp)). Measured, not explained: the likeliest cause is the hardware's prefetch running past the end of one
- * thread's last core into lines the other thread writes. Small cores go without: a gap after each of CUBA 40,000's
- * five-neuron cores would take 30 MB.
+ * boundary that moves, and with these gaps CUBA 4,000 at 0.1 ms ran 0.85-0.89 of its two-thread step time (splits
+ * 3-4; one thread unchanged; gaps of 192 bytes gained nothing), for a fourth 64-KiB page of chip memory there (3.76
+ * to 3.96 bytes a synapse; docs/performance-log.md item (ppp)). Measured, not explained: the likeliest cause is the
+ * hardware's prefetch running past the end of one thread's last core into lines the other thread writes. Small cores
+ * go without: a gap after each of CUBA 40,000's five-neuron cores would take 30 MB.
  */
 export const coreGap = (n: number): number => (n >= 256 ? 128 : 0);
 
+/** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
 export const WASM_PAGE = 65536;
 /** Pages a 32-bit WebAssembly memory can hold (4 GiB). */
 export const WASM_MAX_PAGES = 65536;
