@@ -15,7 +15,7 @@ import { splitExternalSpikes } from '../external-input.js';
 import { CpuLearning } from './learning.js';
 import { lifStepPlain } from './kernels.js';
 import { STATS_WORDS, STAT_ACTIVE, STAT_INACTIVE, STAT_INPUTS, STAT_SPIKES, lifSimdKernels, setGroupEntry, setTableEntry, type LifStep, type LifTable } from './lif-simd.js';
-import { chipMemoryPlan, coreGap, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
+import { chipMemoryPlan, cpuCoreShape, initialPacketCapacity, SLOT_WORDS, WASM_MAX_PAGES, WASM_PAGE, type ChipMemoryPlan } from './memory.js';
 import { buildSynapseTable, type SynapseTable } from './synapse-table.js';
 import { inputBounds, type InputBounds } from './input-bound.js';
 import { deliverPlan, placeDeliverArena, type DeliverKernel, type DeliverPlan, type PlacedArena } from './deliver-wasm.js';
@@ -114,13 +114,6 @@ export interface CpuCoreMemory {
   readonly spiked: Uint32Array;
 }
 
-/** Array lengths of a core's CpuCoreMemory: n per neuron array, slots * n per accumulator. */
-export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly slots: number } {
-  let maxDelay = 1;
-  for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
-  return { n: core.neuronCount, slots: maxDelay + 1 };
-}
-
 /**
  * Every core's neuron state in one array per field (CpuCore's arrays are views
  * into them): with thousands of small cores, a step over per-core arrays spent
@@ -145,7 +138,7 @@ export interface CpuChipLayout {
   /** Per core (and one past the last): where its part of each state array starts, and of the delay slots; a part is n[c] (or n[c] slots[c]) long, and may be followed by free slots (memory.ts coreGap). */
   readonly stateStart: Int32Array;
   readonly accumStart: Int32Array;
-  /** Per core: neurons n and delay slots (cpuCoreShape). */
+  /** Per core: neurons n and delay slots (memory.ts cpuCoreShape). */
   readonly n: Int32Array;
   readonly slots: Int32Array;
   /** Core c's groups are the chip's groups groupStart[c] .. groupStart[c + 1] - 1 (in the table of groups, lif-simd.ts). */
@@ -165,8 +158,8 @@ export function cpuChipLayout(image: ChipImage): CpuChipLayout {
     const shape = cpuCoreShape(core);
     n[c] = shape.n;
     slots[c] = shape.slots;
-    stateStart[c + 1] = stateStart[c] + shape.n + coreGap(shape.n);
-    accumStart[c + 1] = accumStart[c] + shape.n * shape.slots + coreGap(shape.n);
+    stateStart[c + 1] = stateStart[c] + shape.stateSlots;
+    accumStart[c + 1] = accumStart[c] + shape.accumSlots;
     groupStart[c + 1] = groupStart[c] + core.groups.length;
   });
   return { stateStart, accumStart, n, slots, groupStart, neurons: stateStart[cores], accums: accumStart[cores] };

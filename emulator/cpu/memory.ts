@@ -11,7 +11,7 @@ import { synapseDelay } from '../../isa/synapse.js';
 import { synapseTableBytes } from './synapse-table.js';
 import { GROUP_WORDS, STATS_WORDS, TABLE_WORDS } from './lif-simd.js';
 import { buildFanOuts, inboxRouteCount, type FanOuts } from './fan-out.js';
-import type { ChipImage } from '../../isa/image/types.js';
+import type { ChipImage, CoreImage } from '../../isa/image/types.js';
 import { COUNTER_NAMES } from '../interface.js';
 
 /** Per packet of capacity: the step timing's batch, in the NoC's arrays (timing.ts, noc.ts packetArrays: src, dst: Uint16; work: Int32; ready times are per core). */
@@ -57,6 +57,19 @@ const GROUP_BYTES = 1 + 4 + 9 * 4;
  * go without: a gap after each of CUBA 40,000's five-neuron cores would take 30 MB.
  */
 export const coreGap = (n: number): number => (n >= 256 ? 128 : 0);
+
+/**
+ * Array lengths of a core's CpuCoreMemory (n per neuron array, slots * n per accumulator), and the slots its part
+ * takes in the chip's state arrays and delay slots, its gap included (coreGap): cpu.ts cpuChipLayout lays the cores
+ * out by them, and cpuMemory counts them.
+ */
+export function cpuCoreShape(core: CoreImage): { readonly n: number; readonly slots: number; readonly stateSlots: number; readonly accumSlots: number } {
+  let maxDelay = 1;
+  for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
+  const n = core.neuronCount;
+  const slots = maxDelay + 1;
+  return { n, slots, stateSlots: n + coreGap(n), accumSlots: n * slots + coreGap(n) };
+}
 
 /** Bytes of a WebAssembly memory page: the chip memory is allocated in whole pages. */
 export const WASM_PAGE = 65536;
@@ -154,9 +167,7 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
   let slots = 0;
   let accumSlots = 0;
   image.cores.forEach((core, c) => {
-    const n = core.neuronCount;
-    let maxDelay = 1;
-    for (let s = 0; s < core.synapses.length; s++) maxDelay = Math.max(maxDelay, synapseDelay(core.synapses[s]));
+    const shape = cpuCoreShape(core);
     synapses += core.synapses.length;
     const out = fan.cores[c];
     synapseBytes += out.targets.byteLength + out.mantissas.byteLength + out.routeRow.byteLength;
@@ -168,9 +179,9 @@ export function cpuMemory(image: ChipImage, fan: FanOuts = buildFanOuts(image), 
     // The route's axon is read only on the way to an inbox.
     const axons = out.inboxRoutes > 0 ? core.routeAxon.byteLength : 0;
     routeBytes += core.routeStart.byteLength + SLOT_WORDS * 4 * (core.routeStart.length - 1) + out.slotCore.byteLength + out.routeStep.byteLength + axons + out.routeSynapses.byteLength + out.routeWeight.byteLength + out.slotWeight.byteLength + out.slotStart.byteLength;
-    neurons += n;
-    slots += n + coreGap(n);
-    accumSlots += (maxDelay + 1) * n + coreGap(n);
+    neurons += shape.n;
+    slots += shape.stateSlots;
+    accumSlots += shape.accumSlots;
   });
   let groups = 0;
   for (const core of image.cores) groups += core.groups.length;
