@@ -318,9 +318,7 @@ describe('leanGroup', () => {
     // inside the range); the voltage near the top: decayed, plus the current, past STATE_MAX, which fires at either
     // threshold, clamped (lifStepPlain) or not (lean).
     for (const vth of [UNIT, STATE_MAX]) {
-      const layout = { stateStart: Int32Array.of(0, 13), accumStart: Int32Array.of(0, 26), n: Int32Array.of(13), slots: Int32Array.of(2), groupStart: Int32Array.of(0, 1), neurons: 13, accums: 26 };
-      const chip = cpuChipMemory(layout, false);
-      const plain = { uE: new Int32Array(13), uI: new Int32Array(13), v: new Int32Array(13), ref: new Int32Array(13), accum: new Int32Array(26), accumInh: new Int32Array(26), spiked: new Uint32Array(13) };
+      const { simd: chip, plain } = twins(13, false);
       expect(leanGroup(1, 1, vth, 0, 0, 2047, 2047)).toBe(true);
       setGroupEntry(chip.groupTable, 0, 0, 13, 1, 1, 1, vth, 0, 0, 1, 2047, 2047);
       setTableEntry(chip.table, 0, 0, 1, 0, 0, 13, 2);
@@ -375,9 +373,7 @@ describe('fastGroup', () => {
     expect(fastGroup(du, duInh, dv, true, B, B)).toBe(true);
     const bound = (d: number): number => Math.floor((B * DECAY_ONE) / d);
     const n = 11;
-    const layout = { stateStart: Int32Array.of(0, n), accumStart: Int32Array.of(0, 2 * n), n: Int32Array.of(n), slots: Int32Array.of(2), groupStart: Int32Array.of(0, 1), neurons: n, accums: 2 * n };
-    const chip = cpuChipMemory(layout, false);
-    const plain = { uE: new Int32Array(n), uI: new Int32Array(n), v: new Int32Array(n), ref: new Int32Array(n), accum: new Int32Array(2 * n), accumInh: new Int32Array(2 * n), spiked: new Uint32Array(n) };
+    const { simd: chip, plain } = twins(n, false);
     setGroupEntry(chip.groupTable, 0, 0, n, du, duInh, dv, UNIT, 0, 300, 2, B, B);
     setTableEntry(chip.table, 0, 0, 1, 0, 0, n, 2);
     const { table } = lifSimdKernels(chip);
