@@ -14,7 +14,7 @@ import { deliverKernel } from './deliver-wasm.js';
 import { takeNocTotals, writeNocTotals } from '../noc.js';
 import { StepTiming } from './timing.js';
 import {
-  BUSY_SAMPLE_STEPS, SPIN_LOADS, waitForChange, CTL_BUSY_SAMPLES, CTL_BUSY_US, CTL_DONE, CTL_FAILED, CTL_FLUSH, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, CTL_TIME_STEP, CTL_TIMED,
+  BUSY_SAMPLE_STEPS, SPIN_LOADS, waitForChange, wake, CTL_BUSY_SAMPLES, CTL_BUSY_US, CTL_DONE, CTL_FAILED, CTL_FLUSH, CTL_GENERATION, CTL_PARITY, CTL_SPLIT, CTL_SENT, CTL_STEP, CTL_STOP, CTL_TIME_STEP, CTL_TIMED,
   FAILURE_BYTES, TIMER_BUFFER_BYTES, TIMER_LATENCY, TIMER_NOC, type WorkerSetup,
 } from './threaded.js';
 
@@ -45,7 +45,7 @@ function build(setup: WorkerSetup): Engine {
 /** Joins the barrier: the add publishes this thread's writes to the main thread, which reads them once it sees every worker done. */
 function done(control: Int32Array): void {
   Atomics.add(control, CTL_DONE, 1);
-  Atomics.notify(control, CTL_DONE);
+  wake(control, CTL_DONE);
 }
 
 /** Runs the engine's steps until its main thread says stop: a function, not module-level code, so that V8 optimises it. */
@@ -81,7 +81,7 @@ function serve(engine: Engine, generation: number): void {
       timing.latency(sentLists[timeStep & 1], sentCount, timer.updates[timeStep & 1], engine.noLearn, timer.out, TIMER_LATENCY + (timeStep & 1));
       timer.out[TIMER_BUFFER_BYTES] = timing.bufferBytes();
       Atomics.store(control, CTL_TIMED, timeStep + 1);
-      Atomics.notify(control, CTL_TIMED);
+      wake(control, CTL_TIMED);
     }
     if (sample) {
       Atomics.add(control, CTL_BUSY_US, Math.round(1000 * (performance.now() - start)));

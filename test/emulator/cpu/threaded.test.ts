@@ -7,7 +7,7 @@ import { cubaSource } from '../../../bench/cases/cuba-network.js';
 import { syntheticImage } from '../../../bench/cases/webgpu.js';
 import { compileSource } from '../../../compiler/index.js';
 import { createEmulator } from '../../../emulator/index.js';
-import { BALANCE_PARTS, BALANCE_STEPS, SHARE_CLEAR_FILL, SHARE_CLEAR_TIMING, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, lendWorker, threadingObstacle, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
+import { BALANCE_PARTS, BALANCE_STEPS, SHARE_CLEAR_FILL, SHARE_CLEAR_TIMING, SHARE_MAX_WORKER_BUSY, SHARE_MIN_REST_MS, WARMUP_PART_MS, CTL_GENERATION, CTL_LENGTH, CTL_SLEEPERS, balanceWindow, coreBalance, resetBalance, windowComplete, coreRanges, createThreadedCpuEmulator, idleWorkerCount, lendWorker, threadingObstacle, wake, type CoreBalance, type ThreadedCpu } from '../../../emulator/cpu/threaded.js';
 import type { CpuEmulator, CpuEmulatorImpl } from '../../../emulator/cpu/cpu.js';
 import type { ChipImage } from '../../../isa/image/types.js';
 import { builtinProfile } from '../../../isa/profile.js';
@@ -457,13 +457,13 @@ describe('threaded CPU engine', () => {
     expect(threadingObstacle({ ...image, learning: {} as ChipImage['learning'] })).toMatch(/learns/);
   });
 
-  it('waits for the step generation to change, not merely for a wake-up', async () => {
-    // A worker waits in waitForChange (from dist/, as the engine's workers run) on a
-    // shared word; a notify without a change must not release it, a change must.
-    const control = new Int32Array(new SharedArrayBuffer(8));
+  it('waits for the step generation to change, not merely for a wake-up, and counts itself asleep for wake()', async () => {
+    // A worker waits in waitForChange (from dist/, as the engine's workers run) on the
+    // generation; a notify without a change must not release it, a change must.
+    const control = new Int32Array(new SharedArrayBuffer(4 * CTL_LENGTH));
     const url = new URL('../../../dist/emulator/cpu/threaded.js', import.meta.url).href;
     const source = `const { parentPort, workerData } = require('node:worker_threads');
-      import(workerData.url).then((m) => parentPort.postMessage(m.waitForChange(workerData.control, 0, 0, 0)));`;
+      import(workerData.url).then((m) => parentPort.postMessage(m.waitForChange(workerData.control, ${CTL_GENERATION}, 0, 0)));`;
     const worker = new Worker(source, { eval: true, workerData: { control, url } });
     const results: number[] = [];
     const got = new Promise<void>((resolve) => worker.on('message', (v: number) => (results.push(v), resolve())));
@@ -472,15 +472,23 @@ describe('threaded CPU engine', () => {
     let woken = 0;
     for (let i = 0; i < 300 && woken === 0; i++) {
       await sleep(10);
-      woken = Atomics.notify(control, 0);
+      woken = Atomics.notify(control, CTL_GENERATION);
     }
     expect(woken).toBe(1);
     await sleep(100);
     expect(results).toEqual([]);
-    Atomics.store(control, 0, 7);
-    Atomics.notify(control, 0);
+    // Asleep, it is counted: a change without a notify leaves it asleep, and wake() (which notifies only where a
+    // thread is counted asleep) releases it.
+    for (let i = 0; i < 300 && Atomics.load(control, CTL_SLEEPERS) === 0; i++) await sleep(10);
+    expect(Atomics.load(control, CTL_SLEEPERS)).toBe(1);
+    Atomics.store(control, CTL_GENERATION, 7);
+    await sleep(100);
+    expect(results).toEqual([]);
+    wake(control, CTL_GENERATION);
     await got;
     expect(results).toEqual([7]);
+    expect(Atomics.load(control, CTL_SLEEPERS)).toBe(0);
     await worker.terminate();
   });
+
 });
