@@ -868,9 +868,13 @@ export class WasmMeshNoc extends MeshNoc {
     return { src: new Uint16Array(this.buffer, 2 * this.src16, n), dst: new Uint16Array(this.buffer, 2 * this.dst16, n), work: new Int32Array(this.buffer, 4 * this.work32, n) };
   }
 
-  /** Views into the memory again if it grew (its old buffer is then detached); the link loads are MeshNoc's. */
+  /**
+   * Views into the memory again if it grew; the link loads are MeshNoc's. Growing detaches the old buffer (the memory
+   * is not shared), which leaves every view of it empty: a view's length is a field, where the memory's buffer getter
+   * took 21-24 ns a step on this machine.
+   */
   private refresh(): void {
-    if (this.memory.buffer !== this.buffer) this.buffer = this.views();
+    if (this.i32.length === 0) this.buffer = this.views();
   }
 
   /** Makes the views into the memory's buffer, which it gives back. */
