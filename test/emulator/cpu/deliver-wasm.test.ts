@@ -118,6 +118,43 @@ describe('delivery by source in WebAssembly', () => {
     expect(perSlot.weightPerSlot).toBe(true);
   });
 
+  it('finds each sent list in its memory once, and still delivers from a third list and from the first again', () => {
+    // The kernel remembers the two latest sent lists it found in its memory (their views' buffer and byteOffset are
+    // slow getters); a third list and the first one again must still deliver from their own places.
+    const image = network(200, 3, {});
+    const fan = buildFanOuts(image);
+    const routes = routeTables(image);
+    const layout = cpuChipLayout(image);
+    const plan = deliverPlan(fan, routes, layout.neurons, 3);
+    const chip = cpuChipMemory(layout, false, plan.bytes);
+    const arena = placeDeliverArena(plan, fan, routes, chip.memory, chip.arenaStart, chip.accum, chip.accumInh);
+    const accum = new Int32Array(chip.accum.length);
+    const accumInh = new Int32Array(chip.accumInh.length);
+    const rows = new Int32Array(image.cores.length);
+    const cores = image.cores.length;
+    for (const [trial, list] of [0, 1, 2, 0, 2, 1].entries()) {
+      const sent = arena.sentLists[list];
+      expect(arena.kernel.reads(sent)).toBe(true);
+      // Each list holds other spikes, so that a kernel reading the wrong list's place adds the wrong sums.
+      const count = 10 + list;
+      for (let k = 0; k < count; k++) {
+        const c = random32(7, trial, k, list) % cores;
+        sent.core[k] = c;
+        sent.slot[k] = random32(8, trial, k, list) % image.cores[c].neuronCount;
+      }
+      deliveryRows(arena.fan, 0, cores, trial + 1, layout, arena.kernel.rows);
+      arena.kernel.run(sent, count, 0, cores);
+      deliverSent(fan, routes, sent, count, 0, cores, trial + 1, layout, accum, accumInh, rows);
+      expect(Array.from(chip.accum)).toEqual(Array.from(accum));
+      expect(Array.from(chip.accumInh)).toEqual(Array.from(accumInh));
+    }
+    expect(chip.accum.some((x) => x !== 0)).toBe(true);
+    // A list outside the memory is not the kernel's to read.
+    const outside = { core: new Uint16Array(4), slot: new Uint32Array(4) };
+    expect(arena.kernel.reads(outside)).toBe(false);
+    expect(() => arena.kernel.run(outside, 1, 0, cores)).toThrow(/does not lie in the kernel's memory/);
+  });
+
   it('runs in both engines, whose fan-out tables then live in the chip memory', async () => {
     // The threaded engine's tables are in its shared chip memory, whole pages, with the sent lists its workers read.
     const threaded = await createThreadedCpuEmulator(network(60, 5, { own: true }), { seed: 1 }, 2);
