@@ -1,6 +1,8 @@
 // The benchmark harness: `npm run bench [-- --only NAME ...]`. Each case lives in
 // bench/cases/ and registers itself in bench/cases/index.ts. Benchmarks measure;
 // tests never time anything.
+import { readFileSync } from 'node:fs';
+import { cpus, platform, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 export interface BenchContext {
@@ -59,4 +61,42 @@ export function median(xs: readonly number[]): number {
 export function peakRssBytes(): number {
   // resourceUsage().maxRSS is in kilobytes.
   return process.resourceUsage().maxRSS * 1024;
+}
+
+/** The machine a benchmark runs on, as the JSON summary records it. */
+export interface Machine {
+  /** The CPU's model name, with its vendor's family, model and stepping numbers where the system gives them. */
+  readonly cpu: string;
+  readonly cpus: number;
+  readonly memoryGiB: number;
+  readonly platform: string;
+  readonly node: string;
+}
+
+/**
+ * The machine, from Linux's /proc/cpuinfo text where there is one (`cpuinfo`; null: none), else from Node's os module
+ * alone. One model name covers several generations of a CPU ("AMD EPYC" on this project's virtual machines), and the
+ * ratios against Brian2 move with more than the code: on a family 25 model 1 CPU (Zen 3, without AVX-512) Brian2's
+ * CUBA simulations took 1.3-2.2x as long as in the session before's invocations and Meso's 1.1-1.4x
+ * (docs/performance-log.md, fifteenth session), whose CPU no output recorded.
+ */
+export function machine(cpuinfo: string | null = readCpuinfo()): Machine {
+  const field = (name: string): string | undefined => cpuinfo?.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1].trim();
+  const name = field('model name') ?? cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const numbers = [['family', field('cpu family')], ['model', field('model')], ['stepping', field('stepping')]].filter(([, v]) => v !== undefined && v !== '');
+  const cpu = numbers.length > 0 ? `${name} (${numbers.map(([k, v]) => `${k} ${v}`).join(', ')})` : name;
+  return { cpu, cpus: cpus().length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, platform: platform(), node: process.version };
+}
+
+/** One line for the benchmark's output. */
+export function describeMachine(m: Machine): string {
+  return `machine: ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`;
+}
+
+function readCpuinfo(): string | null {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
 }

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { main } from '../runtime/main.js';
 import { CASES } from './cases/index.js';
+import { describeMachine, machine } from './harness.js';
 
 /** What `meso bench` was asked for, as its options parse it (runtime/main.ts). */
 export interface BenchOptions {
@@ -32,6 +33,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
     return;
   }
   const summary: Record<string, Record<string, { value: number; unit: string }>> = {};
+  // The ratios against Brian2 move with the machine's CPU generation: every run names it.
+  const host = machine();
+  process.stdout.write(`${describeMachine(host)}\n`);
   for (const c of selected) {
     process.stdout.write(`\n== ${c.name}: ${c.description}\n`);
     const figures: Record<string, { value: number; unit: string }> = {};
@@ -45,7 +49,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   }
   const path = options.out;
   mkdirSync(path.replace(/\/[^/]*$/, ''), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cases: summary }, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, machine: host, cases: summary }, null, 2)}\n`);
   process.stdout.write(`\nsummary written to ${path}\n`);
 }
 

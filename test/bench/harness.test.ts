@@ -4,7 +4,7 @@
 // its cap are asserted: other work on the machine can only lengthen a wait.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { settle } from '../../bench/harness.js';
+import { describeMachine, machine, settle } from '../../bench/harness.js';
 
 /** A thread that keeps one CPU busy for `ms`, started once it runs. */
 async function burn(ms: number): Promise<Worker> {
@@ -41,5 +41,26 @@ describe('settle', () => {
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+describe('machine', () => {
+  // Two processors of /proc/cpuinfo, abridged: the first one's fields name the CPU.
+  const cpuinfo = ['processor\t: 0', 'vendor_id\t: AuthenticAMD', 'cpu family\t: 25', 'model\t\t: 1', 'model name\t: AMD EPYC', 'stepping\t: 1', 'cpu MHz\t\t: 2445.430', '',
+    'processor\t: 1', 'vendor_id\t: AuthenticAMD', 'cpu family\t: 25', 'model\t\t: 17', 'model name\t: AMD EPYC 9R14', 'stepping\t: 2', ''].join('\n');
+
+  it('names the CPU with its family, model and stepping, which its model name alone does not tell apart', () => {
+    const m = machine(cpuinfo);
+    expect(m.cpu).toBe('AMD EPYC (family 25, model 1, stepping 1)');
+    expect(m.cpus).toBeGreaterThan(0);
+    expect(m.memoryGiB).toBeGreaterThan(0);
+    expect(m.node).toBe(process.version);
+    expect(describeMachine(m)).toBe(`machine: AMD EPYC (family 25, model 1, stepping 1), ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${process.version}`);
+  });
+
+  it('falls back on the model name Node gives where there is no /proc/cpuinfo', () => {
+    const m = machine(null);
+    expect(m.cpu).not.toMatch(/family/);
+    expect(m.cpu.length).toBeGreaterThan(0);
   });
 });
