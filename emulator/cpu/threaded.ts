@@ -821,8 +821,8 @@ class ThreadedCpuEmulator extends CpuEmulatorImpl implements ThreadedCpu {
     const q = this.pending;
     const toWorker = q >= 0 && (q & 1) === 1 && this.balance.share;
     this.pending = -1;
-    // Plain stores: the generation's atomic add publishes them to a worker that sees it (seven atomic stores took
-    // 70-115 ns a step on this machine, a full fence each on x86).
+    // Plain stores: the generation's atomic add publishes them to a worker that sees it. Atomic stores are a full
+    // fence each on x86 (seven took 68-114 ns on this machine).
     ctl[CTL_SPLIT] = split;
     ctl[CTL_DONE] = 0;
     ctl[CTL_STEP] = t;

@@ -490,5 +490,4 @@ describe('threaded CPU engine', () => {
     expect(Atomics.load(control, CTL_SLEEPERS)).toBe(0);
     await worker.terminate();
   });
-
 });
